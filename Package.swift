@@ -1,0 +1,147 @@
+// swift-tools-version: 6.1
+// cluster-mgr: turns the machines of a Tailscale tailnet into a K3s cluster.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+  name: "cluster-mgr",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "cluster-mgr", targets: ["ClusterMgrCLI"]),
+    .executable(name: "bench-site", targets: ["BenchSite"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    .package(url: "https://github.com/pointfreeco/swift-custom-dump", from: "1.7.3"),
+  ],
+  targets: [
+    // MARK: - C libraries (each imported by exactly one Swift module)
+    .systemLibrary(
+      name: "CLibSSH2", pkgConfig: "libssh2",
+      providers: [.apt(["libssh2-1-dev"]), .brew(["libssh2"])]),
+    .systemLibrary(
+      name: "CCurl", pkgConfig: "libcurl",
+      providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+
+    // MARK: - Transport, discovery, inventory
+    .target(
+      name: "Basics",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: strict),
+    .target(
+      name: "SSHTransport",
+      dependencies: ["CLibSSH2", "Basics", .product(name: "Crypto", package: "swift-crypto")],
+      swiftSettings: strict),
+    .target(
+      name: "Tailscale",
+      dependencies: ["CCurl", "Basics"],
+      swiftSettings: strict),
+    .target(
+      name: "Inventory",
+      dependencies: [
+        "Basics", "Yams",
+        .product(name: "Collections", package: "swift-collections"),
+      ],
+      swiftSettings: strict),
+    .target(
+      name: "RunHistory",
+      dependencies: ["Basics", .product(name: "GRDB", package: "GRDB.swift")],
+      swiftSettings: strict),
+
+    // MARK: - Engine and roles
+    .target(
+      name: "Engine",
+      dependencies: [
+        "Basics", "SSHTransport", "Inventory", "RunHistory", "Yams",
+        .product(name: "Mustache", package: "swift-mustache"),
+      ],
+      swiftSettings: strict),
+    .target(
+      name: "Roles",
+      dependencies: ["Basics", "Engine", "Inventory", "Tailscale", "Yams"],
+      swiftSettings: strict),
+
+    // MARK: - Operations and user interface
+    .target(
+      name: "TerminalUI",
+      dependencies: ["Basics"],
+      swiftSettings: strict),
+    .target(
+      name: "ClusterOps",
+      dependencies: [
+        "Basics", "SSHTransport", "Tailscale", "Inventory", "RunHistory", "Engine", "Roles",
+        "TerminalUI",
+      ],
+      swiftSettings: strict),
+    .executableTarget(
+      name: "ClusterMgrCLI",
+      dependencies: [
+        "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "SSHTransport", "Engine",
+        "RunHistory", "Basics",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strict),
+    .executableTarget(
+      name: "BenchSite",
+      dependencies: [
+        "Engine", "Inventory", "Basics",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: strict),
+
+    // MARK: - Testing support and tests
+    .target(
+      name: "ClusterMgrTesting",
+      dependencies: ["Basics", "SSHTransport", "Inventory", "Engine", "Tailscale"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "BasicsTests", dependencies: ["Basics"], swiftSettings: strict),
+    .testTarget(
+      name: "SSHTransportTests",
+      dependencies: ["SSHTransport", "ClusterMgrTesting", "Basics"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "TailscaleTests",
+      dependencies: [
+        "Tailscale", "ClusterMgrTesting",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+      ],
+      resources: [.copy("Fixtures")],
+      swiftSettings: strict),
+    .testTarget(
+      name: "InventoryTests",
+      dependencies: [
+        "Inventory", "ClusterMgrTesting",
+        .product(name: "PropertyBased", package: "swift-property-based"),
+        .product(name: "CustomDump", package: "swift-custom-dump"),
+      ],
+      resources: [.copy("Fixtures")],
+      swiftSettings: strict),
+    .testTarget(
+      name: "EngineTests",
+      dependencies: ["Engine", "ClusterMgrTesting", "RunHistory", "Inventory"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "RolesTests",
+      dependencies: ["Roles", "Engine", "ClusterMgrTesting", "Inventory"],
+      swiftSettings: strict),
+    .testTarget(
+      name: "TerminalUITests", dependencies: ["TerminalUI"],
+      resources: [.copy("Golden")],
+      swiftSettings: strict),
+    .testTarget(
+      name: "EndToEndTests",
+      dependencies: ["ClusterMgrTesting", "Inventory", "Basics"],
+      swiftSettings: strict),
+  ]
+)
