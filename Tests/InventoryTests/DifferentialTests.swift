@@ -39,7 +39,7 @@ import Testing
     expectNoDifference(ourGraph.stdout, ansibleGraph.stdout, "--graph differs for \(inventory)")
     let list = try JSONText.parse(try CLI.run(["inventory", "-i", inventory, "--list"]).stdout)
     let hosts = list.value(at: ["_meta", "hostvars"])?.mapValue?.keys ?? []
-    for host in hosts.prefix(4) {
+    for host in hosts.prefix(1) {
       let ansible = try Ansible.inventory(["-i", inventory, "--host", host])
       let ours = try CLI.run(["inventory", "-i", inventory, "--host", host])
       #expect(

@@ -189,13 +189,14 @@ struct DocumentEditor {
     return content == "-" || content.hasPrefix("- ")
   }
 
-  /// The first line of the comment block directly above `keyLine` at the same indentation.
+  /// The first line of the comment block directly above `keyLine` at the same indentation. A
+  /// block that reaches the top of the file is the file's header and stays.
   func commentBlockStart(_ keyLine: Int, _ keyIndent: Int) -> Int {
     var start = keyLine
     while start > 0, buffer.isComment(start - 1), buffer.indent(start - 1) == keyIndent {
       start -= 1
     }
-    return start
+    return start == 0 ? keyLine : start
   }
 
   // MARK: - Splicing
@@ -206,12 +207,12 @@ struct DocumentEditor {
     path: [String]
   ) throws(InventoryError) {
     let container = parent?.value ?? document.root
-    if let parent { try requireBlockEntry(parent, document, path: path) }
     if let container, let span = flowSpan(container) {
       try insertInFlow(
         key: key, value: value, span: span, isEmpty: container.entries?.isEmpty ?? true)
       return
     }
+    if let parent { try requireBlockEntry(parent, document, path: path) }
     if let container, let entries = container.entries, !entries.isEmpty {
       guard !container.isFlow else {
         throw Self.error(

@@ -52,6 +52,19 @@ public struct ResolvedVariable: Hashable, Sendable {
     hasher.combine(origin)
   }
 
+  /// Where the key of an entry inside the value is written (`["gpu"]`: the label key `gpu:`),
+  /// falling back to the value's position.
+  public func keyLocation(at path: [String]) -> SourceLocation {
+    guard let last = path.last else { return origin.location }
+    var node = self.node
+    for step in path.dropLast() {
+      node = node?.entries?.first(where: { $0.name == step })?.value
+    }
+    guard let entry = node?.entries?.first(where: { $0.name == last }), node?.isAlias == false
+    else { return location(at: path) }
+    return SourceLocation(file: origin.location.file, line: entry.key.line, column: entry.key.column)
+  }
+
   /// The position of an element inside the value (`["1"]` for a list index, a key for a
   /// mapping), falling back to the variable's own position.
   public func location(at path: [String]) -> SourceLocation {

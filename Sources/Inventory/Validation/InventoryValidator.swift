@@ -61,11 +61,9 @@ public enum InventoryValidator {
       }
     case .labels:
       for (key, value) in variable.value.mapValue ?? [:] {
-        let bad =
-          ValueRules.labelKeyProblem(key) != nil
-          || VariableSpec.labelString(value).map(ValueRules.labelValueProblem) ?? "not a string"
-            != nil
-        if bad { return variable.location(at: [key]) }
+        if ValueRules.labelKeyProblem(key) != nil { return variable.keyLocation(at: [key]) }
+        let valueProblem = VariableSpec.labelString(value).map(ValueRules.labelValueProblem)
+        if valueProblem != .some(nil) { return variable.location(at: [key]) }
       }
     default:
       break
