@@ -14,7 +14,8 @@ import Testing
       let row = rows.first { $0.hasPrefix("| `\(name)` |") }
       #expect(row != nil, "\(name) has no row in docs/inventory.md")
       if let row, let value = spec.defaultValue {
-        let spelled = value.stringValue.map { $0.isEmpty ? "\"\" (empty)" : $0 } ?? value.description
+        let spelled =
+          value.stringValue.map { $0.isEmpty ? "\"\" (empty)" : $0 } ?? value.description
         let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
         #expect(cells.count > 2 && cells[2] == spelled, "\(name): default \(spelled) in \(row)")
       }

@@ -5,11 +5,13 @@ import OrderedCollections
 import PropertyBased
 import Testing
 
-/// Random inventories (indentation 2 or 4, lists indented or not, CRLF or LF, comments and
-/// blank lines, block and flow mappings) and random sequences of add-host, remove-host, set and
-/// unset, each run through the `cluster-mgr` binary. After every step: the file parses, it
-/// resolves to the model the test keeps on the side, and the lines that changed all lie in the
-/// block of the entry the operation targets (every other line is byte-identical).
+/// Random inventories (indentation 2 or 4, lists indented or not, CRLF or LF, comments and blank
+/// lines, block and flow mappings) and random sequences of add-host, remove-host, set and unset,
+/// each run through the `cluster-mgr` binary.
+///
+/// After every step: the file parses, it resolves to the model the test keeps on the side, and the
+/// lines that changed all lie in the block of the entry the operation targets (every other line is
+/// byte-identical).
 @Suite struct EditorPropertyTests {
   @Test func randomEditSequencesKeepEverythingElse() async throws {
     // INVENTORY_PROPERTY_COUNT raises the number of cases for a longer local run.

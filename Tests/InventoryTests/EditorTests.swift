@@ -26,13 +26,16 @@ import Testing
     """
 
   @Test func keepsQuotesAndComments() throws {
-    let edited = try Self.edit(Self.base, [.setVariable(key: "k3s_version", value: "v1.32.0+k3s1", scope: .all)])
-    expectNoDifference(edited, Self.base.replacingOccurrences(of: "v1.31.4+k3s1", with: "v1.32.0+k3s1"))
+    let edited = try Self.edit(
+      Self.base, [.setVariable(key: "k3s_version", value: "v1.32.0+k3s1", scope: .all)])
+    expectNoDifference(
+      edited, Self.base.replacingOccurrences(of: "v1.31.4+k3s1", with: "v1.32.0+k3s1"))
   }
 
   @Test func crlfAndMissingFinalNewline() throws {
     let text = "all:\r\n  children:\r\n    control_plane:\r\n      hosts:\r\n        cp1:"
-    let edited = try Self.edit(text, [.addHost(name: "cp2", group: "control_plane", variables: ["gpu": true])])
+    let edited = try Self.edit(
+      text, [.addHost(name: "cp2", group: "control_plane", variables: ["gpu": true])])
     #expect(edited == text + "\r\n        cp2:\r\n          gpu: true")
     let set = try Self.edit(text, [.setVariable(key: "note", value: "x", scope: .host("cp1"))])
     #expect(set == text + "\r\n          note: x")
@@ -209,7 +212,8 @@ import Testing
     let set = try InventoryFile(path: path).apply([
       .setVariable(key: "cluster_name", value: "renamed", scope: .all)
     ])
-    #expect(set.writtenFiles == [scratch.file("group_vars/all.yml")], "the file that wins is edited")
+    #expect(
+      set.writtenFiles == [scratch.file("group_vars/all.yml")], "the file that wins is edited")
     #expect(try scratch.read("group_vars/all.yml") == "# cluster settings\ncluster_name: renamed\n")
     #expect(try scratch.read("hosts.yml") == Self.base)
 
@@ -223,15 +227,32 @@ import Testing
     #expect(removed.notes.contains { $0.contains("host_vars/cp1.yml") })
   }
 
+  @Test func asyncCallersGetTheSameWrite() async throws {
+    let scratch = try ScratchDirectory()
+    defer { scratch.remove() }
+    let path = try scratch.write("hosts.yml", Self.base)
+    let result = try await InventoryFile(path: path).apply([
+      .addHost(name: "cp2", group: "control_plane", variables: ["gpu": true])
+    ])
+    #expect(result.backups[path] == path + ".bak")
+    #expect(try scratch.read("hosts.yml") == Self.base + "        cp2:\n          gpu: true\n")
+    #expect(throws: InventoryError.self) {
+      try InventoryFile(path: scratch.file("missing.yml")).apply([.removeHost(name: "x")])
+    }
+  }
+
   @Test func writesThroughASymbolicLink() throws {
     let scratch = try ScratchDirectory()
     defer { scratch.remove() }
     let real = try scratch.write("real/hosts.yml", Self.base)
     try FileManager.default.createSymbolicLink(
       atPath: scratch.file("link.yml"), withDestinationPath: real)
-    let result = try CLI.run(["config-set", "cluster_name", "linked", "-i", scratch.file("link.yml")])
+    let result = try CLI.run([
+      "config-set", "cluster_name", "linked", "-i", scratch.file("link.yml"),
+    ])
     #expect(result.status == 0, "\(result.stderr)")
-    let destination = try FileManager.default.destinationOfSymbolicLink(atPath: scratch.file("link.yml"))
+    let destination = try FileManager.default.destinationOfSymbolicLink(
+      atPath: scratch.file("link.yml"))
     #expect(destination == real, "still a link")
     #expect(try scratch.read("real/hosts.yml").contains("cluster_name: linked"))
   }
@@ -260,7 +281,9 @@ import Testing
     let path = Fixtures.path("differential/k3s-ansible/hosts.yml")
     let hidden = try CLI.run(["config-get", "token", "--scope", "k3s_cluster", "-i", path])
     #expect(hidden.stdout == "(secret)\n")
-    let shown = try CLI.run(["config-get", "token", "--scope", "k3s_cluster", "--reveal", "-i", path])
+    let shown = try CLI.run([
+      "config-get", "token", "--scope", "k3s_cluster", "--reveal", "-i", path,
+    ])
     #expect(shown.stdout == "changeme!\n")
   }
 
@@ -270,9 +293,12 @@ import Testing
     let original = try String(contentsOfFile: Fixtures.example("minimal"), encoding: .utf8)
     let path = try scratch.write("hosts.yml", original)
 
-    let dry = try CLI.run(["config-set", "gpu", "yes", "--scope", "desktop", "--dry-run", "-i", path])
+    let dry = try CLI.run([
+      "config-set", "gpu", "yes", "--scope", "desktop", "--dry-run", "-i", path,
+    ])
     #expect(dry.status == 0)
-    #expect(dry.stdout.contains("+          gpu: true"), "known key typed as boolean: \(dry.stdout)")
+    #expect(
+      dry.stdout.contains("+          gpu: true"), "known key typed as boolean: \(dry.stdout)")
     #expect(try scratch.read("hosts.yml") == original)
     #expect(!FileManager.default.fileExists(atPath: path + ".bak"))
 

@@ -18,7 +18,8 @@ import Testing
     let inventory = try InventoryLoader.load(path: Self.inventoryPath)
     let ours = try inventory.selectHosts(pattern)
     let tool = Repository.venvTool("ansible")
-    try #require(FileManager.default.isExecutableFile(atPath: tool), "run scripts/setup: \(tool) missing")
+    try #require(
+      FileManager.default.isExecutableFile(atPath: tool), "run scripts/setup: \(tool) missing")
     let result = try ProcessRunner.run(
       [tool, "-i", Self.inventoryPath, pattern, "--list-hosts"],
       environment: ["LC_ALL": "C.UTF-8", "ANSIBLE_HOME": NSTemporaryDirectory() + "ansible-home"],

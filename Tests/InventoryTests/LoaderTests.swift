@@ -5,7 +5,9 @@ import Testing
 
 /// Loading details: YAML 1.1 typing as PyYAML does it, precedence, and positions.
 @Suite struct LoaderTests {
-  static func load(_ text: String, file: String = "/nonexistent/hosts.yml") throws -> ResolvedInventory {
+  static func load(_ text: String, file: String = "/nonexistent/hosts.yml") throws
+    -> ResolvedInventory
+  {
     try InventoryLoader.load(path: file, text: text)
   }
 
@@ -89,7 +91,8 @@ import Testing
   }
 
   @Test func varsFilesOverrideInlineGroupVariables() throws {
-    let inventory = try InventoryLoader.load(path: Fixtures.path("differential/vars-files/hosts.yml"))
+    let inventory = try InventoryLoader.load(
+      path: Fixtures.path("differential/vars-files/hosts.yml"))
     let w1 = try #require(inventory.host("w1"))
     #expect(w1.variables["override_me"]?.value == "host_vars/w1")
     #expect(w1.variables["override_me"]?.origin.isVarsFile == true)

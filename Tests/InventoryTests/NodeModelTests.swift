@@ -29,7 +29,8 @@ import Testing
   }
 
   @Test func k3sAnsibleLayout() throws {
-    let inventory = try InventoryLoader.load(path: Fixtures.path("differential/k3s-ansible/hosts.yml"))
+    let inventory = try InventoryLoader.load(
+      path: Fixtures.path("differential/k3s-ansible/hosts.yml"))
     let nodes = try inventory.nodes()
     #expect(nodes.map(\.role) == [.server, .agent, .agent])
     #expect(nodes[0].user == "debian")
@@ -44,16 +45,22 @@ import Testing
   }
 
   @Test func taintStrings() throws {
-    #expect(try NodeTaint.parse("a=b:NoSchedule").get() == NodeTaint(key: "a", value: "b", effect: .noSchedule))
+    #expect(
+      try NodeTaint.parse("a=b:NoSchedule").get()
+        == NodeTaint(key: "a", value: "b", effect: .noSchedule))
     #expect(try NodeTaint.parse("example.com/x:NoExecute").get().value == nil)
     #expect((try? NodeTaint.parse("a=b").get()) == nil)
-    #expect(NodeTaint(key: "k", value: "v", effect: .preferNoSchedule).description == "k=v:PreferNoSchedule")
+    #expect(
+      NodeTaint(key: "k", value: "v", effect: .preferNoSchedule).description
+        == "k=v:PreferNoSchedule")
   }
 
   @Test func becomePasswordStaysOutOfDescriptions() throws {
     let inventory = try InventoryLoader.load(
       path: "hosts.yml",
-      text: "all:\n  children:\n    control_plane:\n      hosts:\n        a: {ansible_become_pass: hunter2}\n")
+      text:
+        "all:\n  children:\n    control_plane:\n      hosts:\n        a: {ansible_become_pass: hunter2}\n"
+    )
     let node = try #require(inventory.node("a"))
     #expect(node.becomePassword == "hunter2")
     #expect(!node.description.contains("hunter2"))
@@ -62,7 +69,8 @@ import Testing
   @Test func variablePaths() throws {
     #expect(try VariablePath.parse("k3s_version") == ["k3s_version"])
     #expect(try VariablePath.parse("a.b.c") == ["a", "b", "c"])
-    #expect(try VariablePath.parse("node_labels.nvidia.com/gpu") == ["node_labels", "nvidia.com/gpu"])
+    #expect(
+      try VariablePath.parse("node_labels.nvidia.com/gpu") == ["node_labels", "nvidia.com/gpu"])
     #expect(try VariablePath.parse("x.\"a.b\"") == ["x", "a.b"])
     #expect(throws: InventoryError.self) { try VariablePath.parse("a..b") }
   }

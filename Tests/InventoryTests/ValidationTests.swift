@@ -50,7 +50,8 @@ import Testing
     #expect(even.severity == .warning)
     #expect(even.location?.line == 3)
     let both = try Self.diagnostics(
-      "all:\n  children:\n    control_plane:\n      hosts:\n        a:\n    workers:\n      hosts:\n        a:\n")
+      "all:\n  children:\n    control_plane:\n      hosts:\n        a:\n    workers:\n      hosts:\n        a:\n"
+    )
     #expect(Self.find("two-roles", in: both)?.isError == true)
   }
 
@@ -89,7 +90,9 @@ import Testing
                   - bad=1:Sometimes
 
       """)
-    let messages = diagnostics.filter(\.isError).map { "\($0.location!.line):\($0.location!.column) \($0.message)" }
+    let messages = diagnostics.filter(\.isError).map {
+      "\($0.location!.line):\($0.location!.column) \($0.message)"
+    }
     let expected = [
       "3:18 k3s_version must be a string, found number 1.31",
       "4:19 cluster_cidr: the prefix length of '10.42.0.0/33' must be 0 to 32",

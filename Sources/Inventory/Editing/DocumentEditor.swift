@@ -189,8 +189,9 @@ struct DocumentEditor {
     return content == "-" || content.hasPrefix("- ")
   }
 
-  /// The first line of the comment block directly above `keyLine` at the same indentation. A
-  /// block that reaches the top of the file is the file's header and stays.
+  /// The first line of the comment block directly above `keyLine` at the same indentation.
+  ///
+  /// A block that reaches the top of the file is the file's header and stays.
   func commentBlockStart(_ keyLine: Int, _ keyIndent: Int) -> Int {
     var start = keyLine
     while start > 0, buffer.isComment(start - 1), buffer.indent(start - 1) == keyIndent {

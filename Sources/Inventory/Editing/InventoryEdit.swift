@@ -1,6 +1,8 @@
 import OrderedCollections
 
-/// One change to an inventory. Nothing is renamed or moved implicitly.
+/// One change to an inventory.
+///
+/// Nothing is renamed or moved implicitly.
 public enum InventoryEdit: Hashable, Sendable {
   /// Adds a host to a group, creating the group (under `parent`, default `all`) if needed.
   case addHost(

@@ -1,8 +1,9 @@
 import OrderedCollections
 
-/// Applies ``InventoryEdit``s to an inventory's files in memory and checks the result: every
-/// edited file must parse to exactly the intended value tree, the inventory must read back with
-/// the intended change, and no new validation error may appear. Writes nothing (see
+/// Applies ``InventoryEdit``s to an inventory's files in memory and checks the result.
+///
+/// Every edited file must parse to exactly the intended value tree, the inventory must read back
+/// with the intended change, and no new validation error may appear. Writes nothing (see
 /// ``InventoryFile`` for that).
 ///
 /// Where a variable goes: a variable that is already set is changed where its effective value

@@ -67,8 +67,9 @@ struct LineBuffer: Sendable {
     lines[index].text.drop { $0 == " " || $0 == "\t" }.hasPrefix("#")
   }
 
-  /// Replaces lines `range` with `texts` (new lines get the file's terminator). A file that
-  /// ended without a newline still does.
+  /// Replaces lines `range` with `texts` (new lines get the file's terminator).
+  ///
+  /// A file that ended without a newline still does.
   mutating func replace(_ range: Range<Int>, with texts: [String]) {
     let finalNewlineMissing = lines.last?.terminator.isEmpty ?? false
     lines.replaceSubrange(range, with: texts.map { Line(text: $0, terminator: newline) })

@@ -1,7 +1,6 @@
 /// Finds the ends of keys, values and comments on one line of YAML (block context).
 enum LineScanner {
-  /// The index just after a key that starts at `start`: the position of its `:`. Nil when the
-  /// key does not end on this line.
+  /// The position of the `:` that ends a key starting at `start` (nil when it is not on this line).
   static func keyEnd(_ line: [Unicode.Scalar], from start: Int) -> Int? {
     guard start < line.count else { return nil }
     if line[start] == "'" || line[start] == "\"" {
@@ -18,8 +17,9 @@ enum LineScanner {
     return nil
   }
 
-  /// The index just after a single-line scalar value that starts at `start`, trailing spaces
-  /// excluded. Nil for a value that continues on the next line or is not a scalar.
+  /// The index after a one-line scalar value starting at `start`, without trailing spaces.
+  ///
+  /// Nil for a value that continues on the next line or is not a scalar.
   static func valueEnd(_ line: [Unicode.Scalar], from start: Int) -> Int? {
     guard start < line.count else { return start }
     switch line[start] {

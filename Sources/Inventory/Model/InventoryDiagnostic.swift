@@ -47,8 +47,10 @@ public struct InventoryDiagnostic: Hashable, Sendable, CustomStringConvertible {
   }
 }
 
-/// An inventory that cannot be used: it does not parse, has the wrong shape, or breaks a rule.
-/// Exit status 2 (invalid input); nothing was changed.
+/// An inventory that cannot be used.
+///
+/// It does not parse, has the wrong shape, or breaks a rule. Exit status 2 (invalid input); nothing
+/// was changed.
 public struct InventoryError: OperatorError {
   /// The errors, first one first (at least one).
   public var diagnostics: [InventoryDiagnostic]

@@ -62,7 +62,8 @@ public struct ResolvedVariable: Hashable, Sendable {
     }
     guard let entry = node?.entries?.first(where: { $0.name == last }), node?.isAlias == false
     else { return location(at: path) }
-    return SourceLocation(file: origin.location.file, line: entry.key.line, column: entry.key.column)
+    return SourceLocation(
+      file: origin.location.file, line: entry.key.line, column: entry.key.column)
   }
 
   /// The position of an element inside the value (`["1"]` for a list index, a key for a

@@ -9,8 +9,10 @@ import OrderedCollections
 /// `workers[1:3]`). `&term` intersects, `!term` excludes; plain terms are united first, then
 /// intersections, then exclusions, as Ansible does.
 extension ResolvedInventory {
-  /// The hosts a pattern selects, in inventory order within each term. A term that matches no
-  /// host and no group is an error (a typo would otherwise silently select nothing).
+  /// The hosts a pattern selects, in inventory order within each term.
+  ///
+  /// A term that matches no host and no group is an error (a typo would otherwise silently select
+  /// nothing).
   public func selectHosts(_ pattern: String) throws(InventoryError) -> [String] {
     let terms = Self.splitPattern(pattern)
     guard !terms.isEmpty else {

@@ -7,7 +7,7 @@ public struct ClusterSettings: Hashable, Sendable {
   public var clusterName: String
   /// `k3s_version` (default: the release cluster-mgr was tested with).
   public var k3sVersion: String
-  /// `token` or `k3s_token`; nil means generate on the first server. A secret.
+  /// `token` or `k3s_token` (a secret); nil means generate on the first server.
   public var token: String?
   /// `api_endpoint`; nil means the first server's `tailscale_ip`.
   public var apiEndpoint: String?
@@ -50,8 +50,9 @@ public struct ClusterSettings: Hashable, Sendable {
 }
 
 extension ResolvedInventory {
-  /// The cluster-wide settings with defaults filled in. Values of the wrong type fall back to
-  /// the default; ``InventoryValidator`` reports them.
+  /// The cluster-wide settings with defaults filled in.
+  ///
+  /// Values of the wrong type fall back to the default; ``InventoryValidator`` reports them.
   public var clusterSettings: ClusterSettings {
     func value(_ name: String) -> InventoryValue? {
       let set = allSetting(name)

@@ -1,6 +1,7 @@
 import OrderedCollections
 
 /// Every variable cluster-mgr reads, with type, rule and default (documented in docs/inventory.md).
+///
 /// Variables not listed here are kept as data and passed through untouched.
 public enum InventorySchema {
   /// Known variables by name, in documentation order.

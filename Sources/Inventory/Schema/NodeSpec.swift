@@ -87,8 +87,9 @@ extension ResolvedInventory {
     }
   }
 
-  /// The typed node of one host (nil for an unknown host). Values of the wrong type are left
-  /// out here; ``InventoryValidator`` reports them.
+  /// The typed node of one host (nil for an unknown host).
+  ///
+  /// Values of the wrong type are left out here; ``InventoryValidator`` reports them.
   public func node(_ name: String) -> NodeSpec? {
     guard let host = hosts[name] else { return nil }
     let values = host.values

@@ -7,7 +7,8 @@ import OrderedCollections
   import Darwin
 #endif
 
-/// Syntax checks for values cluster-mgr understands: addresses, versions, quantities, labels.
+/// Syntax checks for the values cluster-mgr understands (addresses, versions, quantities, labels).
+///
 /// Each returns nil when the value is fine, or what is wrong with it.
 public enum ValueRules {
   /// An IPv4 or IPv6 address.

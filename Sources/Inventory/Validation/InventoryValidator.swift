@@ -1,6 +1,8 @@
 import OrderedCollections
 
-/// Checks a loaded inventory for cluster use. Every diagnostic names file, line and column.
+/// Checks a loaded inventory for cluster use.
+///
+/// Every diagnostic names file, line and column.
 ///
 /// Errors: a variable of the wrong type or syntax (addresses, CIDRs, `k3s_version`, CPU and
 /// memory quantities, labels, taints, ports), two hosts with the same name (ignoring case) or

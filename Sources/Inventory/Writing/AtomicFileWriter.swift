@@ -11,8 +11,10 @@ import Foundation
 /// the whole new text: a temporary file in the same directory with the old file's mode and
 /// owner, `fsync`, `rename` over the original, `fsync` of the directory.
 enum AtomicFileWriter {
-  /// Writes `text` to `path` atomically; `backup` (if given) first receives the old contents,
-  /// also atomically. Test hooks run at `before-rename` and `after-rename`.
+  /// Writes `text` to `path` atomically; `backup` (if given) first receives the old contents, also
+  /// atomically.
+  ///
+  /// Test hooks run at `before-rename` and `after-rename`.
   static func replace(_ path: String, with text: String, backup: String?, hooks: WriteHooks)
     throws(InventoryWriteError)
   {

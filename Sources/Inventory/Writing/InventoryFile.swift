@@ -41,11 +41,17 @@ public struct InventoryFile: Sendable {
     public var changes: OrderedDictionary<String, (old: String, new: String)>
   }
 
-  /// Applies `edits` under the lock and writes the changed files (nothing when `dryRun`). On any
-  /// error nothing is written.
+  /// Applies `edits` under the lock and writes the changed files (nothing when `dryRun`).
+  ///
+  /// On any error nothing is written.
   public func apply(_ edits: [InventoryEdit], dryRun: Bool = false) throws
     -> WriteResult
   {
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw InventoryError(
+        code: "inventory-missing", "inventory file \(path) does not exist",
+        remedy: "pass -i PATH (or set CLUSTER_MGR_INVENTORY), or copy an example from inventory/")
+    }
     let target = Self.resolvedPath(path)
     let lock = try InventoryLock(directory: directoryName(target))
     defer { lock.release() }
@@ -71,6 +77,17 @@ public struct InventoryFile: Sendable {
     return WriteResult(
       summary: result.summary, notes: result.notes, writtenFiles: written, backups: backups,
       warnings: result.warnings, changes: changes)
+  }
+
+  /// ``apply(_:dryRun:)`` on a thread of its own, for async callers.
+  ///
+  /// Waiting for the lock and writing files block, so they stay off the cooperative pool.
+  public func apply(_ edits: [InventoryEdit], dryRun: Bool = false) async throws -> WriteResult {
+    try await withCheckedThrowingContinuation { continuation in
+      Thread {
+        continuation.resume(with: Result { try self.apply(edits, dryRun: dryRun) })
+      }.start()
+    }
   }
 
   /// The file a path names, through symbolic links (so a link stays a link).

@@ -6,8 +6,8 @@ import Foundation
   import Darwin
 #endif
 
-/// Test hooks for the crash and concurrency tests, read from the environment and ignored
-/// unless `CLUSTER_MGR_TEST_WRITE_HOOK` is set:
+/// Test hooks for the crash and concurrency tests, read from the environment and ignored unless
+/// `CLUSTER_MGR_TEST_WRITE_HOOK` is set.
 ///
 /// - `CLUSTER_MGR_TEST_WRITE_HOOK=STEP=ACTION[,STEP=ACTION…]` with STEP one of `locked`
 ///   (lock held, nothing read yet), `before-rename` (new text written and synced to the
@@ -73,7 +73,7 @@ struct WriteHooks: Sendable {
   }
 
   private func create(_ path: String) -> FileHandle? {
-    FileManager.default.createFile(atPath: path, contents: nil)
+    _ = FileManager.default.createFile(atPath: path, contents: nil)
     return FileHandle(forWritingAtPath: path)
   }
 }
