@@ -41,6 +41,20 @@ import Testing
     #expect(set == text + "\r\n          note: x")
   }
 
+  @Test func byteOrderMarkStays() throws {
+    let scratch = try ScratchDirectory()
+    defer { scratch.remove() }
+    let path = try scratch.write("hosts.yml", "\u{FEFF}" + Self.base)
+    _ = try InventoryFile(path: path).apply([
+      .setVariable(key: "cluster_name", value: "b", scope: .all)
+    ])
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+    #expect(
+      String(decoding: bytes.dropFirst(3), as: UTF8.self)
+        == Self.base.replacingOccurrences(of: "cluster_name: lab", with: "cluster_name: b"))
+  }
+
   @Test func emptyFlowAndNullContainers() throws {
     let text = """
       all:
@@ -306,6 +320,10 @@ import Testing
     #expect(noop.status == 0)
     #expect(noop.stdout.contains("not set at all; nothing to change"))
     #expect(!FileManager.default.fileExists(atPath: path + ".bak"))
+
+    let secret = try CLI.run(["config-set", "token", "s3cr3t", "--dry-run", "-i", path])
+    #expect(secret.stdout.contains("+    token: (secret)"), "\(secret.stdout)")
+    #expect(!secret.stdout.contains("s3cr3t"))
 
     let bad = try CLI.run(["config-set", "k3s_version", "latest", "-i", path])
     #expect(bad.status == 2)

@@ -16,7 +16,8 @@ struct FileAccess: Sendable {
   func readText(_ path: String) throws -> String {
     if let text = overlay[Self.key(path)] { return text }
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
-    guard let text = String(data: data, encoding: .utf8) else {
+    // Not String(data:encoding:), which drops a byte order mark the editor must keep.
+    guard let text = String(validating: data, as: UTF8.self) else {
       throw CocoaError(.fileReadInapplicableStringEncoding)
     }
     return text

@@ -1,9 +1,16 @@
+import OrderedCollections
+
 /// A unified diff of two texts by lines (for `--dry-run` and JSON reports).
 public enum LineDiff {
   /// `diff -u`-style output with `context` lines around each change; empty when equal.
-  public static func unified(old: String, new: String, file: String, context: Int = 3) -> String {
-    let a = lines(old)
-    let b = lines(new)
+  ///
+  /// Lines that set a secret variable (`token: …`, become passwords) show `(secret)` instead of
+  /// the value unless `revealingSecrets`.
+  public static func unified(
+    old: String, new: String, file: String, context: Int = 3, revealingSecrets: Bool = false
+  ) -> String {
+    let a = revealingSecrets ? lines(old) : lines(old).map(redacted)
+    let b = revealingSecrets ? lines(new) : lines(new).map(redacted)
     guard a != b else { return "" }
     // Longest common subsequence table (inventories are small).
     var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
@@ -91,6 +98,20 @@ public enum LineDiff {
     }
     return output
   }
+
+  /// `token: abc` → `token: (secret)` for the schema's secret variables.
+  static func redacted(_ line: String) -> String {
+    let content = line.drop { $0 == " " || $0 == "-" }
+    for name in secretNames {
+      for spelling in [name, "\"\(name)\"", "'\(name)'"] where content.hasPrefix(spelling + ":") {
+        let prefix = line.prefix(line.count - content.count) + spelling + ":"
+        return content.count > spelling.count + 1 ? prefix + " (secret)" : String(prefix)
+      }
+    }
+    return line
+  }
+
+  static let secretNames = InventorySchema.variables.values.filter(\.isSecret).map(\.name)
 
   private static func lines(_ text: String) -> [String] {
     // Split on the scalar "\n": as a Character, "\r\n" is one unit and would not split.

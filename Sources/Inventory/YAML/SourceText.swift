@@ -4,6 +4,8 @@ import OrderedCollections
 struct SourceText: Sendable {
   /// Lines without their terminators (`\n` or `\r\n`), as Unicode scalars.
   let lines: [[Unicode.Scalar]]
+  /// The text started with a byte order mark (not part of line 1 here).
+  let hasByteOrderMark: Bool
 
   init(_ text: String) {
     var lines: [[Unicode.Scalar]] = []
@@ -19,7 +21,8 @@ struct SourceText: Sendable {
     }
     lines.append(current)
     // A byte order mark is not part of the first line's columns.
-    if lines[0].first == "\u{FEFF}" { lines[0].removeFirst() }
+    hasByteOrderMark = lines[0].first == "\u{FEFF}"
+    if hasByteOrderMark { lines[0].removeFirst() }
     self.lines = lines
   }
 

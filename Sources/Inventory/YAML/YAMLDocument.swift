@@ -24,7 +24,8 @@ struct YAMLDocument: Sendable {
           .error, code: "yaml-syntax", at: SourceLocation(file: file, line: 1, column: 1),
           "cannot read YAML: \(error)"))
     }
-    var converter = Converter(file: file, source: source)
+    var converter = Converter(
+      file: file, source: source, hasByteOrderMark: text.unicodeScalars.first == "\u{FEFF}")
     let root = try node.map { node throws(InventoryError) in try converter.convert(node) }
     return YAMLDocument(file: file, text: text, source: source, root: root)
   }
@@ -37,11 +38,14 @@ struct YAMLDocument: Sendable {
   private struct Converter {
     let file: String
     let source: SourceText
+    let hasByteOrderMark: Bool
 
     mutating func convert(_ node: Node, after previous: (line: Int, column: Int)? = nil)
       throws(InventoryError) -> YAMLNode
     {
-      let mark = (line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+      var mark = (line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+      // libyaml counts a byte order mark as column 1 of line 1; editors do not.
+      if hasByteOrderMark, mark.line == 1 { mark.column -= 1 }
       let start = source.contentStart(line: mark.line, column: mark.column)
       // Yams hands back the anchored node itself for an alias, with the anchor's position.
       var isAlias = false
@@ -152,9 +156,10 @@ struct YAMLDocument: Sendable {
     case .scanner(let context, let problem, let mark, _),
       .parser(let context, let problem, let mark, _),
       .composer(let context, let problem, let mark, _):
+      let column = mark.line == 1 && source.hasByteOrderMark ? mark.column - 1 : mark.column
       return describe(
         problem: problem, context: context?.text, contextLine: context?.mark.line,
-        line: mark.line, column: mark.column, file: file, source: source)
+        line: mark.line, column: max(1, column), file: file, source: source)
     case .duplicatedKeysInMapping(let duplicates, let context):
       let key = duplicates.first ?? "?"
       let location = secondOccurrence(of: key, after: context.mark, source: source)
