@@ -106,6 +106,15 @@ import Testing
     #expect(messages == expected)
   }
 
+  @Test func checkReportsLoadErrorsAndFindings() throws {
+    let broken = InventoryValidator.check(inventoryAt: Fixtures.path("nope/hosts.yml"))
+    #expect(broken.inventory == nil)
+    #expect(broken.diagnostics.map(\.code) == ["inventory-missing"])
+    let fine = InventoryValidator.check(inventoryAt: Fixtures.example("ha"))
+    #expect(fine.inventory?.hostNames.count == 5)
+    #expect(fine.diagnostics.isEmpty)
+  }
+
   @Test func k3sVersionSyntax() {
     #expect(ValueRules.k3sVersionProblem("v1.31.4+k3s1") == nil)
     #expect(ValueRules.k3sVersionProblem("v1.31.4") != nil)

@@ -10,6 +10,19 @@ import OrderedCollections
 /// all. Warnings: an even number of servers, a host in no role group, a name Kubernetes cannot
 /// use as a node name.
 public enum InventoryValidator {
+  /// Loads the inventory at `path` and returns it (nil when it cannot be loaded) with every
+  /// finding: the load error alone, or the loader's warnings plus ``validate(_:)``.
+  public static func check(inventoryAt path: String) -> (
+    inventory: ResolvedInventory?, diagnostics: [InventoryDiagnostic]
+  ) {
+    do {
+      let inventory = try InventoryLoader.load(path: path)
+      return (inventory, inventory.warnings + validate(inventory))
+    } catch {
+      return (nil, error.diagnostics)
+    }
+  }
+
   /// All errors and warnings, errors first in file order.
   public static func validate(_ inventory: ResolvedInventory) -> [InventoryDiagnostic] {
     var diagnostics: [InventoryDiagnostic] = []
