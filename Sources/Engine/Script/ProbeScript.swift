@@ -1,0 +1,51 @@
+import Basics
+import Foundation
+/// The one remote command that reads the current state of every task of a host.
+struct ProbeScript {
+  /// The marker directory on hosts (pending handler notifications survive a failed run).
+  static let stateDirectory = "/var/lib/cluster-mgr"
+
+  /// Builds the script for `probes` (one snippet per task, in task order).
+  static func build(_ probes: [String]) -> String {
+    var out = """
+      printf '@@cm-probe pending\\n'
+      ls -1 \(stateDirectory)/pending-handlers 2>/dev/null
+
+      """
+    for (index, probe) in probes.enumerated() {
+      out += "printf '\\n@@cm-probe \(index)\\n'\n"
+      if !probe.isEmpty { out += "( \(probe)\n) </dev/null\n" }
+    }
+    out += "printf '\\n@@cm-probe end\\n'\n"
+    return out
+  }
+
+  /// What the probe printed, split per task.
+  struct Result {
+    var sections: [Int: ProbeSection]
+    var pendingHandlers: Set<String>
+    var complete: Bool
+  }
+
+  static func parse(_ stdout: String) -> Result {
+    var sections: [Int: [Substring]] = [:]
+    var pending: Set<String> = []
+    var current: String?
+    var complete = false
+    for line in stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.hasPrefix("@@cm-probe ") {
+        current = String(line.dropFirst("@@cm-probe ".count))
+        if current == "end" { complete = true }
+        continue
+      }
+      switch current {
+      case "pending": if !line.isEmpty { pending.insert(String(line)) }
+      case let id?: if let index = Int(id) { sections[index, default: []].append(line) }
+      case nil: break
+      }
+    }
+    return Result(
+      sections: sections.mapValues { ProbeSection($0.joined(separator: "\n")) },
+      pendingHandlers: pending, complete: complete)
+  }
+}
