@@ -190,7 +190,7 @@ enum FileProbe {
       group = section["group"]
       sha256 = section["sha256"]
       content = section.data("content")
-      target = section["target"]
+      target = section.lineValue("target")
     }
   }
 }

@@ -13,6 +13,11 @@ public struct Sysctl: Resource {
     self.settings = settings
   }
 
+  /// Whitespace-insensitive form of a value (`sysctl -n` prints tabs between numbers).
+  private func normalized(_ value: String?) -> String? {
+    value.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }
+  }
+
   var fileContent: String {
     "# Managed by cluster-mgr.\n" + settings.map { "\($0.key) = \($0.value)\n" }.joined()
   }
@@ -25,17 +30,17 @@ public struct Sysctl: Resource {
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let filePlan = try File(file, content: .text(fileContent)).plan(current: current, context: context)
-    let stale = settings.filter { current["sysctl.\($0.key)"] != $0.value }
+    let stale = settings.filter { normalized(current.lineValue("sysctl.\($0.key)")) != normalized($0.value) }
     if filePlan.decision == .ok && stale.isEmpty {
       return .ok(settings.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
     }
     var apply: [String] = []
     if filePlan.decision == .change, let fileApply = filePlan.apply { apply.append(fileApply) }
     apply += stale.map { "sysctl -q -w \(Shell.q("\($0.key)=\($0.value)"))" }
-    let verify = settings.map { "[ \"$(sysctl -n \(Shell.q($0.key)))\" = \(Shell.q($0.value)) ]" }
+    let verify = settings.map { "[ \"$(sysctl -n \(Shell.q($0.key)) | tr -s '\\t ' '  ')\" = \(Shell.q(normalized($0.value) ?? "")) ]" }
       .joined(separator: " && ")
     let summary = (filePlan.decision == .change ? [filePlan.summary] : [])
-      + stale.map { "\($0.key): \(current["sysctl.\($0.key)"] ?? "unset") → \($0.value)" }
+      + stale.map { "\($0.key): \(current.lineValue("sysctl.\($0.key)") ?? "unset") → \($0.value)" }
     return Plan(
       .change, summary.joined(separator: "; "), diff: filePlan.diff, apply: apply.joined(separator: "\n"),
       verify: verify)

@@ -205,8 +205,12 @@ struct HostPlayRun {
       case .unverified:
         failed = true
         taskResult.status = .failed
-        taskResult.failure = redactor.redact(
-          "\(host) / \(entry.role.name) / \(entry.task.name): the change ran but the result does not match the desired state\n  check: \(plan.verify ?? "")\n  output: \(outcome.output.suffix(1500))")
+        var text = "\(host) / \(entry.role.name) / \(entry.task.name) failed: the change ran but the result does not match the desired state (\(plan.summary))\n  check: \(plan.verify ?? "")"
+        if !outcome.output.isEmpty { text += "\n  output: \(outcome.output.suffix(1500))" }
+        if let diagnostics = outcome.diagnostics, !diagnostics.isEmpty {
+          text += "\n  diagnostics:\n" + diagnostics.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        }
+        taskResult.failure = redactor.redact(text)
       }
       results.append(taskResult)
     }

@@ -77,9 +77,7 @@ struct ApplyScript {
         printf '@@cm-task \(index) failed %s %s ' $cm_rc "$(cm_now)"; tail -c 4000 "$cm_log" | base64 -w0; echo
 
       """
-    if let diagnostics = plan.failureDiagnostics {
-      out += "  printf '@@cm-diag \(index) '; ( \(diagnostics)\n) </dev/null 2>&1 | tail -c 6000 | base64 -w0; echo\n"
-    }
+    out += diagnostics(index, plan)
     out += "  exit 0\nfi\ncm_changed=1\n"
     if plan.reportsOwnChange { out += "grep -q '^@@cm-unchanged' \"$cm_log\" && cm_changed=0\n" }
     if let verify = plan.verify {
@@ -87,7 +85,7 @@ struct ApplyScript {
         if [ $cm_changed = 1 ] && ! ( \(verify)
         ) </dev/null >/dev/null 2>&1; then
           printf '@@cm-task \(index) unverified 0 %s ' "$(cm_now)"; tail -c 4000 "$cm_log" | base64 -w0; echo
-          exit 0
+        \(diagnostics(index, plan))  exit 0
         fi
 
         """
@@ -95,6 +93,11 @@ struct ApplyScript {
     for id in notifies { out += "[ $cm_changed = 1 ] && : > \"$cm_pending/\(id)\"\n" }
     out += "printf '@@cm-task \(index) done %s %s ' $cm_changed \"$(cm_now)\"; base64 -w0 < \"$cm_log\"; echo\n"
     return out
+  }
+
+  private static func diagnostics(_ index: Int, _ plan: Plan) -> String {
+    guard let diagnostics = plan.failureDiagnostics else { return "" }
+    return "  printf '@@cm-diag \(index) '; ( \(diagnostics)\n) </dev/null 2>&1 | tail -c 6000 | base64 -w0; echo\n"
   }
 
   private static func handlerBlock(id: String, index: Int, _ handler: Handler) -> String {

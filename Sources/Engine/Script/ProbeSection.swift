@@ -12,19 +12,21 @@ public struct ProbeSection: Sendable {
   /// The lines of the output.
   public var lines: [Substring] { text.split(separator: "\n", omittingEmptySubsequences: false) }
 
-  /// The value of the first `key=value` token for `key`, searching every line.
-  ///
-  /// Tokens are separated by spaces, except that a token whose key is `key` and which starts a
-  /// line extends to the end of that line (so `content=<base64>` and `line=<text>` work).
+  /// The value of the first `key=value` token for `key` (tokens are separated by spaces).
   public subscript(key: String) -> String? {
     let prefix = key + "="
     for line in lines {
-      if line.hasPrefix(prefix) { return String(line.dropFirst(prefix.count)) }
       for token in line.split(separator: " ") where token.hasPrefix(prefix) {
         return String(token.dropFirst(prefix.count))
       }
     }
     return nil
+  }
+
+  /// The rest of the first line that starts with `key=` (values that may contain spaces).
+  public func lineValue(_ key: String) -> String? {
+    let prefix = key + "="
+    return lines.first { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
   }
 
   /// Every value of lines starting with `key=`.
