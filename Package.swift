@@ -68,7 +68,11 @@ let package = Package(
       swiftSettings: strict),
     .target(
       name: "Roles",
-      dependencies: ["Basics", "Engine", "Inventory", "Tailscale", "Yams"],
+      dependencies: [
+        "Basics", "Engine", "Inventory", "Tailscale", "Yams",
+        .product(name: "Collections", package: "swift-collections"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: strict),
 
     // MARK: - Operations and user interface

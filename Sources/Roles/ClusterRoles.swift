@@ -2,6 +2,7 @@ import Basics
 import Engine
 import Foundation
 import Inventory
+import OrderedCollections
 
 /// Roles that work through the Kubernetes API on the first server.
 enum ClusterRoles {

@@ -2,6 +2,7 @@ import Basics
 import Engine
 import Foundation
 import Inventory
+import OrderedCollections
 
 /// GPU support: on GPU hosts the NVIDIA container toolkit (from NVIDIA's apt repository) and a
 /// K3s restart so its containerd picks up the `nvidia` runtime; on the cluster the RuntimeClass,

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Inventory
+import OrderedCollections
 
 /// The `prerequisites` and `tailscale` roles: what every node needs before K3s.
 enum HostRoles {

@@ -2,6 +2,7 @@ import Basics
 import Engine
 import Foundation
 import Inventory
+import OrderedCollections
 
 /// The `k3s_server` and `k3s_agent` roles: config first, then the pinned binary, the unit, the
 /// service; restarted only when the binary, the unit or the config changed; ready before the
