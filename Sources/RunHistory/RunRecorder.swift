@@ -8,18 +8,21 @@ import GRDB
 /// returns at once; results are written in batches on a background queue), and
 /// ``finish(_:counts:)`` at the end (it writes what is left and waits for it).
 ///
-/// Every string is passed through the `masking` closure before it is stored (command line,
-/// inventory path, host, role, task, message, diff, …): callers mask already, this is the
-/// second line of defence so that no secret reaches the history.
+/// Every string is passed through the run's `SecretRedactor` before it is stored (command line,
+/// inventory path, user, machine, host, role, task, message, diff): callers mask already, this
+/// is the second line of defence so that no secret reaches the history.
 ///
 /// Failure policy: when the state directory cannot be created, or the database is corrupt,
 /// unwritable or locked for longer than `busyTimeout`, the recorder turns into a no-op and
 /// reports one ``HistoryProblem`` (``warning``, and `onWarning` once) for the caller to print.
 /// It never throws and never stops the run.
+///
+/// Call ``finish(_:counts:)`` on every exit path (Ctrl-C included): results still buffered
+/// when the process exits without it are lost, at most `flushInterval`'s worth.
 public final class RunRecorder: @unchecked Sendable {
   // Safety: `lock` guards `state`; `connection` is touched only on `worker`'s queue.
   private let database: HistoryDatabase
-  private let masking: @Sendable (String) -> String
+  private let redactor: SecretRedactor
   private let batchSize: Int
   private let flushInterval: Duration
   private let onWarning: (@Sendable (HistoryProblem) -> Void)?
@@ -41,21 +44,21 @@ public final class RunRecorder: @unchecked Sendable {
   ///
   /// - Parameters:
   ///   - database: The SQLite file; its directory is created (mode 0700) when missing.
-  ///   - masking: Applied to every string before it is stored; pass the run's secret masker.
+  ///   - redactor: Masks every string before it is stored; pass the run's redactor.
   ///   - busyTimeout: How long to wait for another process's lock, in seconds.
   ///   - batchSize: Task results buffered before a background write.
   ///   - flushInterval: The longest a recorded result waits before a background write.
   ///   - onWarning: Called once, on a background queue, when the recorder gives up.
   public init(
     database: URL = StatePaths.historyDatabase,
-    masking: @escaping @Sendable (String) -> String,
+    redactor: SecretRedactor,
     busyTimeout: TimeInterval = 5,
     batchSize: Int = 200,
     flushInterval: Duration = .seconds(2),
     onWarning: (@Sendable (HistoryProblem) -> Void)? = nil
   ) {
     self.database = HistoryDatabase(url: database, busyTimeout: busyTimeout)
-    self.masking = masking
+    self.redactor = redactor
     self.batchSize = max(1, batchSize)
     self.flushInterval = flushInterval
     self.onWarning = onWarning
@@ -73,7 +76,7 @@ public final class RunRecorder: @unchecked Sendable {
     let id: RunID? = await worker.run { [self] in
       do throws(HistoryProblem) {
         let queue = try openedConnection()
-        let masked = run.masked(masking)
+        let masked = run.masked(redactor.redact)
         return try write(queue) { db in try HistoryRows.insertRun(masked, in: db) }
       } catch {
         giveUp(error)
@@ -167,7 +170,9 @@ public final class RunRecorder: @unchecked Sendable {
 
   private func writeTasks(_ batch: [SequencedTask], run: RunID) {
     guard !batch.isEmpty, let queue = connection else { return }
-    let masked = batch.map { SequencedTask(sequence: $0.sequence, task: $0.task.masked(masking)) }
+    let masked = batch.map {
+      SequencedTask(sequence: $0.sequence, task: $0.task.masked(redactor.redact))
+    }
     do throws(HistoryProblem) {
       try write(queue) { db in try HistoryRows.insertTasks(masked, run: run, in: db) }
     } catch {

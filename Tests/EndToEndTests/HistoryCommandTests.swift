@@ -1,3 +1,4 @@
+import Basics
 import ClusterMgrTesting
 import Foundation
 import RunHistory
@@ -22,8 +23,9 @@ import Testing
 
     /// Records a provision run, a check-mode provision run and an ad-hoc `run`.
     func recordThreeRuns() async throws {
-      let recorder = RunRecorder(
-        database: database, masking: { $0.replacingOccurrences(of: "hunter2", with: "********") })
+      let redactor = SecretRedactor()
+      redactor.register("hunter2")
+      let recorder = RunRecorder(database: database, redactor: redactor)
       let base = Date(timeIntervalSince1970: 1_750_000_000)  // 2025-06-15 15:06:40 UTC
       ids.append(
         try #require(
@@ -164,7 +166,7 @@ import Testing
         """
           changed      k3s / install binary     12ms
               --- a/etc/rancher/k3s/config.yaml
-              +token: ********
+              +token: \(SecretRedactor.mask)
           ok           k3s / service             3ms
         """))
     #expect(!result.stdout.contains("hunter2"))
@@ -191,7 +193,8 @@ import Testing
     let detail = try decoder.decode(RunDetail.self, from: Data(result.stdout.utf8))
     #expect(detail.run.id == state.ids[0])
     #expect(detail.tasks.map(\.task) == ["install binary", "join", "service"])
-    #expect(detail.tasks[0].diff == "--- a/etc/rancher/k3s/config.yaml\n+token: ********\n")
+    #expect(
+      detail.tasks[0].diff == "--- a/etc/rancher/k3s/config.yaml\n+token: \(SecretRedactor.mask)\n")
   }
 
   @Test func anUnknownRunIsInvalidInput() async throws {

@@ -1,14 +1,18 @@
+import Basics
 import Foundation
 import RunHistory
 import Testing
 
 @Suite struct MaskingTests {
   static let secret = "K10-s3cret-token"
+  let mask = SecretRedactor.mask
 
-  @Test func everyStoredStringPassesThroughTheMasker() async throws {
+  @Test func everyStoredStringPassesThroughTheRedactor() async throws {
     let dir = try TemporaryDirectory()
     let secret = Self.secret
-    let recorder = makeRecorder(dir.database) { $0.replacingOccurrences(of: secret, with: "***") }
+    let redactor = SecretRedactor()
+    redactor.register(secret)
+    let recorder = makeRecorder(dir.database, redactor: redactor)
     let metadata = RunMetadata(
       command: "provision", commandLine: "cluster-mgr provision --extra-vars token=\(secret)",
       inventoryPath: "/tmp/\(secret)/hosts.yml", inventorySHA256: "00", checkMode: true,
@@ -22,23 +26,38 @@ import Testing
     await recorder.finish(.succeeded)
 
     let detail = try #require(try await HistoryStore(database: dir.database).run(id))
-    #expect(detail.run.commandLine == "cluster-mgr provision --extra-vars token=***")
-    #expect(detail.run.inventoryPath == "/tmp/***/hosts.yml")
-    #expect(detail.run.user == "alice-***")
-    #expect(detail.run.machine == "laptop-***")
+    #expect(detail.run.commandLine == "cluster-mgr provision --extra-vars token=\(mask)")
+    #expect(detail.run.inventoryPath == "/tmp/\(mask)/hosts.yml")
+    #expect(detail.run.user == "alice-\(mask)")
+    #expect(detail.run.machine == "laptop-\(mask)")
     #expect(detail.run.checkMode)
     let stored = try #require(detail.tasks.first)
-    #expect(stored.host == "lab-***")
-    #expect(stored.role == "k3s-***")
-    #expect(stored.task == "token file ***")
-    #expect(stored.message == "wrote ***")
-    #expect(stored.diff == "-old\n+K3S_TOKEN=***\n")
+    #expect(stored.host == "lab-\(mask)")
+    #expect(stored.role == "k3s-\(mask)")
+    #expect(stored.task == "token file \(mask)")
+    #expect(stored.message == "wrote \(mask)")
+    #expect(stored.diff == "-old\n+K3S_TOKEN=\(mask)\n")
+  }
+
+  @Test func aSecretLearnedDuringTheRunIsMaskedInLaterResults() async throws {
+    let dir = try TemporaryDirectory()
+    let redactor = SecretRedactor()
+    let recorder = makeRecorder(dir.database, redactor: redactor)
+    let id = try #require(await recorder.begin(provisionRun()))
+    // Like the K3s join token, read from the first server halfway through the run.
+    redactor.register(Self.secret)
+    recorder.record(task("lab-w1", "join", .changed, diff: "+K3S_TOKEN=\(Self.secret)\n"))
+    await recorder.finish(.succeeded)
+    let detail = try #require(try await HistoryStore(database: dir.database).run(id))
+    #expect(detail.tasks.first?.diff == "+K3S_TOKEN=\(mask)\n")
   }
 
   @Test func theSecretIsNowhereInTheDatabaseFiles() async throws {
     let dir = try TemporaryDirectory()
     let secret = Self.secret
-    let recorder = makeRecorder(dir.database) { $0.replacingOccurrences(of: secret, with: "***") }
+    let redactor = SecretRedactor()
+    redactor.register(secret)
+    let recorder = makeRecorder(dir.database, redactor: redactor)
     #expect(
       await recorder.begin(
         RunMetadata(command: "run", commandLine: "cluster-mgr run 'echo \(secret)'")) != nil)
@@ -56,6 +75,6 @@ import Testing
     }
     // The results are in there (main file or WAL), masked.
     #expect(everything.range(of: Data("lab-w50".utf8)) != nil)
-    #expect(everything.range(of: Data("+***".utf8)) != nil)
+    #expect(everything.range(of: Data("+\(mask)".utf8)) != nil)
   }
 }

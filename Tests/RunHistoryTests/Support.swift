@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import RunHistory
 
@@ -36,14 +37,14 @@ final class WarningLog: @unchecked Sendable {
   func append(_ problem: HistoryProblem) { lock.withLock { problems.append(problem) } }
 }
 
-/// A recorder for `database` that masks nothing and reports into `log`.
+/// A recorder for `database` that masks what `redactor` knows and reports into `log`.
 func makeRecorder(
   _ database: URL, log: WarningLog = WarningLog(), busyTimeout: TimeInterval = 5,
   batchSize: Int = 200, flushInterval: Duration = .seconds(2),
-  masking: @escaping @Sendable (String) -> String = { $0 }
+  redactor: SecretRedactor = SecretRedactor()
 ) -> RunRecorder {
   RunRecorder(
-    database: database, masking: masking, busyTimeout: busyTimeout, batchSize: batchSize,
+    database: database, redactor: redactor, busyTimeout: busyTimeout, batchSize: batchSize,
     flushInterval: flushInterval, onWarning: { log.append($0) })
 }
 
