@@ -144,8 +144,12 @@ let package = Package(
       resources: [.copy("Golden")],
       swiftSettings: strict),
     .testTarget(
+      name: "RunHistoryTests",
+      dependencies: ["RunHistory", "Basics", .product(name: "GRDB", package: "GRDB.swift")],
+      swiftSettings: strict),
+    .testTarget(
       name: "EndToEndTests",
-      dependencies: ["ClusterMgrTesting", "Inventory", "Basics"],
+      dependencies: ["ClusterMgrTesting", "Inventory", "RunHistory", "Basics"],
       swiftSettings: strict),
   ]
 )
