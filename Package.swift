@@ -106,7 +106,7 @@ let package = Package(
     // MARK: - Testing support and tests
     .target(
       name: "ClusterMgrTesting",
-      dependencies: ["Basics", "SSHTransport", "Inventory", "Engine", "Tailscale"],
+      dependencies: ["Basics", "SSHTransport", "Inventory", "Engine", "Tailscale", "RunHistory"],
       swiftSettings: strict),
     .testTarget(
       name: "BasicsTests", dependencies: ["Basics"], swiftSettings: strict),
