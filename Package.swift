@@ -84,7 +84,9 @@ let package = Package(
       name: "ClusterOps",
       dependencies: [
         "Basics", "SSHTransport", "Tailscale", "Inventory", "RunHistory", "Engine", "Roles",
-        "TerminalUI",
+        "TerminalUI", "Yams",
+        .product(name: "Collections", package: "swift-collections"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strict),
     .executableTarget(
