@@ -12,6 +12,6 @@ struct ClusterMgr: AsyncParsableCommand {
       and Flux over SSH, idempotently and in parallel.
       """,
     version: BuildInfo.version,
-    subcommands: [Version.self]
+    subcommands: [Version.self, InventoryCommand.self, ConfigGet.self, ConfigSet.self]
   )
 }
