@@ -12,6 +12,8 @@ struct ClusterMgr: AsyncParsableCommand {
       and Flux over SSH, idempotently and in parallel.
       """,
     version: BuildInfo.version,
-    subcommands: [Version.self, InventoryCommand.self, ConfigGet.self, ConfigSet.self]
+    subcommands: [
+      Version.self, InventoryCommand.self, ConfigGet.self, ConfigSet.self, Discover.self,
+    ]
   )
 }
