@@ -12,6 +12,9 @@ struct ClusterMgr: AsyncParsableCommand {
       and Flux over SSH, idempotently and in parallel.
       """,
     version: BuildInfo.version,
-    subcommands: [Version.self, InventoryCommand.self, ConfigGet.self, ConfigSet.self, History.self]
+    subcommands: [
+      Version.self, Discover.self, InventoryCommand.self, ConfigGet.self, ConfigSet.self,
+      History.self,
+    ]
   )
 }
