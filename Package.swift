@@ -100,7 +100,7 @@ let package = Package(
     .executableTarget(
       name: "BenchSite",
       dependencies: [
-        "Engine", "Inventory", "Basics",
+        "Engine", "Inventory", "Basics", "SSHTransport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
