@@ -34,7 +34,7 @@ extension ClusterMgr {
       try reportingOperatorErrors {
         let inventory = try inventoryOptions.load()
         let resolvedScope = try InventoryScopeArgument.resolve(scope, in: inventory)
-        let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let parts = try VariablePath.parse(key)
         let variables: [String: ResolvedVariable]
         switch resolvedScope {
         case .group(let name):

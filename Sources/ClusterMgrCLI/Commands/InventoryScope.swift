@@ -74,7 +74,7 @@ enum InventoryValueArgument {
 
   /// The type a known variable has; unknown variables and quantities are strings.
   static func inferredType(for key: String) -> ValueType {
-    let parts = key.split(separator: ".").map(String.init)
+    let parts = (try? VariablePath.parse(key)) ?? [key]
     guard let spec = InventorySchema.spec(parts.first ?? ""), parts.count == 1 else {
       return .string
     }

@@ -173,11 +173,20 @@ struct DocumentEditor {
         index += 1
         continue
       }
-      guard buffer.indent(index) > keyIndent else { break }
+      // A block list may sit at the key's own indentation (`key:` then `- item`).
+      let isSameIndentItem =
+        buffer.indent(index) == keyIndent && Self.startsListItem(buffer[index])
+      guard buffer.indent(index) > keyIndent || isSameIndentItem else { break }
       end = index
       index += 1
     }
     return end
+  }
+
+  /// True for a line whose content is a block list item (`- x` or a lone `-`).
+  static func startsListItem(_ line: String) -> Bool {
+    let content = line.drop { $0 == " " }
+    return content == "-" || content.hasPrefix("- ")
   }
 
   /// The first line of the comment block directly above `keyLine` at the same indentation.

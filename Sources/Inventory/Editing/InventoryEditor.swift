@@ -86,19 +86,10 @@ public struct InventoryEditor {
     case .removeHost(let name):
       try removeHost(name, inventory, layout)
     case .setVariable(let key, let value, let scope):
-      try setVariable(Self.keyPath(key), value, scope: scope, inventory, layout, document)
+      try setVariable(VariablePath.parse(key), value, scope: scope, inventory, layout, document)
     case .unsetVariable(let key, let scope):
-      try unsetVariable(Self.keyPath(key), scope: scope, inventory, layout, document)
+      try unsetVariable(VariablePath.parse(key), scope: scope, inventory, layout, document)
     }
-  }
-
-  static func keyPath(_ key: String) throws(InventoryError) -> [String] {
-    let parts = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-    guard !parts.isEmpty, !parts.contains(where: \.isEmpty) else {
-      throw InventoryError(
-        code: "bad-key", "'\(key)' is not a variable name (use dots only between nested keys)")
-    }
-    return parts
   }
 
   private mutating func addHost(
@@ -339,7 +330,7 @@ public struct InventoryEditor {
   private func ownValue(_ key: String, _ scope: VariableScope, _ inventory: ResolvedInventory)
     throws(InventoryError) -> InventoryValue?
   {
-    let keyPath = try Self.keyPath(key)
+    let keyPath = try VariablePath.parse(key)
     let variables: OrderedDictionary<String, ResolvedVariable>
     switch scope {
     case .group(let name): variables = inventory.group(name)?.variables ?? [:]

@@ -93,7 +93,9 @@ public enum LineDiff {
   }
 
   private static func lines(_ text: String) -> [String] {
-    var result = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    // Split on the scalar "\n": as a Character, "\r\n" is one unit and would not split.
+    var result = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { String(String.UnicodeScalarView($0)) }
     if result.last == "" { result.removeLast() }
     return result
   }
