@@ -27,6 +27,7 @@ public enum Color: Sendable, Hashable, CaseIterable {
 public struct Style: Sendable, Hashable {
   /// Text attributes that combine freely.
   public struct Attributes: OptionSet, Sendable, Hashable {
+    /// The attribute bits.
     public let rawValue: UInt8
     /// Creates attributes from their raw bits.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
