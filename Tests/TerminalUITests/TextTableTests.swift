@@ -32,6 +32,13 @@ import Testing
     #expect(lines[2] == "gpu-box-with-…  100.64.0.12    12 ms")
   }
 
+  @Test func neverExceedsTheMaximumWidth() {
+    for width in 1...44 {
+      #expect(table.lines(maxWidth: width).allSatisfy { $0.displayWidth <= width }, "\(width)")
+    }
+    #expect(table.lines(maxWidth: 10)[1] == "nod…  100…")
+  }
+
   @Test func makesHeaderBoldAndMeasuresStyledCells() {
     var coloured = TextTable(columns: [.init("STATE"), .init("N", alignment: .right)])
     coloured.append([Styler.ansi.paint("ok", .green), "1"])

@@ -31,7 +31,8 @@ public struct TextTable: Sendable {
   /// Adds a row of cells.
   public mutating func append(_ cells: [String]) { rows.append(cells) }
 
-  /// The table's lines, header first; with `maxWidth`, the widest text columns are truncated.
+  /// The table's lines, header first; with `maxWidth`, the widest text columns are truncated
+  /// (and, if even that is not enough, the lines themselves).
   public func lines(maxWidth: Int? = nil, styler: Styler = .plain) -> [String] {
     let cells = rows.map { row in
       columns.indices.map { $0 < row.count ? row[$0] : "" }
@@ -44,7 +45,9 @@ public struct TextTable: Sendable {
       })
     let widths = layout.widths(rows: cells, available: maxWidth ?? Int.max / 4)
     let header = styler.paint(format(columns.map(\.title), widths: widths), .bold)
-    return [header] + cells.map { format($0, widths: widths) }
+    let lines = [header] + cells.map { format($0, widths: widths) }
+    guard let maxWidth else { return lines }
+    return lines.map { $0.truncated(toWidth: maxWidth) }
   }
 
   /// The table as one string, lines separated by newlines (no trailing newline).
