@@ -63,6 +63,8 @@ public final class ProgressDisplay: @unchecked Sendable {
       verbosity: verbosity)
   }
 
+  deinit { timer?.cancel() }
+
   /// Every host's progress so far.
   public var hosts: [HostProgress] { lock.withLock { model.hosts } }
 
