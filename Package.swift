@@ -92,7 +92,7 @@ let package = Package(
     .executableTarget(
       name: "ClusterMgrCLI",
       dependencies: [
-        "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "SSHTransport", "Engine",
+        "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "SSHTransport", "Engine", "Roles",
         "RunHistory", "Basics",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],

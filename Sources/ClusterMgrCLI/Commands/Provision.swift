@@ -3,6 +3,8 @@ import Basics
 import ClusterOps
 import Engine
 import Foundation
+import Inventory
+import Roles
 import SSHTransport
 
 extension ClusterMgr {

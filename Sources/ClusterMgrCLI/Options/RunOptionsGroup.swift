@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Foundation
 
 /// What a run touches: `--limit`, `--tags`, `--skip-tags`, `--extra-vars`.
 struct SelectionOptions: ParsableArguments {
