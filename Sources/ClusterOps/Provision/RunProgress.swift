@@ -38,7 +38,7 @@ public final class RunProgress: RunObserver, @unchecked Sendable {
       display.handle(
         .taskFinished(
           host: result.host, role: result.role, task: result.task, outcome: Self.outcome(result.status),
-          duration: .milliseconds(Int(result.duration * 1000)), detail: result.failure ?? (result.status == .changed && verbosity > 0 ? result.summary : nil)))
+          duration: .milliseconds(Int(result.duration * 1000)), detail: result.failure ?? (result.status == .ok ? nil : result.summary)))
       if diff, let text = result.diff { display.handle(.message(host: result.host, text: text)) }
       if verbosity > 0, let output = result.output, !output.isEmpty {
         display.handle(.message(host: result.host, text: output))

@@ -243,15 +243,22 @@ struct HostPlayRun {
 
   private func plannedResult(_ entry: Entry) -> TaskResult {
     let plan = entry.plan
-    let status: TaskStatus
+    var status: TaskStatus
+    var summary = plan?.summary ?? ""
     switch plan?.decision {
     case .ok?: status = .ok
     case .change?: status = .changed
     case .skip?, nil: status = .skipped
     }
+    if options.checkMode, status == .changed, plan?.reportsOwnChange == true {
+      // Waits and reads decide at run time whether they changed anything: in check mode they
+      // are steps that would run, not changes.
+      status = .skipped
+      summary = "would " + summary
+    }
     return TaskResult(
       play: play.name, host: host, role: entry.role.name, task: entry.task.name, status: status,
-      summary: redactor.redact(plan?.summary ?? ""), diff: plan?.diff)
+      summary: redactor.redact(summary), diff: plan?.diff)
   }
 
   private func unreachableOrFailed(_ entry: Entry, _ step: String, _ message: String, status: TaskStatus)
