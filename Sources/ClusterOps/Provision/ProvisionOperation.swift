@@ -53,9 +53,11 @@ public enum ProvisionOperation {
       let serverConfig = runner.facts.snapshot.value("kubeconfig", on: first.name)
     {
       let path = request.kubeconfigPath ?? defaultKubeconfigPath
+      // The API endpoint when set, else the first server's Tailscale IP: reachable from any
+      // tailnet machine whether or not MagicDNS is on (the MagicDNS name is a tls-san too).
       let facts = runner.facts.snapshot
-      let host = facts.value("magicdns_name", on: first.name) ?? first.tailscaleIP ?? first.address
-      let server = "https://\(host):\(setup.inputs.settings.apiPort)"
+      let host = setup.inputs.settings.apiEndpoint ?? first.tailscaleIP ?? facts.value("tailscale_ipv4", on: first.name) ?? first.address
+      let server = "https://\(host.contains(":") ? "[\(host)]" : host):\(setup.inputs.settings.apiPort)"
       do {
         let outcome = try KubeconfigMerge.write(
           serverConfig: serverConfig, name: setup.inputs.settings.clusterName, server: server, to: path)

@@ -122,7 +122,7 @@ public struct Service: Resource {
     return Handler(
       name,
       script: """
-        if [ -e "$cm_run/started.\(markerName(unit))" ]; then echo "\(unit) was started in this run; not restarting"
+        if [ -e "$cm_run/started.\(markerName(unit))" ]; then echo "\(unit) was started in this run; not restarting"; echo @@cm-unchanged
         else systemctl restart \(n); fi
         """, failureDiagnostics: journal(unit))
   }

@@ -59,9 +59,9 @@ struct HostPlayRun {
     let probe: ProbeScript.Result
     do {
       session = try await sessions.session(for: host)
-      let script = ProbeScript.build(entries.map { $0.task.resource.probeScript(planContextBase) })
-      let output = try await session.runScript(script, privileged: true, timeout: .seconds(300))
-      probe = ProbeScript.parse(output.stdout)
+      let probes = entries.map { $0.task.resource.probeScript(planContextBase) }
+      let output = try await session.runScript(ProbeScript.build(probes), privileged: true, timeout: .seconds(300))
+      probe = ProbeScript.parse(output.stdout, probes: probes)
       if !probe.complete || output.exitStatus != 0 {
         let why = output.stderr.isEmpty ? "exit status \(output.exitStatus)" : output.stderr
         return (.failed, [unreachableOrFailed(entries[0], "probe", why, status: .failed)])
@@ -219,6 +219,10 @@ struct HostPlayRun {
       var handlerResult = TaskResult(
         play: play.name, host: host, role: value.role.name, task: "handler: \(value.handler.name)",
         status: .changed, summary: "ran", duration: Self.seconds(outcome), isHandler: true)
+      if case .done(changed: false) = outcome.status {
+        handlerResult.status = .ok
+        handlerResult.summary = outcome.output.split(separator: "\n").first.map(String.init) ?? "not needed"
+      }
       if case .failed(let exitStatus) = outcome.status {
         failed = true
         handlerResult.status = .failed

@@ -16,14 +16,7 @@ struct NodeMetadata: Resource {
   static let labelsAnnotation = "cluster-mgr.io/managed-labels"
   static let taintsAnnotation = "cluster-mgr.io/managed-taints"
 
-  func probeScript(_ context: PlanContext) -> String {
-    """
-    command -v k3s >/dev/null 2>&1 || { echo node=absent; exit 0; }
-    if json=$(\(Kubectl.call(["get", "node", node, "-o", "json"])) 2>/dev/null); then
-      echo node=present; echo "json=$(printf '%s' "$json" | base64 -w0)"
-    else echo node=absent; fi
-    """
-  }
+  func probeScript(_ context: PlanContext) -> String { NodeList.probe }
 
   struct Taint: Hashable {
     var key: String
@@ -58,9 +51,7 @@ struct NodeMetadata: Resource {
       guard let taint = Taint(spec: spec) else { throw PlanError("invalid taint \(spec) for \(node)") }
       return taint
     }
-    guard current["node"] == "present", let data = current.data("json"),
-      let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-    else {
+    guard let json = NodeList.node(node, in: current) else {
       let what = labels.map { "\($0.key)=\($0.value)" } + desiredTaints.map(\.spec)
       return Plan(
         .change, "node \(node) not registered yet: set \(what.isEmpty ? "nothing" : what.joined(separator: ", ")) once it is",
@@ -135,17 +126,12 @@ struct NodeReady: Resource {
     """
   }
 
-  func probeScript(_ context: PlanContext) -> String {
-    """
-    command -v k3s >/dev/null 2>&1 || { echo ready=no; exit 0; }
-    if \(check); then echo ready=yes; else echo ready=no
-      echo "version=$(\(Kubectl.call(["get", "node", node, "-o", "jsonpath={.status.nodeInfo.kubeletVersion}"])) 2>/dev/null)"
-    fi
-    """
-  }
+  func probeScript(_ context: PlanContext) -> String { NodeList.probe }
 
   func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
-    if current["ready"] == "yes" && !context.earlierTaskChanges {
+    let object = NodeList.node(node, in: current)
+    let running = object.flatMap(NodeList.kubeletVersion)
+    if let object, NodeList.isReady(object), running == version, !context.earlierTaskChanges {
       return .ok("\(node) Ready, kubelet \(version)")
     }
     let apply = """
@@ -160,7 +146,7 @@ struct NodeReady: Resource {
       done
       echo @@cm-unchanged
       """
-    let was = current["version"].map { $0.isEmpty ? "" : " (now \($0))" } ?? ""
+    let was = running.map { $0 == version ? "" : " (runs \($0) now)" } ?? ""
     return Plan(.change, "wait for \(node) Ready with kubelet \(version)\(was)", apply: apply, reportsOwnChange: true)
   }
 }
