@@ -78,9 +78,7 @@ extension ClusterMgr {
       verbosity: Int
     ) async throws -> Int32 {
       for notice in setup.notices { printToStandardError(notice) }
-      var ssh = SSHOptions()
-      ssh.acceptNewHostKeys = connection.acceptNew
-      ssh.connectTimeout = .seconds(max(1, connection.connectTimeout))
+      let ssh = connection.sshOptions
       let hosts = setup.plays.flatMap(\.hosts).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
       let display = RunProgress(hosts: hosts, json: json, verbosity: verbosity, diff: request.options.diffMode)
       let result = await ProvisionOperation.run(request, setup: setup, observer: display, sshOptions: ssh)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import SSHTransport
 
 /// What a run touches: `--limit`, `--tags`, `--skip-tags`, `--extra-vars`.
 struct SelectionOptions: ParsableArguments {
@@ -81,4 +82,12 @@ struct ConnectionOptions: ParsableArguments {
 
   @Option(help: "Seconds to wait for a host's SSH connection.")
   var connectTimeout = 10
+
+  /// SSH options for these flags (strict host keys unless --accept-new).
+  var sshOptions: SSHOptions {
+    var options = SSHOptions()
+    options.acceptNewHostKeys = acceptNew
+    options.connectTimeout = .seconds(max(1, connectTimeout))
+    return options
+  }
 }

@@ -47,19 +47,11 @@ public struct ProvisionSetup: Sendable {
       nodes: nodes, settings: settings, selected: selected, includeClusterSide: request.includeClusterSide,
       k3sSource: source, roleFiles: roleFiles, flux: flux)
     let plays = try ProvisionSite.plays(inputs)
-    let hostKeys = await tailnetHostKeys(socket: request.tailscaleSocket)
+    let hostKeys = await ClusterContext.tailnetHostKeys(socket: request.tailscaleSocket)
     let targets = nodes.map { SSHTargets.target(for: $0, trustedHostKeys: hostKeys) }
     return ProvisionSetup(
       inventory: inventory, inputs: inputs, plays: plays, targets: targets, redactor: redactor,
       notices: notices)
-  }
-
-  /// Host keys the local tailscaled vouches for (Tailscale SSH peers), by Tailscale IPv4.
-  /// Best effort: without a reachable tailscaled the usual known_hosts rules apply.
-  static func tailnetHostKeys(socket: String?) async -> [String: [String]] {
-    let client = LocalAPIClient.locate(socket: socket, timeout: .seconds(3))
-    guard let status = try? await client.runningStatus(peers: true) else { return [:] }
-    return status.sshHostKeysByAddress
   }
 
   static func fluxInputs(
