@@ -10,6 +10,8 @@ struct ProbeScript {
   /// output to each of them.
   static func build(_ probes: [String]) -> String {
     var out = """
+      cm_probe_tmp=$(mktemp -d /tmp/.cm-probe-XXXXXX); trap 'rm -rf "$cm_probe_tmp"' EXIT
+      \(cachedFunction)
       printf '@@cm-probe pending\\n'
       ls -1 \(stateDirectory)/pending-handlers 2>/dev/null
 
@@ -29,6 +31,17 @@ struct ProbeScript {
     var pendingHandlers: Set<String>
     var complete: Bool
   }
+
+  /// `cm_cached KEY CMD…`: runs CMD once per probe and replays its output and exit status to
+  /// every later caller with the same KEY (probes of several tasks reading the same state).
+  /// Its standard error stays in `$cm_probe_tmp/KEY.err`.
+  static let cachedFunction = """
+    cm_cached() {
+      cm_k=$1; shift
+      if [ ! -e "$cm_probe_tmp/$cm_k.rc" ]; then "$@" >"$cm_probe_tmp/$cm_k" 2>"$cm_probe_tmp/$cm_k.err"; echo $? >"$cm_probe_tmp/$cm_k.rc"; fi
+      cat "$cm_probe_tmp/$cm_k"; return "$(cat "$cm_probe_tmp/$cm_k.rc")"
+    }
+    """
 
   /// What the probe for `probes` printed, per task (duplicates get their first copy's output).
   static func parse(_ stdout: String, probes: [String]) -> Result {

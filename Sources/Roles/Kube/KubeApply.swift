@@ -45,40 +45,55 @@ struct KubeApply: Resource {
     return result
   }
 
+  /// Reads the ledger of applied manifests once per probe (`cm_cached`), compares this
+  /// manifest's hash on the host and, when it is current, checks that its objects still exist.
   func probeScript(_ context: PlanContext) -> String {
-    let objects = (try? objects()) ?? []
-    let byNamespace = Dictionary(grouping: objects, by: { $0.namespace ?? "" })
-    var lines = [
-      "command -v k3s >/dev/null 2>&1 || { echo api=absent; exit 0; }",
-      "\(Kubectl.command) get --raw /readyz >/dev/null 2>&1 || { echo api=down; exit 0; }",
-      "echo api=up",
-      "echo \"applied=$(\(Kubectl.call(["get", "configmap", Self.ledger, "-n", Self.ledgerNamespace, "-o", "jsonpath={.data.\(name)}"])) 2>/dev/null)\"",
-    ]
-    for (namespace, group) in byNamespace.sorted(by: { $0.key < $1.key }) {
+    let presence = (try? presenceCheck()) ?? "false"
+    return """
+      command -v k3s >/dev/null 2>&1 || { echo api=absent; exit 0; }
+      if ledger=$(cm_cached cluster-mgr-ledger \(Kubectl.call(["get", "configmap", Self.ledger, "-n", Self.ledgerNamespace, "-o", "json"]))); then
+        echo api=up
+        if printf '%s' "$ledger" | grep -q '"\(name)": *"\(hash)"'; then
+          if \(presence); then echo applied=current; else echo applied=missing; fi
+        else echo applied=stale; fi
+      else
+        case "$(cat "$cm_probe_tmp/cluster-mgr-ledger.err")" in *NotFound*|*"not found"*) echo api=up; echo applied=none ;; *) echo api=down ;; esac
+      fi
+      """
+  }
+
+  /// Shell that exits 0 when every object of the manifest exists.
+  func presenceCheck() throws -> String {
+    let byNamespace = Dictionary(grouping: try objects(), by: { $0.namespace ?? "" })
+    return byNamespace.sorted(by: { $0.key < $1.key }).map { namespace, group in
       let refs = group.map { "\($0.kind.lowercased())/\($0.name)" }
       let ns = namespace.isEmpty ? [] : ["-n", namespace]
-      lines.append(
-        "echo \"present=$(\(Kubectl.call(["get"] + refs + ns + ["-o", "name", "--ignore-not-found"])) 2>/dev/null | wc -l)/\(group.count)\"")
-    }
-    return lines.joined(separator: "\n")
+      return Kubectl.call(["get"] + refs + ns + ["-o", "name"]) + " >/dev/null 2>&1"
+    }.joined(separator: " && ")
   }
 
   func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let objects = try objects()
     let label = "\(name) (\(objects.count) object\(objects.count == 1 ? "" : "s"))"
-    if current["api"] == "up", current["applied"] == hash {
-      let missing = current.values("present").filter {
-        let parts = $0.split(separator: "/")
-        return parts.count == 2 && parts[0].trimmingCharacters(in: .whitespaces) != String(parts[1])
-      }
-      if missing.isEmpty { return .ok("\(label) applied") }
-    }
     let why: String
-    switch current["api"] {
-    case "absent": why = "apply once K3s is installed"
-    case "down": why = "apply once the API answers"
-    default: why = current["applied"]?.isEmpty ?? true ? "apply" : "re-apply (changed or missing objects)"
+    switch (current["api"], current["applied"]) {
+    case ("up", "current"): return .ok("\(label) applied")
+    case ("absent", _): why = "apply once K3s is installed"
+    case ("down", _): why = "apply once the API answers"
+    case (_, "missing"): why = "re-create deleted objects"
+    case (_, "stale"): why = "re-apply (the manifest changed)"
+    default: why = "apply"
     }
+    var diff: String?
+    if context.diffMode {
+      diff = "--- \(name) (cluster)\n+++ \(name) (desired)\n"
+        + objects.map { "+ \($0.kind)/\($0.name)\($0.namespace.map { " -n \($0)" } ?? "")\n" }.joined()
+    }
+    return Plan(.change, "\(label): \(why)", diff: diff, apply: applyScript())
+  }
+
+  /// Applies the manifest and records its hash in the ledger.
+  func applyScript() -> String {
     let flags = serverSide ? ["--server-side", "--force-conflicts"] : []
     let ledgerManifest = """
       apiVersion: v1
@@ -88,7 +103,7 @@ struct KubeApply: Resource {
         namespace: \(Self.ledgerNamespace)
       """
     let patch = "{\"data\":{\"\(name)\":\"\(hash)\"}}"
-    let apply = """
+    return """
       \(Kubectl.call(["apply"] + flags + ["-f", "-"])) <<'CM_MANIFEST'
       \(manifest)
       CM_MANIFEST
@@ -97,11 +112,5 @@ struct KubeApply: Resource {
       CM_MANIFEST
       \(Kubectl.call(["patch", "configmap", Self.ledger, "-n", Self.ledgerNamespace, "--type", "merge", "-p", patch]))
       """
-    var diff: String?
-    if context.diffMode {
-      diff = "--- \(name) (cluster)\n+++ \(name) (desired)\n"
-        + objects.map { "+ \($0.kind)/\($0.name)\($0.namespace.map { " -n \($0)" } ?? "")\n" }.joined()
-    }
-    return Plan(.change, "\(label): \(why)", diff: diff, apply: apply)
   }
 }
