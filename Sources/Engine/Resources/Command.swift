@@ -187,3 +187,19 @@ public struct FlushHandlers: Resource {
     .ok("handlers flushed here")
   }
 }
+
+/// A task whose desired state cannot be known (a missing input): it fails when planned, so the
+/// failure is reported only if the task is selected to run.
+public struct Unsatisfiable: Resource {
+  /// Why, and what to do.
+  public var reason: String
+
+  /// A task that fails with `reason`.
+  public init(_ reason: String) { self.reason = reason }
+
+  public func probeScript(_ context: PlanContext) -> String { "" }
+
+  public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
+    throw PlanError(reason)
+  }
+}

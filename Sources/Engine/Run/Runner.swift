@@ -89,8 +89,10 @@ public struct Runner: Sendable {
       }
     }
     let elapsed = ContinuousClock.now - started
+    // Hosts that had nothing selected in any play (tags, limits) are not part of the recap.
+    let touched = Set(results.map(\.host))
     let report = RunReport(
-      recaps: hostOrder.compactMap { recaps[$0] }, results: results,
+      recaps: hostOrder.filter(touched.contains).compactMap { recaps[$0] }, results: results,
       duration: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
       aborted: aborted)
     observer.handle(.runFinished(report))

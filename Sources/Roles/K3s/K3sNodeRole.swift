@@ -37,12 +37,13 @@ enum K3sNodeRole {
 
     // The token: the inventory's, else the first server's own (read from it after it started).
     var token = settings.token
+    var missingToken: String?
     if token == nil && !isFirst {
       token = inputs.firstServer.flatMap { context.facts.value("token", on: $0.name) }
       if token == nil {
-        guard context.checkMode else {
-          throw PlanError(
-            "\(node.name) needs the cluster token, but it could not be read from the first server \(inputs.firstServer?.name ?? "?"); provision the first server first, or set `token` in the inventory")
+        if !context.checkMode {
+          missingToken =
+            "\(node.name) needs the cluster token, but it could not be read from the first server \(inputs.firstServer?.name ?? "?"); provision the first server first, or set `token` in the inventory"
         }
         token = checkModeToken
       }
@@ -53,8 +54,15 @@ enum K3sNodeRole {
 
     let config = try configuration(kind, node: node, isFirst: isFirst, token: token, inputs: inputs, facts: context.facts)
     tasks.append(Task("k3s config directory", Directory("/etc/rancher/k3s", mode: 0o755)))
+    let configFile: any Resource =
+      missingToken.map(Unsatisfiable.init) ?? File(configPath, content: .text(config), mode: 0o600, secret: true)
+    tasks.append(Task("k3s config", configFile).notify(restart))
+    // Labels and taints K3s applies when the node registers, and only then: a change never
+    // needs a restart (node_config reconciles them through the API).
     tasks.append(
-      Task("k3s config", File(configPath, content: .text(config), mode: 0o600, secret: true)).notify(restart))
+      Task(
+        "k3s registration labels and taints",
+        File(registrationPath, content: .text(try registration(node)), mode: 0o600)))
 
     let version = settings.k3sVersion
     let machine = context.facts.value("arch", on: node.name) ?? "x86_64"
@@ -128,11 +136,6 @@ enum K3sNodeRole {
       config.set("server", .string(url))
     }
     if let token { config.set("token", .string(token)) }
-    // Registration-time labels and taints (K3s applies these once); later changes go through
-    // the API (node_config), which also removes what is no longer declared.
-    let labels = node.labels.filter { !isReservedLabel($0.key) }.map { "\($0.key)=\($0.value)" }
-    config.append("node-label", labels)
-    config.append("node-taint", node.taints.map(\.description))
     var kubeletArgs: [String] = []
     var kubeReserved: [String] = []
     if let cpu = node.reservedCPU { kubeReserved.append("cpu=\(cpu)") }
@@ -162,6 +165,18 @@ enum K3sNodeRole {
       throw PlanError("\(kind == .server ? "extra_server_args" : "extra_agent_args"): \(error.message)")
     }
     return try config.yaml(header: "Managed by cluster-mgr for \(node.name); edit the inventory, not this file.")
+  }
+
+  static let registrationPath = "/etc/rancher/k3s/config.yaml.d/50-cluster-mgr-registration.yaml"
+
+  /// The registration drop-in: `node-label` and `node-taint`, which K3s applies only when the
+  /// node first registers (so a new node never runs workloads before its taints are in place).
+  static func registration(_ node: NodeSpec) throws -> String {
+    var config = K3sConfig()
+    config.set("node-label", .list(node.labels.filter { !isReservedLabel($0.key) }.map { "\($0.key)=\($0.value)" }))
+    config.set("node-taint", .list(node.taints.map(\.description)))
+    return try config.yaml(
+      header: "Managed by cluster-mgr: labels and taints K3s applies when \(node.name) registers. Later changes go through the API.")
   }
 
   /// Labels kubelet refuses at registration (`kubernetes.io`/`k8s.io` namespaces); set through

@@ -36,8 +36,8 @@ public enum ProvisionSite {
       // Joining hosts need the token; read it without changing the first server.
       plays.append(
         Play("read the cluster token", hosts: [first.name], roles: [
-          Role("cluster_token", tags: ["always"]) { _ in
-            [Task("read the cluster token", Fetch(K3sNodeRole.tokenPath, as: "token", secret: true)).tagged("always")]
+          Role("cluster_token") { _ in
+            [Task("read the cluster token", Fetch(K3sNodeRole.tokenPath, as: "token", secret: true)).tagged("k3s", "k3s_server", "k3s_agent")]
           }
         ]))
     }
