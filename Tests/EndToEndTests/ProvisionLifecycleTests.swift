@@ -102,6 +102,29 @@ struct ProvisionLifecycleTests {
     #expect(Int(allocatable?["nvidia.com/gpu"] ?? "0") ?? 0 >= 4)
   }
 
+  @Test func fluxSyncsTheRepositoryWithADeployKeyMadeOnTheWorkstation() async throws {
+    let run = try Self.runner()
+    try Self.ensureCluster(run)
+    let keyPath = run.stateDirectory + "/flux/t-prov/identity"
+    let mode = try FileManager.default.attributesOfItem(atPath: keyPath)[.posixPermissions] as? Int
+    #expect(mode == 0o600)
+    let publicKey = try String(contentsOfFile: keyPath + ".pub", encoding: .utf8)
+    #expect(publicKey.hasPrefix("ssh-ed25519 "))
+    // ssh-keygen agrees that the private key is a valid OpenSSH key for that public key.
+    let derived = try ProcessRunner.run(["ssh-keygen", "-y", "-f", keyPath])
+    #expect(derived.stdout.split(separator: " ").prefix(2) == publicKey.split(separator: " ").prefix(2))
+    let secret = try run.kubectlJSON(["get", "secret", "flux-system", "-n", "flux-system"])
+    let keys = Set((secret["data"] as? [String: String] ?? [:]).keys)
+    #expect(keys.isSuperset(of: ["identity", "identity.pub", "known_hosts"]))
+    for kind in ["gitrepository", "kustomization"] {
+      let object = try run.kubectlJSON(["get", kind, "flux-system", "-n", "flux-system"])
+      let conditions = (object["status"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []
+      #expect(conditions.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" }, "\(kind) Ready")
+    }
+    let repo = try run.kubectlJSON(["get", "gitrepository", "flux-system", "-n", "flux-system"])
+    #expect((repo["spec"] as? [String: Any])?["url"] as? String == "ssh://git@github.com/example/homelab.git")
+  }
+
   @Test func gpuTagsLimitedToTheGPUHostTouchOnlyItsGPUTasks() async throws {
     let lab = try LabInstance.required()
     let run = try Self.runner()
