@@ -30,4 +30,19 @@ import Testing
     #expect(result.status == 2)
     #expect(result.stderr.contains("forks"))
   }
+
+  @Test func listTagsAndTasksNeedNoHost() throws {
+    let inventory = Repository.root.appendingPathComponent("inventory/gpu-workstation.yml").path
+    let env = ["CLUSTER_MGR_TAILSCALE_SOCKET": "/nonexistent/socket"]
+    let tags = try ProcessRunner.run([Repository.clusterMgrBinary, "provision", "-i", inventory, "--list-tags"], environment: env)
+    #expect(tags.status == 0, "\(tags.stderr)")
+    for tag in ["k3s", "gpu", "prerequisites", "tailscale", "node_config"] {
+      #expect(tags.stdout.contains(tag), "tag \(tag)")
+    }
+    let tasks = try ProcessRunner.run(
+      [Repository.clusterMgrBinary, "provision", "-i", inventory, "--list-tasks", "--tags", "gpu"], environment: env)
+    #expect(tasks.status == 0, "\(tasks.stderr)")
+    #expect(tasks.stdout.contains("nvidia-container-toolkit"))
+    #expect(!tasks.stdout.contains("k3s config\u{20}"))
+  }
 }

@@ -45,6 +45,21 @@ struct FailureTests {
     #expect(third.handlersRun.isEmpty)
   }
 
+  @Test func failFastStopsStartingHostsAfterAFailure() async throws {
+    let lab = try LabInstance.required()
+    var options = RunOptions()
+    options.forks = 1
+    options.failFast = true
+    let runner = Runner(
+      sessions: TestSessions.provider(for: lab), options: options, observer: RecordingObserver(),
+      redactor: SecretRedactor())
+    let role = Role("gate") { _ in [Task("always fails", Command("exit 9"))] }
+    let report = await runner.run([Play("p", hosts: ["lab-w1", "lab-w2"], roles: [role])])
+    #expect(report.aborted)
+    #expect(report.status("always fails", on: "lab-w1") == .failed)
+    #expect(report.results.contains { $0.host == "lab-w2" && $0.summary.contains("--fail-fast") })
+  }
+
   @Test func aFailingServiceReportsItsJournal() async throws {
     let lab = try LabInstance.required()
     let engine = EngineHarness(sessions: TestSessions.provider(for: lab))
