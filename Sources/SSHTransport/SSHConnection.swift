@@ -223,7 +223,9 @@ public actor SSHConnection {
     var next: Int32 = 0
     let rc = libssh2_keepalive_send(session.raw, &next)
     if rc != 0 && rc != LIBSSH2_ERROR_EAGAIN {
-      lose("the keepalive could not be sent (\(session.lastFailure(code: rc).text))")
+      lose(
+        "the host stopped answering: keepalives went unacknowledged "
+          + "(\(session.lastFailure(code: rc).text))")
     }
   }
 
