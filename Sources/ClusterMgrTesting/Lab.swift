@@ -102,7 +102,9 @@ public struct LabInstance: Sendable {
 
   @discardableResult
   static func lab(_ name: String, _ arguments: [String]) throws -> ProcessResult {
-    let result = try ProcessRunner.run([Repository.labScript, "--name", name] + arguments)
+    let result = try ProcessRunner.run(
+      [Repository.labScript, "--name", name] + arguments,
+      environment: ["LAB_OWNER_PID": String(ProcessInfo.processInfo.processIdentifier)])
     guard result.status == 0 else {
       throw LabError(
         message: "scripts/lab \(arguments.joined(separator: " ")) failed (\(result.status)): "

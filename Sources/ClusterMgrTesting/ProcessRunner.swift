@@ -16,8 +16,9 @@ public enum ProcessRunner {
   @discardableResult
   public static func run(
     _ arguments: [String], environment: [String: String] = [:], input: String? = nil,
-    currentDirectory: String? = nil
+    inputData: Data? = nil, currentDirectory: String? = nil
   ) throws -> ProcessResult {
+    let input = inputData ?? input.map { Data($0.utf8) }
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
@@ -33,8 +34,11 @@ public enum ProcessRunner {
     process.standardInput = input == nil ? FileHandle.nullDevice : stdin
     try process.run()
     if let input {
-      stdin.fileHandleForWriting.write(Data(input.utf8))
-      try stdin.fileHandleForWriting.close()
+      let writer = stdin.fileHandleForWriting
+      Thread {
+        writer.write(input)
+        try? writer.close()
+      }.start()
     }
     // Drain both pipes at once so neither can fill up and stall the child.
     let errBox = DataBox()

@@ -1,0 +1,196 @@
+import Basics
+import Crypto
+import Foundation
+
+/// Where a file's desired content comes from.
+public enum FileContent: Sendable {
+  /// Text (rendered templates, generated configs).
+  case text(String)
+  /// Bytes.
+  case bytes(Data)
+  /// A large local artifact, streamed to the host only when its sha256 differs.
+  case artifact(localPath: String, sha256: String)
+
+  /// The sha256 (hex) of the content.
+  var sha256: String {
+    switch self {
+    case .text(let text): return Data(text.utf8).sha256Hex
+    case .bytes(let data): return data.sha256Hex
+    case .artifact(_, let sha): return sha
+    }
+  }
+
+  /// The content in memory (nil for artifacts).
+  var data: Data? {
+    switch self {
+    case .text(let text): return Data(text.utf8)
+    case .bytes(let data): return data
+    case .artifact: return nil
+    }
+  }
+}
+
+extension Data {
+  /// The sha256 of these bytes as lowercase hex.
+  var sha256Hex: String { SHA256.hash(data: self).map { String(format: "%02x", $0) }.joined() }
+}
+
+/// A regular file with exact content, mode, owner and group; replaced atomically when it differs.
+public struct File: Resource {
+  /// Absolute path on the host.
+  public var path: String
+  /// Desired content.
+  public var content: FileContent
+  /// Desired mode (e.g. `0o644`).
+  public var mode: Int
+  /// Desired owner.
+  public var owner: String
+  /// Desired group.
+  public var group: String
+  /// The content is a secret: never shown in diffs, summaries or history.
+  public var secret: Bool
+  /// Shell run after the file changed (flags such as "apt lists changed").
+  var afterChange: String?
+
+  /// A file at `path` with `content`, `mode`, owned by `owner`:`group` (root:root by default).
+  public init(
+    _ path: String, content: FileContent, mode: Int = 0o644, owner: String = "root",
+    group: String = "root", secret: Bool = false
+  ) {
+    self.path = path
+    self.content = content
+    self.mode = mode
+    self.owner = owner
+    self.group = group
+    self.secret = secret
+  }
+
+  /// The file is a systemd unit: a change makes the engine run `systemctl daemon-reload` once.
+  public func systemdUnit() -> File {
+    var copy = self
+    copy.afterChange = ApplyScript.requestDaemonReload
+    return copy
+  }
+
+  /// The file belongs to an apt repository: a change refreshes apt's lists before installs.
+  public func aptSource() -> File {
+    var copy = self
+    copy.afterChange = ApplyScript.requestAptUpdate
+    return copy
+  }
+
+  public func probeScript(_ context: PlanContext) -> String {
+    let wantContent = !secret && context.diffMode
+    return FileProbe.script(path: path, withContent: wantContent)
+  }
+
+  public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
+    let state = try FileProbe.State(current, path: path)
+    defer { if let data = content.data { context.overlay[path] = data } }
+    if let planned = context.overlay[path] {
+      return plan(state: state, currentSHA: planned.sha256Hex, currentText: planned, context)
+    }
+    return plan(state: state, currentSHA: state.sha256, currentText: state.content, context)
+  }
+
+  private func plan(
+    state: FileProbe.State, currentSHA: String?, currentText: Data?, _ context: PlanContext
+  ) -> Plan {
+    if state.type == "directory" || state.type == "other" {
+      return Plan(.change, "\(path) is a \(state.type), not a file", apply: "echo \(Shell.q(path)) is a \(state.type), not a regular file >&2; exit 1")
+    }
+    let desiredSHA = content.sha256
+    let contentDiffers = currentSHA != desiredSHA || state.type == "symlink"
+    let modeDiffers = state.mode != Shell.mode(mode)
+    let ownerDiffers = state.owner != owner || state.group != group
+    if !contentDiffers && !modeDiffers && !ownerDiffers && state.type == "file" {
+      return .ok(path)
+    }
+    var what: [String] = []
+    if state.type == "absent" {
+      what.append("create")
+    } else {
+      if contentDiffers { what.append("content") }
+      if modeDiffers { what.append("mode \(state.mode ?? "?") → \(Shell.mode(mode))") }
+      if ownerDiffers { what.append("owner \(state.owner ?? "?"):\(state.group ?? "?") → \(owner):\(group)") }
+    }
+    let summary = "\(path): \(what.joined(separator: ", "))"
+    var diff: String?
+    if contentDiffers && context.diffMode {
+      if secret {
+        diff = "--- \(path)\n+++ \(path) (desired)\n(secret content changed; not shown)\n"
+      } else if let desired = content.data {
+        if let old = currentText.map({ String(decoding: $0, as: UTF8.self) }) ?? (state.type == "absent" ? "" : nil),
+          let new = String(data: desired, encoding: .utf8)
+        {
+          diff = UnifiedDiff.make(old: old, new: new, path: path).map(context.redactor.redact)
+        } else {
+          diff = "--- \(path)\n+++ \(path) (desired)\n(binary or large content: sha256 \(currentSHA ?? "none") → \(desiredSHA))\n"
+        }
+      } else {
+        diff = "--- \(path)\n+++ \(path) (desired)\n(artifact: sha256 \(currentSHA ?? "none") → \(desiredSHA))\n"
+      }
+    }
+    var apply: String
+    var staged: [StagedFile] = []
+    let args = [path, Shell.mode(mode), owner, group, desiredSHA].map(Shell.q).joined(separator: " ")
+    if !contentDiffers {
+      apply = "chown \(Shell.q(owner + ":" + group)) \(Shell.q(path)) && chmod \(Shell.mode(mode)) \(Shell.q(path))"
+    } else {
+      switch content {
+      case .artifact(let local, let sha):
+        let name = sha
+        staged.append(StagedFile(localPath: local, sha256: sha, name: name))
+        apply = "cm_put_staged \(args) \(Shell.q(name))"
+      case .text, .bytes:
+        apply = Shell.heredoc("cm_put \(args)", base64: content.data!.base64Lines)
+      }
+    }
+    if let afterChange { apply += "\n" + afterChange }
+    let verify =
+      "[ \"$(sha256sum < \(Shell.q(path)) | cut -c1-64)\" = \(desiredSHA) ] && [ \"$(stat -c '%a %U %G' \(Shell.q(path)))\" = \(Shell.q("\(Shell.mode(mode)) \(owner) \(group)")) ]"
+    return Plan(
+      .change, context.redactor.redact(summary), diff: diff, apply: apply, verify: verify,
+      stagedFiles: staged)
+  }
+}
+
+/// Probing a path's type, mode, owner and content hash.
+enum FileProbe {
+  static func script(path: String, withContent: Bool) -> String {
+    let p = Shell.q(path)
+    return """
+      p=\(p)
+      if [ -L "$p" ]; then echo type=symlink; echo "target=$(readlink "$p")"
+      elif [ -d "$p" ]; then echo type=directory; stat -c 'mode=%a owner=%U group=%G' "$p"
+      elif [ -f "$p" ]; then echo type=file; stat -c 'mode=%a owner=%U group=%G size=%s' "$p"
+        echo "sha256=$(sha256sum < "$p" | cut -c1-64)"
+      \(withContent ? "  [ \"$(stat -c %s \"$p\")\" -le 262144 ] && echo \"content=$(base64 -w0 < \"$p\")\"" : "")
+      elif [ -e "$p" ]; then echo type=other
+      else echo type=absent; fi
+      """
+  }
+
+  struct State {
+    var type: String
+    var mode: String?
+    var owner: String?
+    var group: String?
+    var sha256: String?
+    var content: Data?
+    var target: String?
+
+    init(_ section: ProbeSection, path: String) throws {
+      guard let type = section["type"] else {
+        throw PlanError("could not read the state of \(path) (probe printed: \(section.text.prefix(200)))")
+      }
+      self.type = type
+      mode = section["mode"]
+      owner = section["owner"]
+      group = section["group"]
+      sha256 = section["sha256"]
+      content = section.data("content")
+      target = section.lineValue("target")
+    }
+  }
+}

@@ -1,0 +1,312 @@
+import Basics
+import Foundation
+
+/// One host going through one play: build tasks, probe (one round trip), plan locally,
+/// stream artifacts, apply every change and the handlers (one round trip), report.
+struct HostPlayRun {
+  let play: Play
+  let host: String
+  let options: RunOptions
+  let facts: FactStore
+  let redactor: SecretRedactor
+  let observer: any RunObserver
+  let sessions: any HostSessionProvider
+  let runID: String
+
+  enum Outcome { case succeeded, failed, unreachable }
+
+  struct Entry {
+    let role: Role
+    let task: Task
+    var plan: Plan?
+  }
+
+  /// Runs the play on the host; returns how it ended and its results in task order.
+  func run() async -> (Outcome, [TaskResult]) {
+    var results: [TaskResult] = []
+    func result(_ entry: Entry, _ status: TaskStatus, _ summary: String, failure: String? = nil)
+      -> TaskResult
+    {
+      TaskResult(
+        play: play.name, host: host, role: entry.role.name, task: entry.task.name, status: status,
+        summary: redactor.redact(summary), failure: failure.map(redactor.redact))
+    }
+
+    // Tasks, built for this host from its variables and the facts known so far.
+    var entries: [Entry] = []
+    let selection = TagSelection(include: options.tags, exclude: options.skipTags)
+    let context = RoleContext(host: host, facts: facts.snapshot, checkMode: options.checkMode)
+    for role in play.roles {
+      do {
+        for task in try role.tasks(context) where selection.selects(task, in: role) {
+          entries.append(Entry(role: role, task: task))
+        }
+      } catch {
+        let failure = TaskResult(
+          play: play.name, host: host, role: role.name, task: "prepare tasks", status: .failed,
+          summary: "could not build the role's tasks",
+          failure: redactor.redact("\(role.name): \(error)"))
+        return (.failed, [failure])
+      }
+    }
+    if entries.isEmpty { return (.succeeded, []) }
+
+    // Probe: one round trip for every task of every role.
+    observer.handle(.hostPhase(play: play.name, host: host, phase: "probe"))
+    let planContextBase = PlanContext(
+      host: host, checkMode: options.checkMode, diffMode: options.diffMode, redactor: redactor)
+    let session: any HostSession
+    let probe: ProbeScript.Result
+    do {
+      session = try await sessions.session(for: host)
+      let probes = entries.map { $0.task.resource.probeScript(planContextBase) }
+      let output = try await session.runScript(ProbeScript.build(probes), privileged: true, timeout: .seconds(300))
+      probe = ProbeScript.parse(output.stdout, probes: probes)
+      if !probe.complete || output.exitStatus != 0 {
+        let why = output.stderr.isEmpty ? "exit status \(output.exitStatus)" : output.stderr
+        return (.failed, [unreachableOrFailed(entries[0], "probe", why, status: .failed)])
+      }
+    } catch let error as HostUnreachable {
+      return (.unreachable, [unreachableOrFailed(entries[0], error.step, error.message, status: .unreachable)])
+    } catch {
+      return (.unreachable, [unreachableOrFailed(entries[0], "probe", "\(error)", status: .unreachable)])
+    }
+
+    // Plan locally, in order, each task seeing what earlier tasks will have done.
+    let overlay = FileOverlay()
+    var anyChange = false
+    for index in entries.indices {
+      var context = planContextBase
+      context.overlay = overlay
+      context.earlierTaskChanges = anyChange
+      do {
+        let plan = try entries[index].task.resource.plan(
+          current: probe.sections[index] ?? ProbeSection(""), context: context)
+        entries[index].plan = plan
+        for (name, fact) in plan.facts { facts.publish(name, fact, host: host) }
+        if plan.decision == .change { anyChange = true }
+      } catch {
+        results += entries[..<index].map { plannedResult($0) }
+        results.append(result(entries[index], .failed, "could not plan", failure: "\(error)"))
+        results += entries[(index + 1)...].map { result($0, .skipped, "not reached: an earlier task failed") }
+        return (.failed, results)
+      }
+    }
+
+    // Handlers: notified by planned changes, or left pending by an earlier failed run.
+    var handlerIDs: [String: (role: Role, handler: Handler)] = [:]
+    for role in play.roles {
+      for handler in role.handlers { handlerIDs[Self.handlerID(role, handler)] = (role, handler) }
+    }
+    var notified = Set<String>()
+    for entry in entries where entry.plan?.decision == .change {
+      for name in entry.task.notifies {
+        guard let handler = entry.role.handlers.first(where: { $0.name == name }) else {
+          return (.failed, [result(entry, .failed, "unknown handler", failure: "task \(entry.task.name) notifies \(name), which role \(entry.role.name) does not define")])
+        }
+        notified.insert(Self.handlerID(entry.role, handler))
+      }
+    }
+    let pending = probe.pendingHandlers.intersection(handlerIDs.keys)
+
+    if options.checkMode || (!anyChange && pending.isEmpty) {
+      results += entries.map { plannedResult($0) }
+      for id in orderedHandlerIDs(notified.union(pending)) {
+        let (role, handler) = handlerIDs[id]!
+        results.append(
+          TaskResult(
+            play: play.name, host: host, role: role.name, task: "handler: \(handler.name)",
+            status: .changed,
+            summary: pending.contains(id) && !notified.contains(id)
+              ? "would run (pending from an earlier run)" : "would run", isHandler: true))
+      }
+      return (.succeeded, results)
+    }
+
+    // Apply: stream artifacts, then one script for every change and the handlers.
+    observer.handle(.hostPhase(play: play.name, host: host, phase: "apply"))
+    let stagePrefix = "/tmp/.cm-stage-\(runID)-"
+    var staged: [String: StagedFile] = [:]
+    for entry in entries where entry.plan?.decision == .change {
+      for file in entry.plan?.stagedFiles ?? [] { staged[file.name] = file }
+    }
+    var steps: [ApplyScript.Step] = []
+    var handlersSoFar: [(id: String, index: Int, handler: Handler)] = []
+    let orderedHandlers = orderedHandlerIDs(Set(handlerIDs.keys))
+    var rolesSeen = Set<String>()
+    for (index, entry) in entries.enumerated() {
+      rolesSeen.insert(entry.role.name)
+      if entry.task.resource is FlushHandlers {
+        handlersSoFar = orderedHandlers.enumerated().compactMap { offset, id in
+          let value = handlerIDs[id]!
+          return rolesSeen.contains(value.role.name) ? (id, offset, value.handler) : nil
+        }
+        if !handlersSoFar.isEmpty { steps.append(.handlers(handlersSoFar)) }
+        continue
+      }
+      guard let plan = entry.plan, plan.decision == .change else { continue }
+      let ids = entry.task.notifies.compactMap { name in
+        entry.role.handlers.first { $0.name == name }.map { Self.handlerID(entry.role, $0) }
+      }
+      steps.append(.task(index: index, plan: plan, notifies: ids))
+    }
+    steps.append(.handlers(orderedHandlers.enumerated().map { ($1, $0, handlerIDs[$1]!.handler) }))
+    let applied: ApplyScript.Result
+    let applyOutput: ScriptOutput
+    do {
+      for file in staged.values.sorted(by: { $0.name < $1.name }) {
+        observer.handle(.hostPhase(play: play.name, host: host, phase: "upload \(URL(fileURLWithPath: file.localPath).lastPathComponent)"))
+        try await session.stage(localPath: file.localPath, remotePath: stagePrefix + file.name)
+      }
+      observer.handle(.hostPhase(play: play.name, host: host, phase: "apply"))
+      let script = ApplyScript.build(steps: steps, stagePrefix: stagePrefix, staged: Array(staged.values))
+      applyOutput = try await session.runScript(script, privileged: true, timeout: options.applyTimeout)
+      applied = ApplyScript.parse(applyOutput.stdout)
+    } catch {
+      let message = (error as? HostUnreachable)?.message ?? "\(error)"
+      results += entries.map { result($0, .unreachable, "connection lost while applying: \(message)") }
+      return (.unreachable, results)
+    }
+
+    // Results in task order.
+    var failed = false
+    for (index, entry) in entries.enumerated() {
+      guard let plan = entry.plan else { continue }
+      if failed {
+        results.append(result(entry, .skipped, "not reached: an earlier task failed"))
+        continue
+      }
+      if plan.decision != .change || entry.task.resource is FlushHandlers {
+        results.append(plannedResult(entry))
+        continue
+      }
+      guard let outcome = applied.tasks[index] else {
+        failed = true
+        let why = applyOutput.exitSignal.map { "the change script was killed by SIG\($0)" }
+          ?? "the change script stopped (exit status \(applyOutput.exitStatus)): \(applyOutput.stderr.suffix(2000))"
+        results.append(result(entry, .failed, plan.summary, failure: why))
+        continue
+      }
+      for (name, value) in outcome.facts {
+        facts.publish(name, Fact(value, secret: plan.facts[name]?.secret ?? true), host: host)
+      }
+      var taskResult = result(entry, .changed, plan.summary)
+      taskResult.duration = Self.seconds(outcome)
+      taskResult.diff = plan.diff
+      taskResult.output = outcome.output.isEmpty ? nil : redactor.redact(outcome.output)
+      switch outcome.status {
+      case .done(let changed):
+        taskResult.status = changed ? .changed : .ok
+      case .failed(let exitStatus):
+        failed = true
+        taskResult.status = .failed
+        taskResult.failure = redactor.redact(
+          failureText(entry, plan: plan, exitStatus: exitStatus, outcome: outcome))
+      case .unverified:
+        failed = true
+        taskResult.status = .failed
+        var text = "\(host) / \(entry.role.name) / \(entry.task.name) failed: the change ran but the result does not match the desired state (\(plan.summary))\n  check: \(plan.verify ?? "")"
+        if !outcome.output.isEmpty { text += "\n  output: \(outcome.output.suffix(1500))" }
+        if let diagnostics = outcome.diagnostics, !diagnostics.isEmpty {
+          text += "\n  diagnostics:\n" + diagnostics.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        }
+        taskResult.failure = redactor.redact(text)
+      }
+      results.append(taskResult)
+    }
+    for (offset, id) in orderedHandlers.enumerated() {
+      guard let outcome = applied.handlers[offset], let value = handlerIDs[id] else { continue }
+      var handlerResult = TaskResult(
+        play: play.name, host: host, role: value.role.name, task: "handler: \(value.handler.name)",
+        status: .changed, summary: "ran", duration: Self.seconds(outcome), isHandler: true)
+      if case .done(changed: false) = outcome.status {
+        handlerResult.status = .ok
+        handlerResult.summary = outcome.output.split(separator: "\n").first.map(String.init) ?? "not needed"
+      }
+      if case .failed(let exitStatus) = outcome.status {
+        failed = true
+        handlerResult.status = .failed
+        handlerResult.failure = redactor.redact(
+          "\(host) / \(value.role.name) / handler \(value.handler.name) failed (exit status \(exitStatus))\n  command: \(value.handler.script.split(separator: "\n").first ?? "")\n  output: \(outcome.output.suffix(1500))"
+            + (outcome.diagnostics.map { "\n  diagnostics:\n\($0)" } ?? ""))
+      }
+      results.append(handlerResult)
+    }
+    if !failed && !applied.finished {
+      failed = true
+      results.append(
+        TaskResult(
+          play: play.name, host: host, role: entries.last?.role.name ?? "", task: "apply",
+          status: .failed, summary: "the change script did not finish",
+          failure: redactor.redact("exit status \(applyOutput.exitStatus): \(applyOutput.stderr.suffix(2000))")))
+    }
+    return (failed ? .failed : .succeeded, results)
+  }
+
+  // MARK: - Helpers
+
+  private func plannedResult(_ entry: Entry) -> TaskResult {
+    let plan = entry.plan
+    var status: TaskStatus
+    var summary = plan?.summary ?? ""
+    switch plan?.decision {
+    case .ok?: status = .ok
+    case .change?: status = .changed
+    case .skip?, nil: status = .skipped
+    }
+    if options.checkMode, status == .changed, plan?.reportsOwnChange == true {
+      // Waits and reads decide at run time whether they changed anything: in check mode they
+      // are steps that would run, not changes.
+      status = .skipped
+      summary = "would " + summary
+    }
+    return TaskResult(
+      play: play.name, host: host, role: entry.role.name, task: entry.task.name, status: status,
+      summary: redactor.redact(summary), diff: plan?.diff)
+  }
+
+  private func unreachableOrFailed(_ entry: Entry, _ step: String, _ message: String, status: TaskStatus)
+    -> TaskResult
+  {
+    TaskResult(
+      play: play.name, host: host, role: entry.role.name, task: step, status: status,
+      summary: status == .unreachable ? "unreachable" : "\(step) failed",
+      failure: redactor.redact("\(host): \(step): \(message.trimmingCharacters(in: .whitespacesAndNewlines))"))
+  }
+
+  private func failureText(_ entry: Entry, plan: Plan, exitStatus: Int32, outcome: ApplyScript.Outcome)
+    -> String
+  {
+    let command = (plan.apply ?? "").split(separator: "\n").filter { !$0.hasPrefix("CM_EOF") }
+      .prefix(3).joined(separator: "; ")
+    var text = "\(host) / \(entry.role.name) / \(entry.task.name) failed (exit status \(exitStatus))"
+    text += "\n  command: \(command.count > 300 ? String(command.prefix(300)) + "…" : command)"
+    let tail = outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    if !tail.isEmpty { text += "\n  output:\n" + tail.suffix(2000).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") }
+    if let diagnostics = outcome.diagnostics, !diagnostics.isEmpty {
+      text += "\n  diagnostics:\n" + diagnostics.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+    }
+    return text
+  }
+
+  private func orderedHandlerIDs(_ ids: Set<String>) -> [String] {
+    var ordered: [String] = []
+    for role in play.roles {
+      for handler in role.handlers {
+        let id = Self.handlerID(role, handler)
+        if ids.contains(id) && !ordered.contains(id) { ordered.append(id) }
+      }
+    }
+    return ordered
+  }
+
+  static func handlerID(_ role: Role, _ handler: Handler) -> String {
+    let raw = role.name + "." + handler.name
+    return String(raw.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" })
+  }
+
+  static func seconds(_ outcome: ApplyScript.Outcome) -> Double {
+    guard let start = outcome.startedAt, let end = outcome.endedAt, end >= start else { return 0 }
+    return Double(end - start) / 1e9
+  }
+}

@@ -1,0 +1,26 @@
+import Basics
+import Foundation
+/// How a run behaves (the `provision` flags).
+public struct RunOptions: Sendable {
+  /// `--check`: plan and report, change nothing.
+  public var checkMode = false
+  /// `--diff`: show unified diffs of files.
+  public var diffMode = false
+  /// `--forks`: hosts worked on at once.
+  public var forks = 20
+  /// `--serial`: batch size for plays that would otherwise run all hosts at once.
+  public var serial: Int?
+  /// `--tags`: only tasks carrying one of these (empty: all).
+  public var tags: Set<String> = []
+  /// `--skip-tags`: never tasks carrying one of these.
+  public var skipTags: Set<String> = []
+  /// `--fail-fast`: stop starting new hosts after the first failure.
+  public var failFast = false
+  /// `--max-fail-percentage`: abort the run when more hosts than this failed in a play.
+  public var maxFailPercentage: Int?
+  /// Time limit for one host's change script.
+  public var applyTimeout: Duration = .seconds(1800)
+
+  /// Default options.
+  public init() {}
+}

@@ -1,0 +1,141 @@
+import Basics
+import Foundation
+
+/// Runs plays over hosts: hosts in parallel up to `--forks`, plays in order, a failed or
+/// unreachable host dropped from later plays without stopping the others.
+public struct Runner: Sendable {
+  let sessions: any HostSessionProvider
+  let options: RunOptions
+  let observer: any RunObserver
+  let redactor: SecretRedactor
+  /// Facts published during the run (tokens, kubeconfigs…), readable after it ends.
+  public let facts: FactStore
+
+  /// A runner over `sessions`, reporting to `observer`, masking what `redactor` knows.
+  public init(
+    sessions: any HostSessionProvider, options: RunOptions, observer: any RunObserver,
+    redactor: SecretRedactor, facts: FactStore? = nil
+  ) {
+    self.sessions = sessions
+    self.options = options
+    self.observer = observer
+    self.redactor = redactor
+    self.facts = facts ?? FactStore(redactor: redactor)
+  }
+
+  /// Runs `plays` in order and reports what happened.
+  public func run(_ plays: [Play]) async -> RunReport {
+    let started = ContinuousClock.now
+    let runID = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    var recaps: [String: HostRecap] = [:]
+    var hostOrder: [String] = []
+    var results: [TaskResult] = []
+    var dropped = Set<String>()
+    var aborted = false
+
+    for play in plays {
+      if aborted { break }
+      let hosts = play.hosts.filter { !dropped.contains($0) }
+      for host in play.hosts where recaps[host] == nil {
+        recaps[host] = HostRecap(host: host)
+        hostOrder.append(host)
+      }
+      if hosts.isEmpty { continue }
+      observer.handle(.playStarted(name: play.name, hosts: hosts))
+      let batchSize: Int
+      switch play.strategy {
+      case .serial(let n): batchSize = max(1, n)
+      case .parallel: batchSize = options.serial.map { max(1, $0) } ?? hosts.count
+      }
+      var playFailures = 0
+      var index = 0
+      while index < hosts.count && !aborted {
+        let batch = Array(hosts[index..<min(hosts.count, index + batchSize)])
+        index += batch.count
+        let outcomes = await runBatch(play: play, hosts: batch, runID: runID)
+        for (host, outcome, hostResults) in outcomes {
+          results += hostResults
+          var recap = recaps[host] ?? HostRecap(host: host)
+          for result in hostResults {
+            switch result.status {
+            case .ok: recap.ok += 1
+            case .changed: recap.changed += 1
+            case .skipped: recap.skipped += 1
+            case .failed: recap.failed += 1
+            case .unreachable: break
+            }
+          }
+          if outcome == .unreachable { recap.unreachable = 1 }
+          if outcome != .succeeded {
+            dropped.insert(host)
+            playFailures += 1
+          }
+          recaps[host] = recap
+          observer.handle(.hostFinished(play: play.name, host: host, recap: recap))
+        }
+        if options.failFast && playFailures > 0 { aborted = true }
+        if let max = options.maxFailPercentage, playFailures * 100 > max * hosts.count {
+          observer.handle(
+            .warning("aborting: \(playFailures) of \(hosts.count) hosts failed in play \"\(play.name)\" (more than --max-fail-percentage \(max)%)"))
+          aborted = true
+        }
+      }
+      observer.handle(.playFinished(name: play.name))
+    }
+
+    for host in hostOrder {
+      if let session = try? await sessions.session(for: host) {
+        recaps[host]?.roundTrips = await session.roundTrips
+      }
+    }
+    let elapsed = ContinuousClock.now - started
+    let report = RunReport(
+      recaps: hostOrder.compactMap { recaps[$0] }, results: results,
+      duration: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+      aborted: aborted)
+    observer.handle(.runFinished(report))
+    return report
+  }
+
+  /// Runs one batch of hosts concurrently, at most `forks` at a time; results in host order.
+  private func runBatch(play: Play, hosts: [String], runID: String) async
+    -> [(String, HostPlayRun.Outcome, [TaskResult])]
+  {
+    await withTaskGroup(of: (Int, HostPlayRun.Outcome, [TaskResult]).self) { group in
+      var next = 0
+      var collected: [(Int, HostPlayRun.Outcome, [TaskResult])] = []
+      var failures = 0
+      func start(_ offset: Int) {
+        let run = HostPlayRun(
+          play: play, host: hosts[offset], options: options, facts: facts, redactor: redactor,
+          observer: observer, sessions: sessions, runID: runID)
+        group.addTask {
+          let (outcome, results) = await run.run()
+          for result in results { observer.handle(.taskFinished(result)) }
+          return (offset, outcome, results)
+        }
+      }
+      while next < hosts.count && next < max(1, options.forks) {
+        start(next)
+        next += 1
+      }
+      for await finished in group {
+        collected.append(finished)
+        if finished.1 != .succeeded { failures += 1 }
+        if next < hosts.count && !(options.failFast && failures > 0) {
+          start(next)
+          next += 1
+        }
+      }
+      // Hosts never started because of --fail-fast.
+      for offset in next..<hosts.count {
+        collected.append((offset, .failed, [
+          TaskResult(
+            play: play.name, host: hosts[offset], role: "", task: "not started", status: .skipped,
+            summary: "not started: --fail-fast after an earlier failure")
+        ]))
+      }
+      return collected.sorted { $0.0 < $1.0 }.map { (hosts[$0.0], $0.1, $0.2) }
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import Basics
+import Foundation
+
+/// The one remote command that makes every planned change of a host, then runs its handlers.
+struct ApplyScript {
+  /// Shell a file task runs after a unit file changed (see ``File/systemdUnit()``).
+  static let requestDaemonReload = ": > \"$cm_run/daemon-reload\""
+  /// Shell a file task runs after an apt source changed (see ``File/aptSource()``).
+  static let requestAptUpdate = ": > \"$cm_run/apt-update\""
+
+  /// One planned step: a task's change or a handler.
+  enum Step {
+    case task(index: Int, plan: Plan, notifies: [String])
+    case handlers([(id: String, index: Int, handler: Handler)])
+  }
+
+  static func build(steps: [Step], stagePrefix: String, staged: [StagedFile]) -> String {
+    let state = ProbeScript.stateDirectory
+    var out = """
+      umask 022
+      cm_state=\(state)
+      cm_pending="$cm_state/pending-handlers"
+      mkdir -p "$cm_pending" && chmod 700 "$cm_state"
+      cm_run=$(mktemp -d /tmp/.cm-run-XXXXXX)
+      cm_log="$cm_run/log"
+      cm_stage=\(Shell.q(stagePrefix))
+      trap 'rm -rf "$cm_run"\(staged.map { "; rm -f \"$cm_stage\"\(Shell.q($0.name))" }.joined())' EXIT
+      cm_now() { date +%s%N; }
+      cm_put() { # DEST MODE OWNER GROUP SHA256, base64 content on stdin
+        d=$(dirname "$1"); [ -d "$d" ] || mkdir -p "$d"
+        t=$(mktemp "$d/.cm-XXXXXX") || return 1
+        if ! base64 -d > "$t"; then rm -f "$t"; return 1; fi
+        cm_install "$t" "$@"
+      }
+      cm_put_staged() { # DEST MODE OWNER GROUP SHA256 NAME
+        s="$cm_stage$6"
+        [ -f "$s" ] || { echo "staged file $s is missing" >&2; return 1; }
+        d=$(dirname "$1"); [ -d "$d" ] || mkdir -p "$d"
+        t=$(mktemp "$d/.cm-XXXXXX") || return 1
+        cp "$s" "$t" || { rm -f "$t"; return 1; }
+        cm_install "$t" "$1" "$2" "$3" "$4" "$5"
+      }
+      cm_install() { # TMP DEST MODE OWNER GROUP SHA256
+        h=$(sha256sum < "$1" | cut -c1-64)
+        if [ "$h" != "$6" ]; then rm -f "$1"; echo "$2: content arrived with sha256 $h, expected $6" >&2; return 1; fi
+        chown "$4:$5" "$1" && chmod "$3" "$1" && mv -f "$1" "$2" || { rm -f "$1"; return 1; }
+      }
+      cm_daemon_reload_if_requested() {
+        if [ -e "$cm_run/daemon-reload" ]; then systemctl daemon-reload && rm -f "$cm_run/daemon-reload"; fi
+      }
+      cm_apt_update_if_requested() {
+        if [ -e "$cm_run/apt-update" ]; then apt-get update -q && rm -f "$cm_run/apt-update"; fi
+      }
+
+      """
+    for step in steps {
+      switch step {
+      case .task(let index, let plan, let notifies):
+        out += taskBlock(index: index, plan: plan, notifies: notifies)
+      case .handlers(let handlers):
+        out += "cm_daemon_reload_if_requested\n"
+        for entry in handlers { out += handlerBlock(id: entry.id, index: entry.index, entry.handler) }
+      }
+    }
+    out += "cm_daemon_reload_if_requested\nprintf '@@cm-end\\n'\n"
+    return out
+  }
+
+  private static func taskBlock(index: Int, plan: Plan, notifies: [String]) -> String {
+    var out = """
+      printf '@@cm-task \(index) begin %s\\n' "$(cm_now)"
+      ( set -e
+      \(plan.apply ?? ":")
+      ) </dev/null >"$cm_log" 2>&1
+      cm_rc=$?
+      if [ $cm_rc -ne 0 ]; then
+        printf '@@cm-task \(index) failed %s %s ' $cm_rc "$(cm_now)"; tail -c 4000 "$cm_log" | base64 -w0; echo
+
+      """
+    out += diagnostics(index, plan)
+    out += "  exit 0\nfi\ncm_changed=1\n"
+    if plan.reportsOwnChange { out += "grep -q '^@@cm-unchanged' \"$cm_log\" && cm_changed=0\n" }
+    if let verify = plan.verify {
+      out += """
+        if [ $cm_changed = 1 ] && ! ( \(verify)
+        ) </dev/null >/dev/null 2>&1; then
+          printf '@@cm-task \(index) unverified 0 %s ' "$(cm_now)"; tail -c 4000 "$cm_log" | base64 -w0; echo
+        \(diagnostics(index, plan))  exit 0
+        fi
+
+        """
+    }
+    for id in notifies { out += "[ $cm_changed = 1 ] && : > \"$cm_pending/\(id)\"\n" }
+    out += "printf '@@cm-task \(index) done %s %s ' $cm_changed \"$(cm_now)\"; base64 -w0 < \"$cm_log\"; echo\n"
+    return out
+  }
+
+  private static func diagnostics(_ index: Int, _ plan: Plan) -> String {
+    guard let diagnostics = plan.failureDiagnostics else { return "" }
+    return "  printf '@@cm-diag \(index) '; ( \(diagnostics)\n) </dev/null 2>&1 | tail -c 6000 | base64 -w0; echo\n"
+  }
+
+  private static func handlerBlock(id: String, index: Int, _ handler: Handler) -> String {
+    var out = """
+      if [ -e "$cm_pending/\(id)" ]; then
+        printf '@@cm-handler \(index) begin %s\\n' "$(cm_now)"
+        ( set -e
+      \(handler.script)
+        ) </dev/null >"$cm_log" 2>&1
+        cm_rc=$?
+        if [ $cm_rc -ne 0 ]; then
+          printf '@@cm-handler \(index) failed %s %s ' $cm_rc "$(cm_now)"; tail -c 4000 "$cm_log" | base64 -w0; echo
+
+      """
+    if let diagnostics = handler.failureDiagnostics {
+      out += "    printf '@@cm-hdiag \(index) '; ( \(diagnostics)\n) </dev/null 2>&1 | tail -c 6000 | base64 -w0; echo\n"
+    }
+    out += """
+          exit 0
+        fi
+        rm -f "$cm_pending/\(id)"
+        cm_changed=1; grep -q '^@@cm-unchanged' "$cm_log" && cm_changed=0
+        printf '@@cm-handler \(index) done %s %s ' $cm_changed "$(cm_now)"; base64 -w0 < "$cm_log"; echo
+      fi
+
+      """
+    return out
+  }
+
+  // MARK: - Reading the output
+
+  /// How one step ended on the host.
+  struct Outcome {
+    enum Status { case done(changed: Bool), failed(exitStatus: Int32), unverified }
+    var status: Status
+    var startedAt: UInt64?
+    var endedAt: UInt64?
+    var output: String
+    var diagnostics: String?
+    var facts: [String: String]
+  }
+
+  struct Result {
+    var tasks: [Int: Outcome] = [:]
+    var handlers: [Int: Outcome] = [:]
+    var finished = false
+  }
+
+  static func parse(_ stdout: String) -> Result {
+    var result = Result()
+    var begins: [String: UInt64] = [:]
+    for line in stdout.split(separator: "\n") {
+      let words = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: false)
+      guard let tag = words.first else { continue }
+      switch tag {
+      case "@@cm-end": result.finished = true
+      case "@@cm-task", "@@cm-handler":
+        guard words.count >= 4, let index = Int(words[1]) else { continue }
+        let key = "\(tag) \(index)"
+        if words[2] == "begin" {
+          begins[key] = UInt64(words[3])
+          continue
+        }
+        guard words.count >= 5 else { continue }
+        let output = decode(words.count > 5 ? words[5] : "")
+        let status: Outcome.Status
+        switch words[2] {
+        case "done": status = .done(changed: words[3] == "1")
+        case "failed": status = .failed(exitStatus: Int32(words[3]) ?? -1)
+        default: status = .unverified
+        }
+        let outcome = Outcome(
+          status: status, startedAt: begins[key], endedAt: UInt64(words[4]),
+          output: stripMarkers(output), diagnostics: nil, facts: facts(in: output))
+        if tag == "@@cm-task" { result.tasks[index] = outcome } else { result.handlers[index] = outcome }
+      case "@@cm-diag", "@@cm-hdiag":
+        guard words.count >= 2, let index = Int(words[1]) else { continue }
+        let text = decode(words.count > 2 ? words[2] : "")
+        if tag == "@@cm-diag" { result.tasks[index]?.diagnostics = text } else {
+          result.handlers[index]?.diagnostics = text
+        }
+      default: continue
+      }
+    }
+    return result
+  }
+
+  private static func decode(_ base64: Substring) -> String {
+    String(decoding: Data(base64Encoded: String(base64)) ?? Data(), as: UTF8.self)
+  }
+
+  private static func facts(in output: String) -> [String: String] {
+    var facts: [String: String] = [:]
+    for line in output.split(separator: "\n") where line.hasPrefix("@@cm-fact ") {
+      let parts = line.split(separator: " ")
+      guard parts.count >= 2 else { continue }
+      let value = parts.count > 2 ? Data(base64Encoded: String(parts[2])) ?? Data() : Data()
+      facts[String(parts[1])] = String(decoding: value, as: UTF8.self)
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    return facts
+  }
+
+  private static func stripMarkers(_ output: String) -> String {
+    output.split(separator: "\n", omittingEmptySubsequences: false)
+      .filter { !$0.hasPrefix("@@cm-") }.joined(separator: "\n")
+  }
+}

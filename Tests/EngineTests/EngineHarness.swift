@@ -1,0 +1,62 @@
+import Basics
+import ClusterMgrTesting
+import Engine
+import Foundation
+import Testing
+
+/// Collects run events for assertions.
+final class RecordingObserver: RunObserver, @unchecked Sendable {
+  private let lock = NSLock()
+  private(set) var events: [RunEvent] = []
+
+  func handle(_ event: RunEvent) {
+    lock.lock()
+    events.append(event)
+    lock.unlock()
+  }
+
+  var warnings: [String] {
+    lock.lock()
+    defer { lock.unlock() }
+    return events.compactMap { if case .warning(let text) = $0 { return text } else { return nil } }
+  }
+}
+
+/// Runs roles on lab hosts and reads back results.
+struct EngineHarness {
+  let sessions: any HostSessionProvider
+  let redactor = SecretRedactor()
+
+  func run(
+    _ roles: [Role], on hosts: [String], check: Bool = false, diff: Bool = false,
+    tags: Set<String> = [], skipTags: Set<String> = []
+  ) async -> RunReport {
+    var options = RunOptions()
+    options.checkMode = check
+    options.diffMode = diff
+    options.tags = tags
+    options.skipTags = skipTags
+    let runner = Runner(
+      sessions: sessions, options: options, observer: RecordingObserver(), redactor: redactor)
+    return await runner.run([Play("test", hosts: hosts, roles: roles)])
+  }
+
+  func run(_ tasks: [Task], handlers: [Handler] = [], on host: String, check: Bool = false, diff: Bool = false)
+    async -> RunReport
+  {
+    await run([Role("test", handlers: handlers) { _ in tasks }], on: [host], check: check, diff: diff)
+  }
+}
+
+extension RunReport {
+  /// The status of the named task on `host`.
+  func status(_ task: String, on host: String? = nil) -> TaskStatus? {
+    results.last { $0.task == task && (host == nil || $0.host == host) }?.status
+  }
+
+  /// Statuses of all non-handler tasks.
+  var taskStatuses: [TaskStatus] { results.filter { !$0.isHandler }.map(\.status) }
+
+  /// Handlers that ran (or would run).
+  var handlersRun: [String] { results.filter(\.isHandler).map(\.task) }
+}

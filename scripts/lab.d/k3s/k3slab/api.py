@@ -1,0 +1,574 @@
+"""The Kubernetes API subset: discovery, CRUD with list/label/field selectors, merge, strategic,
+JSON and server-side-apply patches, eviction, tables, and what admission does for these kinds."""
+import copy
+import json
+import os
+import random
+import re
+import string
+import threading
+
+import yaml
+
+from . import patch as patches
+from . import printers, util
+from .store import ApiError, not_found
+from .version import VERSION
+
+STATUS_SUBRESOURCE_KINDS = {"Node", "Pod", "Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job",
+                            "Namespace", "Service", "CustomResourceDefinition"}
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                        r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def rand_suffix(n=5):
+    return "".join(random.choice("bcdfghjklmnpqrstvwxz2456789") for _ in range(n))
+
+
+def label_selector_matches(selector, labels):
+    labels = labels or {}
+    if not selector:
+        return True
+    for req in _split_selector(selector):
+        req = req.strip()
+        if not req:
+            continue
+        m = re.match(r"^([^\s!=]+)\s+(in|notin)\s+\((.*)\)$", req)
+        if m:
+            vals = {v.strip() for v in m.group(3).split(",")}
+            has = m.group(1) in labels and labels[m.group(1)] in vals
+            if (m.group(2) == "in") != has:
+                return False
+            continue
+        if req.startswith("!"):
+            if req[1:] in labels:
+                return False
+            continue
+        m = re.match(r"^([^!=]+?)\s*(==|=|!=)\s*(.*)$", req)
+        if m:
+            k, op, v = m.group(1).strip(), m.group(2), m.group(3).strip()
+            if op == "!=":
+                if labels.get(k) == v:
+                    return False
+            elif labels.get(k) != v:
+                return False
+            continue
+        if req not in labels:
+            return False
+    return True
+
+
+def _split_selector(sel):
+    out, depth, buf = [], 0, ""
+    for c in sel:
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        if c == "," and depth == 0:
+            out.append(buf)
+            buf = ""
+        else:
+            buf += c
+    out.append(buf)
+    return out
+
+
+def field_value(obj, path):
+    cur = obj
+    for p in path.split("."):
+        if not isinstance(cur, dict):
+            return ""
+        cur = cur.get(p)
+    if cur is None:
+        return ""
+    if isinstance(cur, bool):
+        return "true" if cur else "false"
+    return str(cur)
+
+
+def field_selector_matches(selector, obj):
+    if not selector:
+        return True
+    for req in selector.split(","):
+        m = re.match(r"^([^!=]+?)\s*(==|=|!=)\s*(.*)$", req.strip())
+        if not m:
+            raise ApiError(400, "BadRequest", 'unable to parse requirement: "%s"' % req)
+        got = field_value(obj, m.group(1))
+        if (m.group(2) == "!=") == (got == m.group(3)):
+            return False
+    return True
+
+
+def validate_metadata(kind, obj, errors):
+    md = obj.get("metadata") or {}
+    for field in ("labels", "annotations"):
+        vals = md.get(field) or {}
+        if not isinstance(vals, dict):
+            errors.append("metadata.%s: Invalid value: must be a map" % field)
+            continue
+        for k, v in vals.items():
+            if not _LABEL_KEY.match(k):
+                errors.append('metadata.%s: Invalid value: "%s": name part must consist of alphanumeric characters, '
+                              "'-', '_' or '.', and must start and end with an alphanumeric character" % (field, k))
+            if field == "labels" and (not isinstance(v, str) or not _LABEL_VALUE.match(v)):
+                errors.append('metadata.labels: Invalid value: "%s": a valid label must be an empty string or '
+                              "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+                              "alphanumeric character" % (v,))
+            if field == "annotations" and not isinstance(v, str):
+                errors.append("metadata.annotations: Invalid value: %s: annotation values must be strings" % json.dumps(v))
+
+
+def validate_schema(value, schema, path, errors):
+    """The structural OpenAPI v3 checks a CRD's schema makes (type, required, enum, pattern,
+    minimum/maximum, minLength), as kube-apiserver applies them to custom resources."""
+    if not isinstance(schema, dict) or value is None:
+        return
+    t = schema.get("type")
+    types = {"object": dict, "array": list, "string": str, "boolean": bool}
+    if t in types and not isinstance(value, types[t]) and not schema.get("x-kubernetes-int-or-string"):
+        errors.append('%s: Invalid value: "%s": %s in body must be of type %s: "%s"' % (
+            path, _short(value), path, t, _type_name(value)))
+        return
+    if t == "integer" and (not isinstance(value, int) or isinstance(value, bool)) and \
+            not schema.get("x-kubernetes-int-or-string"):
+        errors.append('%s: Invalid value: "%s": %s in body must be of type integer: "%s"' % (
+            path, _short(value), path, _type_name(value)))
+        return
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append('%s: Unsupported value: %s: supported values: %s' % (
+            path, json.dumps(value), ", ".join(json.dumps(v) for v in schema["enum"])))
+    if isinstance(value, str):
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errors.append("%s: Invalid value: \"%s\": %s in body should match '%s'" % (
+                path, value, path, schema["pattern"]))
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            errors.append("%s: Invalid value: \"%s\": %s in body should be at least %d chars long" % (
+                path, value, path, schema["minLength"]))
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            errors.append("%s: Too long: may not be longer than %d" % (path, schema["maxLength"]))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            errors.append("%s: Invalid value: %s: %s in body should be greater than or equal to %s" % (
+                path, value, path, schema["minimum"]))
+        if "maximum" in schema and value > schema["maximum"]:
+            errors.append("%s: Invalid value: %s: %s in body should be less than or equal to %s" % (
+                path, value, path, schema["maximum"]))
+    if isinstance(value, dict):
+        for req in schema.get("required") or []:
+            if req not in value:
+                errors.append("%s.%s: Required value" % (path, req))
+        props = schema.get("properties") or {}
+        for k, v in value.items():
+            if k in props:
+                validate_schema(v, props[k], "%s.%s" % (path, k), errors)
+            elif isinstance(schema.get("additionalProperties"), dict):
+                validate_schema(v, schema["additionalProperties"], "%s.%s" % (path, k), errors)
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, v in enumerate(value):
+            validate_schema(v, schema["items"], "%s[%d]" % (path, i), errors)
+
+
+def _short(v):
+    return v if isinstance(v, str) else json.dumps(v)
+
+
+def _type_name(v):
+    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
+            float: "number"}.get(type(v), "null")
+
+
+def invalid(res, name, errors):
+    kind_group = res.kind + ("." + res.group if res.group else "")
+    return ApiError(422, "Invalid", '%s "%s" is invalid: %s' % (
+        kind_group, name, errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"),
+        {"name": name, "group": res.group, "kind": res.kind,
+         "causes": [{"message": e} for e in errors]})
+
+
+class Api:
+    def __init__(self, store, cluster):
+        self.store = store
+        self.cluster = cluster  # server.Cluster: events, node hooks, tokens, versions
+        self.lock = threading.RLock()
+
+    # ------------------------------------------------------------ discovery
+    def discovery(self, parts):
+        resources = self.store.resources()
+        if parts == ["api"]:
+            return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [
+                {"clientCIDR": "0.0.0.0/0", "serverAddress": "%s:6443" % self.cluster.advertise}]}
+        if parts == ["apis"]:
+            groups = []
+            for g in sorted({r.group for r in resources if r.group}):
+                versions = sorted({v for r in resources if r.group == g for v in r.versions})
+                pref = next((r.version for r in resources if r.group == g), versions[0])
+                groups.append({"name": g, "versions": [{"groupVersion": "%s/%s" % (g, v), "version": v}
+                                                       for v in versions],
+                               "preferredVersion": {"groupVersion": "%s/%s" % (g, pref), "version": pref}})
+            return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+        if len(parts) == 2 and parts[0] == "apis":
+            g = parts[1]
+            versions = sorted({v for r in resources if r.group == g for v in r.versions})
+            if not versions:
+                return None
+            pref = next(r.version for r in resources if r.group == g)
+            return {"kind": "APIGroup", "apiVersion": "v1", "name": g,
+                    "versions": [{"groupVersion": "%s/%s" % (g, v), "version": v} for v in versions],
+                    "preferredVersion": {"groupVersion": "%s/%s" % (g, pref), "version": pref}}
+        if parts == ["api", "v1"] or (len(parts) == 3 and parts[0] == "apis"):
+            g, v = ("", "v1") if parts[0] == "api" else (parts[1], parts[2])
+            rs = [r for r in resources if r.group == g and v in r.versions]
+            if not rs:
+                return None
+            out = []
+            verbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+            for r in rs:
+                item = {"name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
+                        "kind": r.kind, "verbs": verbs}
+                if r.short:
+                    item["shortNames"] = r.short
+                if r.crd is not None:
+                    item["categories"] = (r.crd.get("spec", {}).get("names") or {}).get("categories") or []
+                out.append(item)
+                if r.kind in STATUS_SUBRESOURCE_KINDS or r.crd is not None:
+                    out.append({"name": r.plural + "/status", "singularName": "", "namespaced": r.namespaced,
+                                "kind": r.kind, "verbs": ["get", "patch", "update"]})
+                if r.kind == "Pod":
+                    out.append({"name": "pods/eviction", "singularName": "", "namespaced": True,
+                                "group": "policy", "version": "v1", "kind": "Eviction", "verbs": ["create"]})
+            return {"kind": "APIResourceList", "apiVersion": "v1",
+                    "groupVersion": "%s/%s" % (g, v) if g else v, "resources": out}
+        return None
+
+    # ------------------------------------------------------------ routing
+    def route(self, parts):
+        """(resource, namespace, name, subresource) for an API path, or raises NotFound."""
+        if parts[0] == "api" and len(parts) >= 3:
+            group, version, rest = "", parts[1], parts[2:]
+        elif parts[0] == "apis" and len(parts) >= 4:
+            group, version, rest = parts[1], parts[2], parts[3:]
+        else:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        ns = None
+        if rest[0] == "namespaces" and len(rest) >= 3 and not (len(rest) == 3 and rest[2] in ("status", "finalize")):
+            ns, rest = rest[1], rest[2:]
+        res = self.store.resource(group, rest[0])
+        if res is None or version not in res.versions:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if ns is not None and not res.namespaced:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        name = rest[1] if len(rest) > 1 else None
+        sub = rest[2] if len(rest) > 2 else None
+        return res, version, ns, name, sub
+
+    # ------------------------------------------------------------ reads
+    def list(self, res, version, ns, query, as_table=False):
+        items = self.store.list(res, ns if res.namespaced else None)
+        ls = query.get("labelSelector", "")
+        fs = query.get("fieldSelector", "")
+        out = [self._view(res, version, o) for o in items
+               if label_selector_matches(ls, o["metadata"].get("labels")) and field_selector_matches(fs, o)]
+        rv = self.store.meta("resourceVersion", "100")
+        if as_table:
+            return printers.table(res, out, rv)
+        return {"kind": res.kind + "List", "apiVersion": res.api_version if version == res.version else
+                ("%s/%s" % (res.group, version) if res.group else version),
+                "metadata": {"resourceVersion": rv}, "items": out}
+
+    def _view(self, res, version, obj):
+        if version != res.version or obj.get("apiVersion") != res.api_version:
+            obj["apiVersion"] = "%s/%s" % (res.group, version) if res.group else version
+        obj.setdefault("kind", res.kind)
+        return obj
+
+    def get(self, res, version, ns, name, as_table=False):
+        obj = self.store.get(res, ns if res.namespaced else "", name)
+        if obj is None:
+            raise not_found(res, name)
+        obj = self._view(res, version, obj)
+        if as_table:
+            return printers.table(res, [obj], obj["metadata"]["resourceVersion"])
+        return obj
+
+    # ------------------------------------------------------------ writes
+    def create(self, res, version, ns, obj, dry_run=False, manager=None):
+        if not isinstance(obj, dict):
+            raise ApiError(400, "BadRequest", "the body of the request was in an unknown format")
+        obj = copy.deepcopy(obj)
+        self._check_kind(res, obj)
+        md = obj.setdefault("metadata", {})
+        if not md.get("name"):
+            if md.get("generateName"):
+                md["name"] = md["generateName"] + rand_suffix()
+            else:
+                raise invalid(res, "", ["metadata.name: Required value: name or generateName is required"])
+        if res.namespaced:
+            body_ns = md.get("namespace")
+            if ns and body_ns and body_ns != ns:
+                raise ApiError(400, "BadRequest", "the namespace of the provided object does not match the "
+                               "namespace sent on the request")
+            md["namespace"] = ns or body_ns or "default"
+            if res.kind != "Namespace" and self.store.get(self.store.resource("", "namespaces"), "",
+                                                          md["namespace"]) is None:
+                raise ApiError(404, "NotFound", 'namespaces "%s" not found' % md["namespace"],
+                               {"name": md["namespace"], "kind": "namespaces"})
+        else:
+            md.pop("namespace", None)
+        obj["apiVersion"] = res.api_version
+        obj["kind"] = res.kind
+        self.admit(res, obj, None)
+        if dry_run:
+            md.setdefault("uid", util.new_uid())
+            md.setdefault("creationTimestamp", util.rfc3339())
+            return obj
+        with self.store.lock:
+            created = self.store.create(res, obj)
+            if manager:
+                self.store.set_applied(res, md.get("namespace", ""), md["name"], manager)
+        self.cluster.on_change(res, None, created)
+        return created
+
+    def replace(self, res, version, ns, name, obj, subresource=None, dry_run=False, check_rv=True):
+        if not isinstance(obj, dict):
+            raise ApiError(400, "BadRequest", "the body of the request was in an unknown format")
+        obj = copy.deepcopy(obj)
+        with self.store.lock:
+            cur = self.store.get(res, ns if res.namespaced else "", name)
+            if cur is None:
+                raise not_found(res, name)
+            self._check_kind(res, obj)
+            md = obj.setdefault("metadata", {})
+            if md.get("name") and md["name"] != name:
+                raise ApiError(400, "BadRequest", "the name of the object (%s) does not match the name on the URL (%s)"
+                               % (md["name"], name))
+            md["name"] = name
+            if res.namespaced:
+                md["namespace"] = cur["metadata"]["namespace"]
+            obj["apiVersion"], obj["kind"] = res.api_version, res.kind
+            has_status = res.kind in STATUS_SUBRESOURCE_KINDS or self._crd_has_status(res)
+            if subresource == "status":
+                new = copy.deepcopy(cur)
+                new["status"] = obj.get("status")
+                if new["status"] is None:
+                    new.pop("status")
+                obj = new
+            elif has_status:
+                if "status" in cur:
+                    obj["status"] = cur["status"]
+                else:
+                    obj.pop("status", None)
+            for k in ("managedFields",):
+                md.pop(k, None)
+            self.admit(res, obj, cur)
+            if dry_run:
+                return obj
+            expect = md.get("resourceVersion") if check_rv else None
+            updated, changed = self.store.update(res, obj, expect_rv=expect)
+        if changed:
+            self.cluster.on_change(res, cur, updated)
+        return updated
+
+    def patch(self, res, version, ns, name, body, content_type, query, subresource=None):
+        ct = (content_type or "").split(";")[0].strip()
+        dry_run = query.get("dryRun") == "All"
+        if ct == "application/apply-patch+yaml":
+            return self.server_side_apply(res, version, ns, name, body, query.get("fieldManager", "kubectl"),
+                                          dry_run)
+        try:
+            p = json.loads(body or b"null")
+        except ValueError as e:
+            raise ApiError(400, "BadRequest", "error decoding patch: %s" % e)
+        with self.store.lock:
+            cur = self.store.get(res, ns if res.namespaced else "", name)
+            if cur is None:
+                raise not_found(res, name)
+            try:
+                if ct == "application/json-patch+json":
+                    new = patches.json_patch(cur, p)
+                elif ct == "application/merge-patch+json":
+                    new = patches.merge_patch(cur, p)
+                elif ct == "application/strategic-merge-patch+json":
+                    if res.crd is not None:
+                        raise ApiError(415, "UnsupportedMediaType", "strategic merge patch is not supported for "
+                                       "custom resources: use --type merge or --type json")
+                    new = patches.strategic_merge_patch(cur, p)
+                else:
+                    raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+                                   "accepted media types include: application/json-patch+json, "
+                                   "application/merge-patch+json, application/apply-patch+yaml, "
+                                   "application/strategic-merge-patch+json")
+            except patches.PatchError as e:
+                raise ApiError(422, "Invalid", str(e))
+            new.setdefault("metadata", {})["resourceVersion"] = cur["metadata"]["resourceVersion"]
+            if subresource == "status":
+                return self.replace(res, version, ns, name, new, "status", dry_run)
+            has_status = res.kind in STATUS_SUBRESOURCE_KINDS or self._crd_has_status(res)
+            if has_status and "status" in cur:
+                new["status"] = cur["status"]
+            return self.replace(res, version, ns, name, new, None, dry_run)
+
+    def server_side_apply(self, res, version, ns, name, body, manager, dry_run):
+        try:
+            obj = yaml.safe_load(body)
+        except yaml.YAMLError as e:
+            raise ApiError(400, "BadRequest", "error decoding YAML: %s" % e)
+        with self.store.lock:
+            cur = self.store.get(res, ns if res.namespaced else "", name)
+            if cur is None:
+                obj.setdefault("metadata", {})["name"] = name
+                created = self.create(res, version, ns, obj, dry_run)
+                if not dry_run:
+                    self.store.set_applied(res, ns or "", name, {manager: obj})
+                return created
+            applied = self.store.applied(res, ns or "", name)
+            merged = patches.three_way(applied.get(manager), obj, cur)
+            merged["metadata"]["resourceVersion"] = cur["metadata"]["resourceVersion"]
+            if "status" in cur:
+                merged["status"] = cur["status"]
+            out = self.replace(res, version, ns, name, merged, None, dry_run)
+            if not dry_run:
+                applied[manager] = obj
+                self.store.set_applied(res, ns or "", name, applied)
+            return out
+
+    def delete(self, res, version, ns, name, dry_run=False):
+        with self.store.lock:
+            cur = self.store.get(res, ns if res.namespaced else "", name)
+            if cur is None:
+                raise not_found(res, name)
+            if dry_run:
+                return cur
+            self.store.delete(res, ns or "", name)
+            if res.kind == "Namespace":
+                self.store.delete_namespace_contents(name)
+            if res.kind == "CustomResourceDefinition":
+                spec = cur.get("spec") or {}
+                self.store.db.execute("DELETE FROM objects WHERE res=?", (
+                    "%s/%s" % (spec.get("group"), (spec.get("names") or {}).get("plural")),))
+                self.store.invalidate()
+        self.cluster.on_change(res, cur, None)
+        return cur
+
+    def evict(self, ns, name, body):
+        pods = self.store.resource("", "pods")
+        pod = self.store.get(pods, ns, name)
+        if pod is None:
+            raise not_found(pods, name)
+        self.delete(pods, "v1", ns, name)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+
+    # ------------------------------------------------------------ admission and validation
+    def _check_kind(self, res, obj):
+        kind = obj.get("kind")
+        if kind and kind != res.kind:
+            raise ApiError(400, "BadRequest", "the object provided is unrecognized (must be of type %s): "
+                           "kind %s does not match" % (res.kind, kind))
+
+    def _crd_has_status(self, res):
+        if res.crd is None:
+            return False
+        for v in (res.crd.get("spec") or {}).get("versions") or []:
+            if "status" in ((v.get("subresources") or {})):
+                return True
+        return False
+
+    def admit(self, res, obj, old):
+        md = obj["metadata"]
+        errors = []
+        if not _NAME.match(md["name"]) and res.kind not in ("Event",) and ":" not in md["name"]:
+            errors.append('metadata.name: Invalid value: "%s": a lowercase RFC 1123 subdomain must consist of lower '
+                          "case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+                          "character" % md["name"])
+        validate_metadata(res.kind, obj, errors)
+        if res.kind == "Node":
+            seen = set()
+            for t in (obj.get("spec") or {}).get("taints") or []:
+                if t.get("effect") not in _EFFECTS:
+                    errors.append('spec.taints[0].effect: Unsupported value: "%s": supported values: "NoSchedule", '
+                                  '"PreferNoSchedule", "NoExecute"' % t.get("effect"))
+                if not _LABEL_KEY.match(t.get("key") or ""):
+                    errors.append('spec.taints[0].key: Invalid value: "%s"' % t.get("key"))
+                if (t.get("key"), t.get("effect")) in seen:
+                    errors.append('spec.taints[1]: Duplicate value: core.Taint{Key:"%s", Effect:"%s"}: taints must '
+                                  "be unique by key and effect pair" % (t.get("key"), t.get("effect")))
+                seen.add((t.get("key"), t.get("effect")))
+        if res.crd is not None:
+            version = next((v for v in (res.crd.get("spec") or {}).get("versions") or []
+                            if v.get("name") == res.version), {})
+            schema = ((version.get("schema") or {}).get("openAPIV3Schema") or {})
+            props = schema.get("properties") or {}
+            for top in ("spec",):
+                if top in props:
+                    validate_schema(obj.get(top), props[top], top, errors)
+            for req in schema.get("required") or []:
+                if req not in obj:
+                    errors.append("%s: Required value" % req)
+        if res.kind == "Pod" and old is None:
+            rc = (obj.get("spec") or {}).get("runtimeClassName")
+            if rc and self.store.get(self.store.resource("node.k8s.io", "runtimeclasses"), "", rc) is None:
+                raise ApiError(403, "Forbidden", 'pods "%s" is forbidden: pod rejected: RuntimeClass "%s" not found'
+                               % (md["name"], rc))
+        if res.kind == "ConfigMap":
+            for k, v in (obj.get("data") or {}).items():
+                if not isinstance(v, str):
+                    errors.append("data[%s]: Invalid value: must be a string" % k)
+        if res.kind == "Secret":
+            for k, v in (obj.get("stringData") or {}).items():
+                obj.setdefault("data", {})[k] = util.b64(str(v))
+            obj.pop("stringData", None)
+            obj.setdefault("type", "Opaque")
+            if obj["type"] == "kubernetes.io/service-account-token" and "token" not in (obj.get("data") or {}):
+                obj.setdefault("data", {})["token"] = util.b64(self.cluster.new_sa_token())
+                obj["data"]["ca.crt"] = util.b64(self.cluster.server_ca_pem())
+                obj["data"]["namespace"] = util.b64(md.get("namespace", "default"))
+        if res.kind == "Namespace":
+            obj.setdefault("spec", {"finalizers": ["kubernetes"]})
+            obj["status"] = {"phase": "Active"}
+            md.setdefault("labels", {})["kubernetes.io/metadata.name"] = md["name"]
+        if res.kind == "Service":
+            spec = obj.setdefault("spec", {})
+            if old is not None and (old.get("spec") or {}).get("clusterIP"):
+                spec["clusterIP"] = old["spec"]["clusterIP"]
+            elif spec.get("clusterIP") != "None":
+                spec["clusterIP"] = self.cluster.allocate_service_ip()
+            spec.setdefault("type", "ClusterIP")
+        if res.kind == "CustomResourceDefinition":
+            names = (obj.get("spec") or {}).get("names") or {}
+            group = (obj.get("spec") or {}).get("group")
+            if md["name"] != "%s.%s" % (names.get("plural"), group):
+                errors.append('metadata.name: Invalid value: "%s": must be spec.names.plural+"."+spec.group' % md["name"])
+            obj["status"] = {"acceptedNames": names, "storedVersions": [
+                v.get("name") for v in (obj.get("spec") or {}).get("versions") or [] if v.get("storage")],
+                "conditions": [
+                    {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
+                     "message": "no conflicts found", "lastTransitionTime": util.rfc3339()},
+                    {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+                     "message": "the initial names have been accepted", "lastTransitionTime": util.rfc3339()}]}
+        if res.kind in ("Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"):
+            spec = obj.get("spec") or {}
+            tmpl = (spec.get("template") or {}).get("metadata", {}).get("labels") or {}
+            sel = (spec.get("selector") or {}).get("matchLabels")
+            if res.kind != "Job":
+                if not spec.get("selector"):
+                    errors.append("spec.selector: Required value")
+                elif sel and not all(tmpl.get(k) == v for k, v in sel.items()):
+                    errors.append("spec.template.metadata.labels: Invalid value: %s: `selector` does not match "
+                                  "template `labels`" % json.dumps(tmpl))
+                if old is not None and (old.get("spec") or {}).get("selector") != spec.get("selector"):
+                    errors.append("spec.selector: Invalid value: %s: field is immutable" % json.dumps(spec.get("selector")))
+            if not ((spec.get("template") or {}).get("spec") or {}).get("containers"):
+                errors.append("spec.template.spec.containers: Required value")
+        if errors:
+            raise invalid(res, md["name"], errors)
+
+    # ------------------------------------------------------------ misc
+    def version(self):
+        m = re.match(r"v(\d+)\.(\d+)\.(\d+)", VERSION)
+        return {"major": m.group(1), "minor": m.group(2), "gitVersion": VERSION,
+                "gitCommit": util.sha256_hex(VERSION)[:40], "gitTreeState": "clean",
+                "buildDate": "2024-12-12T00:00:00Z", "goVersion": "go1.22.9", "compiler": "gc",
+                "platform": "linux/%s" % {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, "amd64")}
