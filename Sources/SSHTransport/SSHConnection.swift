@@ -78,6 +78,9 @@ public actor SSHConnection {
 
   // MARK: - Internals shared with file transfer
 
+  /// Whether the caller runs on this connection's own thread (always true inside the actor).
+  func isOnOwnThread() -> Bool { executor.isCurrentThread }
+
   func commandLine(for command: RemoteCommand) throws(SSHError) -> RemoteCommandLine {
     let withPassword =
       command.sudo && (target.becomePassword != nil || options.becomePassword != nil)

@@ -37,14 +37,17 @@ struct ScaleLabTests {
     let names = ["lab-n01", "lab-n02", "lab-n03", "lab-n04", "lab-n05"]
     let sessions = SSHSessions(options: lab.sshOptions(), forks: 5)
     let targets = names.map { lab.target($0) }
-    async let outcomes = sessions.forEach(targets) { _, connection in
-      try await connection.executeChecked(.script("sleep 3; echo done", step: "long step"))
-        .stdoutText
+    // lab-n03's command would run for 60 s; sshd is killed long before it ends.
+    async let outcomes = sessions.forEach(targets) { target, connection in
+      let seconds = target.name == "lab-n03" ? 60 : 3
+      return try await connection.executeChecked(
+        .script("sleep \(seconds); echo done", step: "long step")
+      ).stdoutText
     }
     // Once the command runs on lab-n03, kill every sshd there (listener and sessions).
     var running = false
-    for _ in 0..<100 where !running {
-      running = try lab.exec("lab-n03", "pgrep -f '^sleep 3$'").status == 0
+    for _ in 0..<200 where !running {
+      running = try lab.exec("lab-n03", "pgrep -f '^sleep 60$'").status == 0
       if !running { try await Task.sleep(for: .milliseconds(50)) }
     }
     try #require(running, "the command never started on lab-n03")
