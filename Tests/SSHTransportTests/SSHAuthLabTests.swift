@@ -7,8 +7,10 @@ import Testing
   import Glibc
 #endif
 
-/// Authentication and host-key checking against real sshd. Tests change authorized_keys, users,
-/// sshd's ports and host keys, so this suite has a lab of its own.
+/// Authentication and host-key checking against real sshd.
+///
+/// Tests change authorized_keys, users, sshd's ports and host keys, so this suite has a lab of
+/// its own.
 @Suite(.serialized, .lab("t-sshauth", hosts: ["lab-cp1", "lab-w1"]))
 struct SSHAuthLabTests {
   // MARK: - Authentication

@@ -5,7 +5,7 @@ import Foundation
 import Inventory
 
 extension ClusterMgr {
-  /// `cluster-mgr ping`: can every host be reached, logged into and administered?
+  /// `cluster-mgr ping`: checks that every host can be reached, logged into and administered.
   struct Ping: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract:
