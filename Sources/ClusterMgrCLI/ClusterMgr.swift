@@ -15,7 +15,7 @@ struct ClusterMgr: AsyncParsableCommand {
       """,
     version: BuildInfo.version,
     subcommands: [
-      Version.self, Discover.self, Provision.self, InventoryCommand.self, ConfigGet.self,
+      Version.self, Discover.self, Ping.self, Provision.self, InventoryCommand.self, ConfigGet.self,
       ConfigSet.self, History.self,
     ]
   )

@@ -43,7 +43,7 @@ struct Authenticator {
     } else {
       attempts.append("ssh-agent (disabled)")
     }
-    var rsaFiles: [String] = []
+    var rsaFiles: [(path: String, info: KeyFileInfo)] = []
     for path in keyFiles() {
       guard let info = KeyFileInfo(path: path) else {
         let exists = FileManager.default.fileExists(atPath: path)
@@ -51,18 +51,14 @@ struct Authenticator {
         continue
       }
       if info.type == .rsa, !LibSSH2.canSignRSAWithSHA2 {
-        rsaFiles.append(path)
+        rsaFiles.append((path, info))
         continue
       }
       if try tryFile(path, info) { return .keyFile(path: path) }
     }
     if let agent, let result = try tryAgent(agent, rsa: true) { return result }
-    for path in rsaFiles {
-      if try tryFile(
-        path, KeyFileInfo(type: .rsa, encrypted: KeyFileInfo(path: path)?.encrypted ?? false))
-      {
-        return .keyFile(path: path)
-      }
+    for (path, info) in rsaFiles where try tryFile(path, info) {
+      return .keyFile(path: path)
     }
     throw failure()
   }

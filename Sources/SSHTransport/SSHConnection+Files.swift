@@ -30,7 +30,7 @@ extension SSHConnection {
       .file(file), sha256: digest, to: path, mode: mode, owner: owner, group: group, sudo: sudo)
   }
 
-  /// Reads the file at `path` on the host (through sudo when `sudo`), e.g. a kubeconfig or token.
+  /// Reads the file at `path` on the host (through sudo when `sudo`): a kubeconfig, a token.
   public func download(_ path: String, sudo: Bool = false) throws(SSHError) -> Data {
     let label = "download \(path)"
     let result = try execute(.argv(["cat", "--", path], sudo: sudo, step: label))
@@ -46,7 +46,9 @@ extension SSHConnection {
 
   // MARK: - Internals
 
-  /// The script that receives an upload on stdin. Arguments: path, mode, owner, group, sha256.
+  /// The script that receives an upload on stdin.
+  ///
+  /// Arguments: path, mode, owner, group, sha256.
   static let receiveScript = """
     set -e
     umask 077

@@ -78,6 +78,9 @@ public actor SSHConnection {
 
   // MARK: - Internals shared with file transfer
 
+  /// Whether the caller runs on this connection's own thread (always true inside the actor).
+  func isOnOwnThread() -> Bool { executor.isCurrentThread }
+
   func commandLine(for command: RemoteCommand) throws(SSHError) -> RemoteCommandLine {
     let withPassword =
       command.sudo && (target.becomePassword != nil || options.becomePassword != nil)
@@ -223,7 +226,9 @@ public actor SSHConnection {
     var next: Int32 = 0
     let rc = libssh2_keepalive_send(session.raw, &next)
     if rc != 0 && rc != LIBSSH2_ERROR_EAGAIN {
-      lose("the keepalive could not be sent (\(session.lastFailure(code: rc).text))")
+      lose(
+        "the host stopped answering: keepalives went unacknowledged "
+          + "(\(session.lastFailure(code: rc).text))")
     }
   }
 
@@ -237,7 +242,7 @@ public actor SSHConnection {
       remedy: "Check that the host is up, then run again.")
   }
 
-  private func lose(_ reason: String) {
+  func lose(_ reason: String) {
     lostReason = reason
     keepaliveTask?.cancel()
     session = nil
@@ -249,56 +254,6 @@ public actor SSHConnection {
     let answer = options.becomePassword?(target)
     becomePasswordAsked = .some(answer)
     return answer
-  }
-
-  private func failure(_ error: ExecChannel.Failure, label: String, limit: Duration?) -> SSHError {
-    switch error {
-    case .libssh2(let failure) where failure.isConnectionLost:
-      lose("the connection was lost while running \(label) (\(failure.text))")
-      return SSHError(
-        .unreachable, host: target.name, step: label,
-        reason: "the connection to \(target.address) was lost while running the command "
-          + "(\(failure.text)); it may or may not have finished.",
-        remedy: "Check that the host is up and sshd is running (cluster-mgr ping), then run again.")
-    case .libssh2(let failure):
-      return SSHError(
-        .sessionFailed, host: target.name, step: label,
-        reason: "the SSH channel failed: \(failure.text).")
-    case .passwordMissing:
-      return SSHError(
-        .sudoPasswordRequired, host: target.name, step: label,
-        reason: "sudo asks \(target.user) for a password and none is configured.",
-        remedy: "Set ansible_become_password for this host, or allow \(target.user) "
-          + "passwordless sudo.")
-    case .passwordRejected:
-      return SSHError(
-        .sudoPasswordWrong, host: target.name, step: label,
-        reason: "sudo rejected the password for \(target.user).",
-        remedy: "Check ansible_become_password for this host.")
-    case .noEndInSight:
-      return SSHError(
-        .timeout, host: target.name, step: label,
-        reason: "the command did not end within \(Self.describe(limit ?? .zero)) and the host did "
-          + "not confirm it was stopped; the channel was closed.",
-        remedy: "Check the host: the command may still be running there.")
-    case .stdinUnreadable(let why):
-      return SSHError(
-        .transferFailed, host: target.name, step: label,
-        reason: "could not read the input to send: \(why).")
-    }
-  }
-
-  private func sudoFailure(_ message: String, label: String) -> SSHError {
-    if message.contains("a password is required") {
-      return failure(.passwordMissing(sudoMessage: message), label: label, limit: nil)
-    }
-    if message.contains("incorrect password") {
-      return failure(.passwordRejected(sudoMessage: message), label: label, limit: nil)
-    }
-    return SSHError(
-      .sudoFailed, host: target.name, step: label,
-      reason: "sudo refused to run the command: \(message.isEmpty ? "no reason given" : message)",
-      remedy: "Make sure sudo is installed and \(target.user) may use it (sudoers).")
   }
 
   static func remaining(until deadline: ContinuousClock.Instant) -> Duration {

@@ -3,7 +3,7 @@ import Foundation
 
 /// An SSH public host key: its type and its wire-format blob.
 public struct SSHHostKey: Sendable, Hashable, CustomStringConvertible {
-  /// The key type named inside the blob, e.g. `ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`.
+  /// The key type named inside the blob (`ssh-ed25519`, `ecdsa-sha2-nistp256`, `ssh-rsa`).
   public let type: String
   /// The public key in SSH wire format (what known_hosts holds in base64).
   public let blob: Data

@@ -34,8 +34,9 @@ final class StdinPump {
     offset >= chunk.count && (file == nil || fileDone)
   }
 
-  /// Calls `body` with the bytes not sent yet (refilling from the file); `body` returns how many
-  /// it sent. Returns that count, 0 when there is nothing left.
+  /// Hands the unsent bytes to `body` (refilling from the file) and returns what `body` returns.
+  ///
+  /// `body` returns how many bytes it sent (or a negative libssh2 code); 0 means nothing is left.
   func send(_ body: (UnsafeRawBufferPointer) -> Int) throws -> Int {
     if offset >= chunk.count, let file, !fileDone {
       let next = try file.read(upToCount: Self.chunkSize) ?? Data()

@@ -1,7 +1,8 @@
 import ClusterMgrTesting
 import Foundation
-import SSHTransport
 import Testing
+
+@testable import SSHTransport
 
 extension SSHLabTests {
   @Test func successReturnsExactOutputAndStatus() async throws {
@@ -115,6 +116,7 @@ extension SSHLabTests {
     }
     try await connection.upload(Data("x".utf8), to: "/tmp/round-trip-probe")
     #expect(await connection.roundTrips == 6)
+    #expect(await connection.isOnOwnThread())
     // sshd reports the same client address and port to every command: one TCP connection.
     #expect(origins.count == 1)
     #expect(origins.first?.hasPrefix(lab.gateway + " ") == true)

@@ -1,0 +1,56 @@
+import Foundation
+
+extension SSHConnection {
+  /// The user-facing error for an exec that produced no result (a lost connection also marks
+  /// this connection as lost).
+  func failure(_ error: ExecChannel.Failure, label: String, limit: Duration?) -> SSHError {
+    switch error {
+    case .libssh2(let failure) where failure.isConnectionLost:
+      lose("the connection was lost while running \(label) (\(failure.text))")
+      return SSHError(
+        .unreachable, host: target.name, step: label,
+        reason: "the connection to \(target.address) was lost while running the command "
+          + "(\(failure.text)); it may or may not have finished.",
+        remedy: "Check that the host is up and sshd is running (cluster-mgr ping), then run again.")
+    case .libssh2(let failure):
+      return SSHError(
+        .sessionFailed, host: target.name, step: label,
+        reason: "the SSH channel failed: \(failure.text).")
+    case .passwordMissing:
+      return SSHError(
+        .sudoPasswordRequired, host: target.name, step: label,
+        reason: "sudo asks \(target.user) for a password and none is configured.",
+        remedy: "Set ansible_become_password for this host, or allow \(target.user) "
+          + "passwordless sudo.")
+    case .passwordRejected:
+      return SSHError(
+        .sudoPasswordWrong, host: target.name, step: label,
+        reason: "sudo rejected the password for \(target.user).",
+        remedy: "Check ansible_become_password for this host.")
+    case .noEndInSight:
+      return SSHError(
+        .timeout, host: target.name, step: label,
+        reason: "the command did not end within \(Self.describe(limit ?? .zero)) and the host did "
+          + "not confirm it was stopped; the channel was closed.",
+        remedy: "Check the host: the command may still be running there.")
+    case .stdinUnreadable(let why):
+      return SSHError(
+        .transferFailed, host: target.name, step: label,
+        reason: "could not read the input to send: \(why).")
+    }
+  }
+
+  /// The error for sudo refusing before the command started, from sudo's own words.
+  func sudoFailure(_ message: String, label: String) -> SSHError {
+    if message.contains("a password is required") {
+      return failure(.passwordMissing(sudoMessage: message), label: label, limit: nil)
+    }
+    if message.contains("incorrect password") {
+      return failure(.passwordRejected(sudoMessage: message), label: label, limit: nil)
+    }
+    return SSHError(
+      .sudoFailed, host: target.name, step: label,
+      reason: "sudo refused to run the command: \(message.isEmpty ? "no reason given" : message)",
+      remedy: "Make sure sudo is installed and \(target.user) may use it (sudoers).")
+  }
+}
