@@ -27,7 +27,7 @@ public struct ProvisionSetup: Sendable {
     let redactor = SecretRedactor()
     var inventory = try InventoryLoader.load(path: request.inventoryPath)
     if !request.extraVars.isEmpty {
-      inventory = try inventory.applyingExtraVars(try ExtraVars.parse(request.extraVars))
+      inventory = inventory.applyingExtraVars(try ExtraVars.parse(request.extraVars))
     }
     let nodes = try inventory.nodes()
     let settings = inventory.clusterSettings
