@@ -50,7 +50,8 @@ public struct ClusterContext: Sendable {
   /// Host keys the local tailscaled vouches for (Tailscale SSH peers), by Tailscale IPv4.
   /// Best effort: without a reachable tailscaled the usual known_hosts rules apply.
   public static func tailnetHostKeys(socket: String?) async -> [String: [String]] {
-    let client = LocalAPIClient.locate(socket: socket, timeout: .seconds(3))
+    // Best effort and on every command's path: no waiting for a daemon that is starting.
+    let client = LocalAPIClient.locate(socket: socket, timeout: .seconds(3), startupGrace: .zero)
     guard let status = try? await client.runningStatus(peers: true) else { return [:] }
     return status.sshHostKeysByAddress
   }

@@ -39,11 +39,11 @@ public struct LocalAPIClient: Sendable {
   public static func locate(
     socket: String? = nil,
     environment: [String: String] = ProcessInfo.processInfo.environment,
-    timeout: Duration = defaultTimeout
+    timeout: Duration = defaultTimeout, startupGrace: Duration = defaultStartupGrace
   ) -> LocalAPIClient {
     LocalAPIClient(
       endpoint: EndpointResolver.platform.resolve(socket: socket, environment: environment),
-      timeout: timeout)
+      timeout: timeout, startupGrace: startupGrace)
   }
 
   /// tailscaled's status in whatever state it is in; check ``TailscaleStatus/backendState``
