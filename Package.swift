@@ -68,7 +68,11 @@ let package = Package(
       swiftSettings: strict),
     .target(
       name: "Roles",
-      dependencies: ["Basics", "Engine", "Inventory", "Tailscale", "Yams"],
+      dependencies: [
+        "Basics", "Engine", "Inventory", "Tailscale", "Yams",
+        .product(name: "Collections", package: "swift-collections"),
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: strict),
 
     // MARK: - Operations and user interface
@@ -80,13 +84,15 @@ let package = Package(
       name: "ClusterOps",
       dependencies: [
         "Basics", "SSHTransport", "Tailscale", "Inventory", "RunHistory", "Engine", "Roles",
-        "TerminalUI",
+        "TerminalUI", "Yams",
+        .product(name: "Collections", package: "swift-collections"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strict),
     .executableTarget(
       name: "ClusterMgrCLI",
       dependencies: [
-        "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "SSHTransport", "Engine",
+        "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "SSHTransport", "Engine", "Roles",
         "RunHistory", "Basics",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -94,7 +100,7 @@ let package = Package(
     .executableTarget(
       name: "BenchSite",
       dependencies: [
-        "Engine", "Inventory", "Basics",
+        "Engine", "Inventory", "Basics", "SSHTransport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -102,7 +108,7 @@ let package = Package(
     // MARK: - Testing support and tests
     .target(
       name: "ClusterMgrTesting",
-      dependencies: ["Basics", "SSHTransport", "Inventory", "Engine", "Tailscale"],
+      dependencies: ["Basics", "SSHTransport", "Inventory", "Engine", "Tailscale", "RunHistory"],
       swiftSettings: strict),
     .testTarget(
       name: "BasicsTests", dependencies: ["Basics"], swiftSettings: strict),
@@ -140,8 +146,12 @@ let package = Package(
       resources: [.copy("Golden")],
       swiftSettings: strict),
     .testTarget(
+      name: "RunHistoryTests",
+      dependencies: ["RunHistory", "Basics", .product(name: "GRDB", package: "GRDB.swift")],
+      swiftSettings: strict),
+    .testTarget(
       name: "EndToEndTests",
-      dependencies: ["ClusterMgrTesting", "Inventory", "Basics"],
+      dependencies: ["ClusterMgrTesting", "Inventory", "RunHistory", "Basics"],
       swiftSettings: strict),
   ]
 )

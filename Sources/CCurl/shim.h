@@ -10,6 +10,8 @@ static inline CURLcode CCurl_setopt_pointer(CURL *h, CURLoption o, void *v) { re
 static inline CURLcode CCurl_setopt_slist(CURL *h, CURLoption o, struct curl_slist *v) { return curl_easy_setopt(h, o, v); }
 typedef size_t (*CCurl_write_callback)(char *ptr, size_t size, size_t nmemb, void *userdata);
 static inline CURLcode CCurl_setopt_write_callback(CURL *h, CURLoption o, CCurl_write_callback cb) { return curl_easy_setopt(h, o, cb); }
+typedef int (*CCurl_xferinfo_callback)(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
+static inline CURLcode CCurl_setopt_xferinfo_callback(CURL *h, CCurl_xferinfo_callback cb) { return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, cb); }
 static inline CURLcode CCurl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline const char *CCurl_version_string(void) { return curl_version(); }
 #endif

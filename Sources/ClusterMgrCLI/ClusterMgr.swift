@@ -1,4 +1,6 @@
 import ArgumentParser
+import Basics
+import Foundation
 
 /// The `cluster-mgr` command: a K3s cluster from the machines of a Tailscale tailnet.
 @main
@@ -12,6 +14,28 @@ struct ClusterMgr: AsyncParsableCommand {
       and Flux over SSH, idempotently and in parallel.
       """,
     version: BuildInfo.version,
-    subcommands: [Version.self]
+    subcommands: [
+      Version.self, Discover.self, Provision.self, InventoryCommand.self, ConfigGet.self,
+      ConfigSet.self, History.self,
+    ]
   )
+
+  /// Parses and runs the command; usage errors exit with status 2 like other invalid input.
+  static func main() async {
+    do {
+      var command = try parseAsRoot()
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      let code = exitCode(for: error)
+      if code == .validationFailure {
+        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(ExitStatus.invalidInput)
+      }
+      exit(withError: error)
+    }
+  }
 }

@@ -21,6 +21,7 @@ plus a phone and an offline laptop). `<state-dir>/mode` switches scenarios at ru
   forbidden                                         403 status access denied
   unauthorized                                      401 auth required
   hang                                              never answer (client timeout)
+  slow:<seconds>                                    answer as `running`, but only after <seconds>
   eof                                               close the connection without a reply
   garbage                                           200 with truncated JSON
 
@@ -288,6 +289,12 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(3600)
             self.close_connection = True
             return
+        if mode.startswith("slow:"):
+            try:
+                time.sleep(float(mode[len("slow:"):]))
+            except ValueError:
+                pass
+            mode = "running"
         if mode == "eof":
             self.close_connection = True
             return

@@ -132,10 +132,11 @@ public struct PlanContext: Sendable {
 }
 
 /// A failure while planning (bad desired state, unreadable probe output).
-public struct PlanError: Error, Sendable, CustomStringConvertible {
+public struct PlanError: OperatorError, Sendable {
   /// What is wrong.
   public var message: String
   /// Creates the error.
   public init(_ message: String) { self.message = message }
   public var description: String { message }
+  public var exitStatus: Int32 { ExitStatus.invalidInput }
 }

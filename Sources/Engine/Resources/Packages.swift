@@ -100,6 +100,8 @@ public struct Service: Resource {
     }
     if running != isActive {
       steps.append("systemctl \(running ? "start" : "stop") \(n)")
+      // Lets a restart handler in the same run skip a service that was just started.
+      if running { steps.append(": > \"$cm_run/started.\(Self.markerName(name))\"") }
       what.append(running ? "start" : "stop")
     }
     if steps.isEmpty {
@@ -111,6 +113,22 @@ public struct Service: Resource {
       .change, "\(name): \(what.joined(separator: ", "))",
       apply: "cm_daemon_reload_if_requested\n" + steps.joined(separator: "\n"), verify: verify,
       failureDiagnostics: Self.journal(name))
+  }
+
+  /// A handler that restarts `unit`, unless this run started it (it then already runs the new
+  /// configuration): the only way roles restart services.
+  public static func restartHandler(_ name: String, unit: String) -> Handler {
+    let n = Shell.q(unit)
+    return Handler(
+      name,
+      script: """
+        if [ -e "$cm_run/started.\(markerName(unit))" ]; then echo "\(unit) was started in this run; not restarting"; echo @@cm-unchanged
+        else systemctl restart \(n); fi
+        """, failureDiagnostics: journal(unit))
+  }
+
+  static func markerName(_ unit: String) -> String {
+    String(unit.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
   }
 
   /// Shell printing the tail of a unit's journal and status, for failure reports.

@@ -8,6 +8,9 @@ public final class FactStore: @unchecked Sendable {
     /// Facts by host, then by name.
     public var byHost: [String: [String: Fact]]
 
+    /// A snapshot holding `byHost`.
+    public init(byHost: [String: [String: Fact]]) { self.byHost = byHost }
+
     /// The fact `name` published by `host`.
     public func value(_ name: String, on host: String) -> String? { byHost[host]?[name]?.value }
   }

@@ -59,9 +59,9 @@ struct HostPlayRun {
     let probe: ProbeScript.Result
     do {
       session = try await sessions.session(for: host)
-      let script = ProbeScript.build(entries.map { $0.task.resource.probeScript(planContextBase) })
-      let output = try await session.runScript(script, privileged: true, timeout: .seconds(300))
-      probe = ProbeScript.parse(output.stdout)
+      let probes = entries.map { $0.task.resource.probeScript(planContextBase) }
+      let output = try await session.runScript(ProbeScript.build(probes), privileged: true, timeout: .seconds(300))
+      probe = ProbeScript.parse(output.stdout, probes: probes)
       if !probe.complete || output.exitStatus != 0 {
         let why = output.stderr.isEmpty ? "exit status \(output.exitStatus)" : output.stderr
         return (.failed, [unreachableOrFailed(entries[0], "probe", why, status: .failed)])
@@ -219,6 +219,10 @@ struct HostPlayRun {
       var handlerResult = TaskResult(
         play: play.name, host: host, role: value.role.name, task: "handler: \(value.handler.name)",
         status: .changed, summary: "ran", duration: Self.seconds(outcome), isHandler: true)
+      if case .done(changed: false) = outcome.status {
+        handlerResult.status = .ok
+        handlerResult.summary = outcome.output.split(separator: "\n").first.map(String.init) ?? "not needed"
+      }
       if case .failed(let exitStatus) = outcome.status {
         failed = true
         handlerResult.status = .failed
@@ -243,15 +247,22 @@ struct HostPlayRun {
 
   private func plannedResult(_ entry: Entry) -> TaskResult {
     let plan = entry.plan
-    let status: TaskStatus
+    var status: TaskStatus
+    var summary = plan?.summary ?? ""
     switch plan?.decision {
     case .ok?: status = .ok
     case .change?: status = .changed
     case .skip?, nil: status = .skipped
     }
+    if options.checkMode, status == .changed, plan?.reportsOwnChange == true {
+      // Waits and reads decide at run time whether they changed anything: in check mode they
+      // are steps that would run, not changes.
+      status = .skipped
+      summary = "would " + summary
+    }
     return TaskResult(
       play: play.name, host: host, role: entry.role.name, task: entry.task.name, status: status,
-      summary: redactor.redact(plan?.summary ?? ""), diff: plan?.diff)
+      summary: redactor.redact(summary), diff: plan?.diff)
   }
 
   private func unreachableOrFailed(_ entry: Entry, _ step: String, _ message: String, status: TaskStatus)

@@ -119,7 +119,8 @@ struct ApplyScript {
           exit 0
         fi
         rm -f "$cm_pending/\(id)"
-        printf '@@cm-handler \(index) done 1 %s ' "$(cm_now)"; base64 -w0 < "$cm_log"; echo
+        cm_changed=1; grep -q '^@@cm-unchanged' "$cm_log" && cm_changed=0
+        printf '@@cm-handler \(index) done %s %s ' $cm_changed "$(cm_now)"; base64 -w0 < "$cm_log"; echo
       fi
 
       """

@@ -1,0 +1,23 @@
+import Crypto
+import Foundation
+
+/// SHA-256 of files, read in chunks so memory stays flat for large artifacts.
+public enum FileHash {
+  /// The lowercase hex SHA-256 of `data`.
+  public static func sha256(of data: Data) -> String {
+    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+  }
+
+  /// The lowercase hex SHA-256 of the file at `path`.
+  public static func sha256(path: String) throws -> String {
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: path])
+    }
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+      hasher.update(data: chunk)
+    }
+    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+  }
+}

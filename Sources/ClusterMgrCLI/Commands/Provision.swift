@@ -1,0 +1,96 @@
+import ArgumentParser
+import Basics
+import ClusterOps
+import Engine
+import Foundation
+import Inventory
+import Roles
+import SSHTransport
+
+extension ClusterMgr {
+  /// `cluster-mgr provision`: makes the hosts of the inventory a K3s cluster, idempotently.
+  struct Provision: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Install and configure K3s (and GPU support, Flux, your kubeconfig) on the inventory's hosts.",
+      discussion: """
+        Plays, in order: prepare every host (prerequisites, tailscale); the first server alone; \
+        further servers one at a time; agents in parallel; then, on the first server, nodes Ready \
+        at the pinned version, labels and taints, the NVIDIA device plugin, Flux, and the \
+        kubeconfig merged into ~/.kube/config under the cluster's name.
+
+        A re-run changes only what differs and restarts K3s only when its binary, unit or \
+        config changed. Exit status: 0 all hosts fine, 1 a host failed, 2 invalid input, \
+        4 hosts unreachable.
+        """)
+
+    @OptionGroup var inventory: InventoryOptions
+    @OptionGroup var selection: SelectionOptions
+    @OptionGroup var behaviour: BehaviourOptions
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(
+      help: ArgumentHelp(
+        "Push K3s from DIR/k3s/<version>/ (and Flux from DIR/flux/<version>/install.yaml) instead of downloading on each host.",
+        valueName: "dir"))
+    var artifacts: String?
+
+    @Option(help: ArgumentHelp("Merge the admin kubeconfig into this file (default: $KUBECONFIG, else ~/.kube/config).", valueName: "path"))
+    var kubeconfig: String?
+
+    @Flag(help: "Do not touch the workstation's kubeconfig.")
+    var noKubeconfig = false
+
+    @Flag(help: "List the tags of every task and exit.")
+    var listTags = false
+
+    @Flag(help: "List the plays, roles and tasks (with their tags) that would run, and exit.")
+    var listTasks = false
+
+    @Flag(name: .customShort("v"), help: "More output: -v task output, -vv probe details.")
+    var verbose: Int
+
+    func run() async throws {
+      try await reportingOperatorErrors {
+        var request = ProvisionRequest(inventoryPath: inventory.path)
+        request.limit = selection.limit
+        request.options = behaviour.runOptions(
+          tags: SelectionOptions.list(selection.tags), skipTags: SelectionOptions.list(selection.skipTags))
+        request.extraVars = selection.extraVars
+        request.artifactsDirectory = artifacts
+        request.acceptNewHostKeys = connection.acceptNew
+        request.tailscaleSocket = connection.socket
+        request.kubeconfigPath = kubeconfig
+        request.skipKubeconfig = noKubeconfig
+        let setup = try await ProvisionSetup.prepare(request)
+        if listTags || listTasks {
+          for line in TaskListing.lines(setup.plays, options: request.options, tagsOnly: listTags) { print(line) }
+          return
+        }
+        let code = try await Self.execute(request, setup: setup, connection: connection, json: output.isJSON, verbosity: verbose)
+        if code != ExitStatus.success { throw ExitCode(code) }
+      }
+    }
+
+    /// Runs a prepared provision with the usual output; returns the exit status.
+    static func execute(
+      _ request: ProvisionRequest, setup: ProvisionSetup, connection: ConnectionOptions, json: Bool,
+      verbosity: Int
+    ) async throws -> Int32 {
+      for notice in setup.notices { printToStandardError(notice) }
+      let ssh = connection.sshOptions
+      let hosts = setup.plays.flatMap(\.hosts).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+      let display = RunProgress(hosts: hosts, json: json, verbosity: verbosity, diff: request.options.diffMode)
+      let result = await ProvisionOperation.run(request, setup: setup, observer: display, sshOptions: ssh)
+      display.finish()
+      if !json {
+        if let (path, outcome) = result.kubeconfig {
+          print(outcome == .updated ? "kubeconfig: context \(setup.inputs.settings.clusterName) written to \(path)" : "kubeconfig: \(path) already up to date")
+        }
+        if let warning = result.historyWarning { printToStandardError("warning: run history: \(warning)") }
+        if let id = result.historyRunID { print("run #\(id) recorded (cluster-mgr history show \(id))") }
+      }
+      return result.exitStatus
+    }
+  }
+}

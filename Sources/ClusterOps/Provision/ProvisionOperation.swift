@@ -1,0 +1,102 @@
+import Basics
+import Engine
+import Foundation
+import Inventory
+import Roles
+import RunHistory
+import SSHTransport
+
+/// What a provision run did.
+public struct ProvisionResult: Sendable {
+  /// The engine's report.
+  public var report: RunReport
+  /// The kubeconfig merge, when one happened: the file and what changed.
+  public var kubeconfig: (path: String, outcome: KubeconfigMerge.Outcome)?
+  /// A problem with the run history (the run itself still worked).
+  public var historyWarning: String?
+  /// The run's id in the history.
+  public var historyRunID: Int64?
+
+  /// The process exit status: 0 when every host succeeded, 4 when hosts were only unreachable,
+  /// 1 otherwise.
+  public var exitStatus: Int32 {
+    if report.succeeded && !report.aborted { return ExitStatus.success }
+    let failed = report.recaps.contains { $0.failed > 0 }
+    return failed || report.aborted ? ExitStatus.failure : ExitStatus.unreachable
+  }
+}
+
+/// `cluster-mgr provision`: runs the site over SSH, records the run, merges the kubeconfig.
+public enum ProvisionOperation {
+  /// Runs `setup` for `request`, reporting progress to `observer`.
+  public static func run(
+    _ request: ProvisionRequest, setup: ProvisionSetup, observer: any RunObserver,
+    sshOptions: SSHOptions
+  ) async -> ProvisionResult {
+    let recorder = RunRecorder(redactor: setup.redactor)
+    let inventorySHA = (try? FileHash.sha256(path: request.inventoryPath)) ?? ""
+    _ = await recorder.begin(
+      RunMetadata(
+        command: request.commandName,
+        commandLine: setup.redactor.redact(request.commandLine.joined(separator: " ")),
+        inventoryPath: request.inventoryPath, inventorySHA256: inventorySHA,
+        checkMode: request.options.checkMode))
+    let recording = HistoryObserver(recorder: recorder, next: observer)
+    let sessions = SSHHostSessionProvider(
+      sessions: SSHSessions(options: sshOptions, forks: request.options.forks), targets: setup.targets)
+    let runner = Runner(sessions: sessions, options: request.options, observer: recording, redactor: setup.redactor)
+    let report = await runner.run(setup.plays)
+    await sessions.closeAll()
+
+    var result = ProvisionResult(report: report)
+    if !request.options.checkMode, !request.skipKubeconfig, let first = setup.inputs.firstServer,
+      let serverConfig = runner.facts.snapshot.value("kubeconfig", on: first.name)
+    {
+      let path = request.kubeconfigPath ?? defaultKubeconfigPath
+      // The API endpoint when set, else the first server's Tailscale IP: reachable from any
+      // tailnet machine whether or not MagicDNS is on (the MagicDNS name is a tls-san too).
+      let facts = runner.facts.snapshot
+      let host = setup.inputs.settings.apiEndpoint ?? first.tailscaleIP ?? facts.value("tailscale_ipv4", on: first.name) ?? first.address
+      let server = "https://\(host.contains(":") ? "[\(host)]" : host):\(setup.inputs.settings.apiPort)"
+      do {
+        let outcome = try KubeconfigMerge.write(
+          serverConfig: serverConfig, name: setup.inputs.settings.clusterName, server: server, to: path)
+        result.kubeconfig = (path, outcome)
+      } catch {
+        observer.handle(.warning("could not merge the kubeconfig into \(path): \(error)"))
+      }
+    }
+    let outcome: RunOutcome =
+      report.succeeded ? .succeeded : (report.recaps.allSatisfy { $0.failed + $0.unreachable > 0 } ? .failed : .partial)
+    await recorder.finish(outcome)
+    result.historyWarning = recorder.warning?.description
+    result.historyRunID = recorder.runID?.rawValue
+    return result
+  }
+
+  /// `$KUBECONFIG`'s first file, else `~/.kube/config`.
+  public static var defaultKubeconfigPath: String {
+    if let env = ProcessInfo.processInfo.environment["KUBECONFIG"], let first = env.split(separator: ":").first {
+      return String(first)
+    }
+    return StatePaths.homeDirectory.appendingPathComponent(".kube/config").path
+  }
+}
+
+/// Records every task result in the run history, then passes the event on.
+struct HistoryObserver: RunObserver {
+  let recorder: RunRecorder
+  let next: any RunObserver
+
+  func handle(_ event: RunEvent) {
+    if case .taskFinished(let result) = event {
+      recorder.record(
+        TaskRecord(
+          host: result.host, role: result.role, task: result.task,
+          status: TaskRecord.Status(rawValue: result.status.rawValue) ?? .failed,
+          durationMilliseconds: Int64(result.duration * 1000),
+          message: result.failure ?? result.summary, diff: result.diff))
+    }
+    next.handle(event)
+  }
+}

@@ -1,0 +1,106 @@
+import Basics
+import Engine
+import Foundation
+import Inventory
+import OrderedCollections
+import Roles
+import SSHTransport
+import Tailscale
+
+/// Everything a provision run needs, prepared from the request before any host is touched.
+public struct ProvisionSetup: Sendable {
+  /// The resolved inventory (with `--extra-vars` applied).
+  public let inventory: ResolvedInventory
+  /// Inputs of the site.
+  public let inputs: ProvisionInputs
+  /// The plays to run.
+  public let plays: [Play]
+  /// SSH targets by host.
+  public let targets: [SSHTarget]
+  /// Masks every secret this run knows.
+  public let redactor: SecretRedactor
+  /// Things worth telling the user before the run (e.g. a new deploy key).
+  public let notices: [String]
+
+  /// Loads and validates everything `request` needs; throws before touching any host.
+  public static func prepare(_ request: ProvisionRequest) async throws -> ProvisionSetup {
+    let redactor = SecretRedactor()
+    var inventory = try InventoryLoader.load(path: request.inventoryPath)
+    if !request.extraVars.isEmpty {
+      inventory = try inventory.applyingExtraVars(try ExtraVars.parse(request.extraVars))
+    }
+    let nodes = try inventory.nodes()
+    let settings = inventory.clusterSettings
+    if let token = settings.token { redactor.register(token) }
+    for node in nodes { if let password = node.becomePassword { redactor.register(password) } }
+
+    var selected = Set(nodes.map(\.name))
+    if let limit = request.limit, !limit.isEmpty {
+      selected = Set(try inventory.selectHosts(limit))
+      if selected.isEmpty { throw ProvisionError(message: "--limit \(limit) matches no host", exitStatus: ExitStatus.invalidInput) }
+    }
+    let roleFiles = try RoleFiles.locate()
+    let source: K3sSource = request.artifactsDirectory.map { .artifacts(directory: $0) } ?? .github
+    var notices: [String] = []
+    let flux = try fluxInputs(inventory, request: request, redactor: redactor, notices: &notices)
+    let inputs = ProvisionInputs(
+      nodes: nodes, settings: settings, selected: selected, includeClusterSide: request.includeClusterSide,
+      k3sSource: source, roleFiles: roleFiles, flux: flux)
+    let plays = try ProvisionSite.plays(inputs)
+    let hostKeys = await ClusterContext.tailnetHostKeys(socket: request.tailscaleSocket)
+    let targets = nodes.map { SSHTargets.target(for: $0, trustedHostKeys: hostKeys) }
+    return ProvisionSetup(
+      inventory: inventory, inputs: inputs, plays: plays, targets: targets, redactor: redactor,
+      notices: notices)
+  }
+
+  static func fluxInputs(
+    _ inventory: ResolvedInventory, request: ProvisionRequest, redactor: SecretRedactor, notices: inout [String]
+  ) throws -> FluxInputs? {
+    let settings = inventory.clusterSettings
+    guard settings.gitopsEnabled, let url = settings.gitRepoURL else { return nil }
+    let all = inventory.group("all")?.variables
+    let installSHA256 = all?["flux_install_sha256"]?.value.stringValue
+    let gitKnownHosts = all?["git_known_hosts"]?.value.stringValue
+    let version = settings.fluxVersion
+    var install = FluxInputs.InstallSource.download(
+      url: "https://github.com/fluxcd/flux2/releases/download/\(version)/install.yaml",
+      sha256: installSHA256)
+    if let dir = request.artifactsDirectory {
+      let path = (dir as NSString).appendingPathComponent("flux/\(version)/install.yaml")
+      if FileManager.default.fileExists(atPath: path) { install = .file(path: path) }
+    }
+    var deployKey: FluxInputs.DeployKey?
+    if url.hasPrefix("ssh://") || url.contains("@") && !url.hasPrefix("http") {
+      let keyPath = StatePaths.directory.appendingPathComponent("flux/\(settings.clusterName)/identity").path
+      let (pair, created) = try DeployKeyPair.loadOrCreate(at: keyPath, comment: "flux-\(settings.clusterName)")
+      redactor.register(pair.privateKey)
+      if created {
+        notices.append(
+          "A deploy key for Flux was created in \(keyPath). Add this public key to \(url) as a read-only deploy key:\n  \(pair.publicKey)")
+      }
+      guard let knownHosts = gitKnownHosts, !knownHosts.isEmpty else {
+        throw ProvisionError(
+          message: "git_repo_url \(url) is an SSH URL but the inventory has no git_known_hosts",
+          remedy: "set git_known_hosts to the Git host's known_hosts line(s), e.g. from `ssh-keyscan github.com`",
+          exitStatus: ExitStatus.invalidInput)
+      }
+      deployKey = FluxInputs.DeployKey(privateKey: pair.privateKey, publicKey: pair.publicKey, knownHosts: knownHosts)
+    }
+    return FluxInputs(install: install, deployKey: deployKey)
+  }
+}
+
+/// A provision run cannot start.
+public struct ProvisionError: OperatorError {
+  public let message: String
+  public var remedy: String?
+  public var exitStatus: Int32
+
+  /// Creates the error.
+  public init(message: String, remedy: String? = nil, exitStatus: Int32 = ExitStatus.failure) {
+    self.message = message
+    self.remedy = remedy
+    self.exitStatus = exitStatus
+  }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import OrderedCollections
+
+/// Reads a YAML inventory with its `group_vars/` and `host_vars/` (files and directories) and
+/// resolves every host's variables with Ansible's precedence:
+/// `all` < parent groups < child groups < `group_vars/all` < `group_vars/GROUP` < host < `host_vars/HOST`.
+public enum InventoryLoader {
+  /// Loads the inventory file at `path`; any problem is an ``InventoryError`` (exit status 2).
+  public static func load(path: String) throws(InventoryError) -> ResolvedInventory {
+    try load(path: path, access: .disk)
+  }
+
+  /// Loads an inventory from text (vars files still come from next to `path`).
+  public static func load(path: String, text: String) throws(InventoryError) -> ResolvedInventory {
+    try load(path: path, access: FileAccess(overlay: [FileAccess.key(path): text]))
+  }
+
+  static func load(path: String, access: FileAccess) throws(InventoryError) -> ResolvedInventory {
+    let document = try readInventoryDocument(path: path, access: access)
+    var builder = InventoryBuilder()
+    do {
+      try builder.parse(document)
+    } catch {
+      if looksLikeINI(document.text) { throw iniError(path) }
+      throw error
+    }
+    var files = [path]
+    let groupVarsDirectory = VarsFiles.subdirectory("group_vars", ofInventory: path)
+    for name in builder.groups.keys {
+      for file in VarsFiles.files(for: name, in: groupVarsDirectory, access: access) {
+        files.append(file)
+        for (key, variable) in try readVarsFile(file, scope: .group(name), access: access) {
+          builder.groups[name]?.fileVariables[key] = variable
+        }
+      }
+    }
+    let hostVarsDirectory = VarsFiles.subdirectory("host_vars", ofInventory: path)
+    for name in builder.hosts.keys {
+      for file in VarsFiles.files(for: name, in: hostVarsDirectory, access: access) {
+        files.append(file)
+        for (key, variable) in try readVarsFile(file, scope: .host(name), access: access) {
+          builder.hosts[name]?.fileVariables[key] = variable
+        }
+      }
+    }
+    var inventory = ResolvedInventory(
+      path: path, groups: builder.groups, hosts: builder.hosts, warnings: builder.warnings,
+      files: files)
+    inventory = inventory.withResolvedHostVariables()
+    return inventory
+  }
+
+  /// Reads and parses the inventory file itself.
+  static func readInventoryDocument(path: String, access: FileAccess) throws(InventoryError)
+    -> YAMLDocument
+  {
+    guard access.exists(path) else {
+      throw InventoryError(
+        code: "inventory-missing", "inventory file \(path) does not exist",
+        remedy:
+          "pass -i PATH (or set CLUSTER_MGR_INVENTORY), or copy an example from inventory/ to \(path)"
+      )
+    }
+    guard !access.isDirectory(path) else {
+      throw InventoryError(
+        code: "inventory-directory", "\(path) is a directory; cluster-mgr reads one inventory file",
+        remedy: "pass the inventory file itself, e.g. -i \(joinPath(path, "hosts.yml"))")
+    }
+    let ext = VarsFiles.fileExtension((path as NSString).lastPathComponent).lowercased()
+    let text: String
+    do {
+      text = try access.readText(path)
+    } catch {
+      throw InventoryError(
+        code: "inventory-unreadable", "cannot read \(path): \(error.localizedDescription)",
+        remedy: "check the file's permissions and that it is UTF-8 text")
+    }
+    if ext == ".ini" || ext == ".cfg" { throw iniError(path) }
+    do {
+      return try YAMLDocument.parse(text, file: path)
+    } catch {
+      if looksLikeINI(text) { throw iniError(path) }
+      throw error
+    }
+  }
+
+  private static func readVarsFile(_ file: String, scope: VariableScope, access: FileAccess)
+    throws(InventoryError) -> [(String, ResolvedVariable)]
+  {
+    let text: String
+    do {
+      text = try access.readText(file)
+    } catch {
+      throw InventoryError(
+        code: "vars-unreadable", "cannot read \(file): \(error.localizedDescription)")
+    }
+    let document = try YAMLDocument.parse(text, file: file)
+    guard let root = document.root, !InventoryBuilder.isFalsy(root.value) else { return [] }
+    guard root.entries != nil else {
+      throw InventoryError(
+        InventoryDiagnostic(
+          .error, code: "wrong-type", subject: file, at: document.location(root),
+          "a variables file must be a mapping of `name: value`, found a \(root.value.typeName)"))
+    }
+    return InventoryBuilder.variables(of: root, scope: scope, document, file: true)
+  }
+
+  /// True for text that reads like an INI inventory (`[group]` headers, `host var=value`).
+  static func looksLikeINI(_ text: String) -> Bool {
+    text.split(whereSeparator: \.isNewline).contains { line in
+      let trimmed = line.trimmingCharacters(in: .whitespaces)
+      return trimmed.hasPrefix("[") && trimmed.hasSuffix("]") && !trimmed.contains(",")
+        && !trimmed.contains(" ") && trimmed.count > 2
+    }
+  }
+
+  private static func iniError(_ path: String) -> InventoryError {
+    InventoryError(
+      code: "ini-inventory",
+      "\(path) looks like an INI inventory; cluster-mgr reads YAML inventories only",
+      remedy: "convert it once with `ansible-inventory -i \(path) --list -y > hosts.yml`")
+  }
+}
+
+extension ResolvedInventory {
+  /// A copy with every host's merged variables computed.
+  func withResolvedHostVariables() -> ResolvedInventory {
+    var hosts = self.hosts
+    let all = groups["all"]!
+    for name in hosts.keys {
+      let memberships = groups(ofHost: name)
+      var merged = all.inlineVariables
+      for group in memberships { merged.merge(groups[group]!.inlineVariables) { _, new in new } }
+      merged.merge(all.fileVariables) { _, new in new }
+      for group in memberships { merged.merge(groups[group]!.fileVariables) { _, new in new } }
+      merged.merge(hosts[name]!.inlineVariables) { _, new in new }
+      merged.merge(hosts[name]!.fileVariables) { _, new in new }
+      hosts[name]!.variables = merged
+    }
+    return ResolvedInventory(
+      path: path, groups: groups, hosts: hosts, warnings: warnings, files: files)
+  }
+}

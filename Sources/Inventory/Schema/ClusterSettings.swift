@@ -1,0 +1,88 @@
+import OrderedCollections
+
+/// Cluster-wide settings from the `all` group (inline `vars:` and `group_vars/all`), with the
+/// defaults documented in docs/inventory.md.
+public struct ClusterSettings: Hashable, Sendable {
+  /// `cluster_name` (default `homelab`).
+  public var clusterName: String
+  /// `k3s_version` (default: the release cluster-mgr was tested with).
+  public var k3sVersion: String
+  /// `token` or `k3s_token`; nil means generate on the first server. A secret.
+  public var token: String?
+  /// `api_endpoint`; nil means the first server's `tailscale_ip`.
+  public var apiEndpoint: String?
+  /// `api_port` or `api_server_port` (default 6443).
+  public var apiPort: Int
+  /// `cluster_cidr` (default `10.42.0.0/16`).
+  public var clusterCIDR: String
+  /// `service_cidr` (default `10.43.0.0/16`).
+  public var serviceCIDR: String
+  /// `cluster_dns` (default `10.43.0.10`).
+  public var clusterDNS: String
+  /// `cluster_domain` (default `cluster.local`).
+  public var clusterDomain: String
+  /// `tailscale_network` (default `100.64.0.0/10`).
+  public var tailscaleNetwork: String
+  /// `extra_server_args` (default empty).
+  public var extraServerArgs: String
+  /// `extra_agent_args` (default empty).
+  public var extraAgentArgs: String
+  /// `gitops_enabled` (default: true exactly when `git_repo_url` is set).
+  public var gitopsEnabled: Bool
+  /// `git_repo_url`.
+  public var gitRepoURL: String?
+  /// `git_branch` (default `main`).
+  public var gitBranch: String
+  /// `git_path` (default `./gitops`).
+  public var gitPath: String
+  /// `flux_namespace` (default `flux-system`).
+  public var fluxNamespace: String
+  /// `flux_version` (default `v2.9.4`).
+  public var fluxVersion: String
+  /// `gpu_time_slicing_enabled` (default false).
+  public var gpuTimeSlicingEnabled: Bool
+  /// `gpu_time_slicing_replicas` (default 4).
+  public var gpuTimeSlicingReplicas: Int
+  /// `nvidia_device_plugin_version` (default `v0.20.0`).
+  public var nvidiaDevicePluginVersion: String
+  /// `manage_firewall` (default false).
+  public var manageFirewall: Bool
+}
+
+extension ResolvedInventory {
+  /// The cluster-wide settings with defaults filled in. Values of the wrong type fall back to
+  /// the default; ``InventoryValidator`` reports them.
+  public var clusterSettings: ClusterSettings {
+    func value(_ name: String) -> InventoryValue? {
+      let set = allSetting(name)
+      if let set, InventorySchema.spec(name)?.problem(with: set) == nil { return set }
+      return nil
+    }
+    func string(_ name: String) -> String {
+      value(name)?.stringValue ?? InventorySchema.spec(name)?.defaultValue?.stringValue ?? ""
+    }
+    func int(_ name: String) -> Int {
+      value(name)?.intValue ?? InventorySchema.spec(name)?.defaultValue?.intValue ?? 0
+    }
+    func bool(_ name: String) -> Bool {
+      value(name)?.boolValue ?? InventorySchema.spec(name)?.defaultValue?.boolValue ?? false
+    }
+    let repository = value("git_repo_url")?.stringValue
+    return ClusterSettings(
+      clusterName: string("cluster_name"), k3sVersion: string("k3s_version"),
+      token: value("token")?.stringValue ?? value("k3s_token")?.stringValue,
+      apiEndpoint: value("api_endpoint")?.stringValue,
+      apiPort: value("api_port")?.intValue ?? int("api_server_port"),
+      clusterCIDR: string("cluster_cidr"), serviceCIDR: string("service_cidr"),
+      clusterDNS: string("cluster_dns"), clusterDomain: string("cluster_domain"),
+      tailscaleNetwork: string("tailscale_network"),
+      extraServerArgs: string("extra_server_args"), extraAgentArgs: string("extra_agent_args"),
+      gitopsEnabled: value("gitops_enabled")?.boolValue ?? (repository != nil),
+      gitRepoURL: repository, gitBranch: string("git_branch"), gitPath: string("git_path"),
+      fluxNamespace: string("flux_namespace"), fluxVersion: string("flux_version"),
+      gpuTimeSlicingEnabled: bool("gpu_time_slicing_enabled"),
+      gpuTimeSlicingReplicas: int("gpu_time_slicing_replicas"),
+      nvidiaDevicePluginVersion: string("nvidia_device_plugin_version"),
+      manageFirewall: bool("manage_firewall"))
+  }
+}

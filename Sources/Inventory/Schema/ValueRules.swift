@@ -1,0 +1,114 @@
+import Foundation
+import OrderedCollections
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Syntax checks for values cluster-mgr understands: addresses, versions, quantities, labels.
+/// Each returns nil when the value is fine, or what is wrong with it.
+public enum ValueRules {
+  /// An IPv4 or IPv6 address.
+  public static func isIPAddress(_ text: String) -> Bool {
+    isIPv4(text) || isIPv6(text)
+  }
+
+  /// A dotted-quad IPv4 address.
+  public static func isIPv4(_ text: String) -> Bool {
+    var address = in_addr()
+    return inet_pton(AF_INET, text, &address) == 1
+  }
+
+  /// An IPv6 address.
+  public static func isIPv6(_ text: String) -> Bool {
+    var address = in6_addr()
+    return inet_pton(AF_INET6, text, &address) == 1
+  }
+
+  /// True for text that is meant as an IPv4 address (only digits and dots).
+  public static func looksLikeIPv4(_ text: String) -> Bool {
+    !text.isEmpty && text.allSatisfy { $0 == "." || $0.isASCII && $0.isNumber }
+      && text.contains(".")
+  }
+
+  /// `10.42.0.0/16` or `fd00::/56`.
+  public static func cidrProblem(_ text: String) -> String? {
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, let prefix = Int(parts[1]) else {
+      return "'\(text)' is not a CIDR block like 10.42.0.0/16"
+    }
+    let address = String(parts[0])
+    if isIPv4(address) {
+      return (0...32).contains(prefix) ? nil : "the prefix length of '\(text)' must be 0 to 32"
+    }
+    if isIPv6(address) {
+      return (0...128).contains(prefix) ? nil : "the prefix length of '\(text)' must be 0 to 128"
+    }
+    return "'\(address)' in '\(text)' is not an IP address"
+  }
+
+  /// A K3s release tag: `v1.31.4+k3s1`.
+  public static func k3sVersionProblem(_ text: String) -> String? {
+    text.wholeMatch(of: k3sVersion) == nil
+      ? "'\(text)' is not a K3s release like v1.31.4+k3s1 (v, three numbers, +k3s and a number)"
+      : nil
+  }
+
+  /// A Kubernetes CPU quantity: `2`, `1.5`, `500m`.
+  public static func cpuQuantityProblem(_ text: String) -> String? {
+    text.wholeMatch(of: cpuQuantity) == nil
+      ? "'\(text)' is not a CPU quantity like 2, 1.5 or 500m" : nil
+  }
+
+  /// A Kubernetes memory quantity: `4Gi`, `512Mi`, `1G`, `1073741824`.
+  public static func memoryQuantityProblem(_ text: String) -> String? {
+    text.wholeMatch(of: memoryQuantity) == nil
+      ? "'\(text)' is not a memory quantity like 4Gi, 512Mi or 2G" : nil
+  }
+
+  /// A Kubernetes label key: an optional DNS-subdomain prefix and `/`, then a name of at most
+  /// 63 characters (letters, digits, `-`, `_`, `.`, starting and ending alphanumeric).
+  public static func labelKeyProblem(_ key: String) -> String? {
+    var name = Substring(key)
+    if let slash = key.lastIndex(of: "/") {
+      let prefix = key[..<slash]
+      name = key[key.index(after: slash)...]
+      if prefix.isEmpty || prefix.count > 253 || String(prefix).wholeMatch(of: dnsSubdomain) == nil
+      {
+        return "the prefix of label key '\(key)' must be a DNS subdomain like example.com"
+      }
+    }
+    if name.isEmpty || name.count > 63 || String(name).wholeMatch(of: labelName) == nil {
+      return
+        "label key '\(key)' must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+    }
+    return nil
+  }
+
+  /// A Kubernetes label value: empty, or like a label name.
+  public static func labelValueProblem(_ value: String) -> String? {
+    if value.isEmpty { return nil }
+    if value.count > 63 || value.wholeMatch(of: labelName) == nil {
+      return
+        "label value '\(value)' must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+    }
+    return nil
+  }
+
+  /// A DNS-1123 name a Kubernetes node can have (lower-case letters, digits, `-`, `.`).
+  public static func nodeNameProblem(_ name: String) -> String? {
+    name.count <= 253 && name.wholeMatch(of: dnsSubdomain) != nil
+      ? nil
+      : "'\(name)' is not a valid Kubernetes node name (lower-case letters, digits, '-' and '.')"
+  }
+
+  nonisolated(unsafe) private static let k3sVersion = #/v[0-9]+\.[0-9]+\.[0-9]+\+k3s[0-9]+/#
+  nonisolated(unsafe) private static let cpuQuantity = #/[0-9]+(\.[0-9]+)?m?|\.[0-9]+/#
+  nonisolated(unsafe) private static let memoryQuantity =
+    #/[0-9]+(\.[0-9]+)?([eE][0-9]+|Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?/#
+  nonisolated(unsafe) private static let labelName = #/[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?/#
+  nonisolated(unsafe) private static let dnsSubdomain =
+    #/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/#
+}

@@ -1,0 +1,149 @@
+import OrderedCollections
+
+/// What cluster-mgr knows about one inventory variable: its type, where it belongs, its
+/// default and the rule its value must follow.
+public struct VariableSpec: Sendable {
+  /// The JSON type a value must have.
+  public enum Kind: String, Sendable {
+    case string, integer, boolean, mapping, list
+    /// A number or a string (quantities: `2`, `"500m"`).
+    case quantity
+  }
+
+  /// The syntax rule on top of the type.
+  public enum Rule: Sendable {
+    case none
+    case ipAddress
+    case hostOrAddress
+    case cidr
+    case k3sVersion
+    case cpuQuantity
+    case memoryQuantity
+    case port
+    case positiveInteger
+    case labels
+    case taints
+  }
+
+  /// Where the variable is meant to be set.
+  public enum Level: String, Sendable {
+    /// Cluster-wide: `all` (or a group).
+    case cluster
+    /// Per node: a host (or a group of hosts).
+    case node
+  }
+
+  /// The variable's name.
+  public let name: String
+  /// Its type.
+  public let kind: Kind
+  /// Its syntax rule.
+  public let rule: Rule
+  /// Cluster-wide or per node.
+  public let level: Level
+  /// The value used when the inventory does not set it (nil: no default).
+  public let defaultValue: InventoryValue?
+  /// A token, password or key: never printed.
+  public let isSecret: Bool
+  /// One line for `docs/inventory.md` and `config-get`.
+  public let summary: String
+
+  init(
+    _ name: String, _ kind: Kind, _ rule: Rule = .none, level: Level,
+    default defaultValue: InventoryValue? = nil, secret: Bool = false, _ summary: String
+  ) {
+    self.name = name
+    self.kind = kind
+    self.rule = rule
+    self.level = level
+    self.defaultValue = defaultValue
+    self.isSecret = secret
+    self.summary = summary
+  }
+
+  /// What is wrong with `value` for this variable, or nil when it is fine.
+  public func problem(with value: InventoryValue) -> String? {
+    switch (kind, value) {
+    case (.string, .string), (.integer, .int), (.boolean, .bool), (.mapping, .map),
+      (.list, .list), (.quantity, .string), (.quantity, .int), (.quantity, .double):
+      break
+    case (.string, .int) where rule == .hostOrAddress:
+      break
+    default:
+      let hint =
+        kind == .boolean && value.stringValue != nil ? " (write true or false without quotes)" : ""
+      return
+        "\(name) must be \(article(kind)), found \(value.typeName) \(JSONText.compact(value))\(hint)"
+    }
+    return ruleProblem(value)
+  }
+
+  private func article(_ kind: Kind) -> String {
+    switch kind {
+    case .string: return "a string"
+    case .integer: return "an integer"
+    case .boolean: return "true or false"
+    case .mapping: return "a mapping"
+    case .list: return "a list"
+    case .quantity: return "a quantity"
+    }
+  }
+
+  private func ruleProblem(_ value: InventoryValue) -> String? {
+    let text: String
+    switch value {
+    case .string(let string): text = string
+    case .int(let int): text = String(int)
+    case .double(let double): text = "\(double)"
+    default: text = ""
+    }
+    switch rule {
+    case .none: return nil
+    case .ipAddress:
+      return ValueRules.isIPAddress(text) ? nil : "\(name) '\(text)' is not an IP address"
+    case .hostOrAddress:
+      if text.isEmpty { return "\(name) must not be empty" }
+      if ValueRules.looksLikeIPv4(text), !ValueRules.isIPv4(text) {
+        return "\(name) '\(text)' is not a valid IPv4 address"
+      }
+      return nil
+    case .cidr: return ValueRules.cidrProblem(text).map { "\(name): \($0)" }
+    case .k3sVersion: return ValueRules.k3sVersionProblem(text).map { "\(name): \($0)" }
+    case .cpuQuantity: return ValueRules.cpuQuantityProblem(text).map { "\(name): \($0)" }
+    case .memoryQuantity: return ValueRules.memoryQuantityProblem(text).map { "\(name): \($0)" }
+    case .port:
+      guard let port = value.intValue, (1...65535).contains(port) else {
+        return "\(name) must be a port number from 1 to 65535"
+      }
+      return nil
+    case .positiveInteger:
+      guard let number = value.intValue, number >= 1 else { return "\(name) must be 1 or more" }
+      return nil
+    case .labels:
+      for (key, labelValue) in value.mapValue ?? [:] {
+        if let problem = ValueRules.labelKeyProblem(key) { return problem }
+        guard let string = Self.labelString(labelValue) else {
+          return "label '\(key)' must have a string value, found \(labelValue.typeName)"
+        }
+        if let problem = ValueRules.labelValueProblem(string) { return problem }
+      }
+      return nil
+    case .taints:
+      for entry in value.listValue ?? [] {
+        if case .failure(let error) = NodeTaint.parse(entry) { return error.message }
+      }
+      return nil
+    }
+  }
+
+  /// A label value as Kubernetes gets it: strings as they are, booleans and numbers spelled out.
+  static func labelString(_ value: InventoryValue) -> String? {
+    switch value {
+    case .string(let string): return string
+    case .bool(let bool): return bool ? "true" : "false"
+    case .int(let int): return String(int)
+    case .double(let double): return "\(double)"
+    default: return nil
+    }
+  }
+}

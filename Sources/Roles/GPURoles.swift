@@ -1,0 +1,79 @@
+import Basics
+import Engine
+import Foundation
+import Inventory
+import OrderedCollections
+
+/// GPU support: on GPU hosts the NVIDIA container toolkit (from NVIDIA's apt repository) and a
+/// K3s restart so its containerd picks up the `nvidia` runtime; on the cluster the RuntimeClass,
+/// the device plugin limited to GPU nodes, and its time-slicing configuration.
+enum GPURoles {
+  /// NVIDIA's apt repository and key (overridable in the inventory, e.g. for a mirror).
+  static let defaultRepository = "https://nvidia.github.io/libnvidia-container/stable/deb/$(ARCH)"
+  static let defaultKeyURL = "https://nvidia.github.io/libnvidia-container/gpgkey"
+  static let defaultKeyFingerprint = "C95B321B61E88C1809C4F759DDCAE044F796ECB0"
+  static let keyPath = "/etc/apt/keyrings/nvidia-container-toolkit.asc"
+
+  static func host(_ inputs: ProvisionInputs) -> Role {
+    Role("gpu", tags: ["gpu"]) { context in
+      guard let node = inputs.node(context.host), node.gpu else { return [] }
+      let unit = node.role == .server ? "k3s" : "k3s-agent"
+      let vars = node.variables
+      let repository = vars["nvidia_container_toolkit_repo_url"]?.stringValue ?? defaultRepository
+      let keyURL = vars["nvidia_container_toolkit_gpgkey_url"]?.stringValue ?? defaultKeyURL
+      let fingerprint = vars["nvidia_container_toolkit_gpgkey_fingerprint"]?.stringValue ?? defaultKeyFingerprint
+      let arch = (context.facts.value("arch", on: node.name) == "aarch64") ? "arm64" : "amd64"
+      let source = "deb [signed-by=\(keyPath)] \(repository.replacingOccurrences(of: "$(ARCH)", with: arch)) /\n"
+      return [
+        Task("NVIDIA GPU and driver present", NvidiaGPUCheck()),
+        Task("NVIDIA apt key", AptSigningKey(url: keyURL, path: keyPath, fingerprint: fingerprint)),
+        Task("NVIDIA apt source", File("/etc/apt/sources.list.d/nvidia-container-toolkit.list", content: .text("# Managed by cluster-mgr.\n" + source)).aptSource()),
+        Task("nvidia-container-toolkit", Packages(["nvidia-container-toolkit"])).notify("restart \(unit)"),
+        Task("restart K3s for the nvidia runtime", FlushHandlers()),
+        Task(
+          "K3s containerd has the nvidia runtime",
+          WaitFor(.command("grep -q nvidia /var/lib/rancher/k3s/agent/etc/containerd/config.toml"), timeoutSeconds: 120)),
+      ]
+    }
+    .withHandlers([
+      Handler("restart k3s", script: "systemctl restart k3s", failureDiagnostics: Service.journal("k3s")),
+      Handler("restart k3s-agent", script: "systemctl restart k3s-agent", failureDiagnostics: Service.journal("k3s-agent")),
+    ])
+  }
+
+  /// The cluster side, applied on the first server.
+  static func cluster(_ inputs: ProvisionInputs, gpuNodes: [NodeSpec]) -> Role {
+    Role("gpu_cluster", tags: ["gpu"]) { context in
+      guard !gpuNodes.isEmpty else { return [] }
+      let replicas = max(1, inputs.settings.gpuTimeSlicingEnabled ? inputs.settings.gpuTimeSlicingReplicas : 1)
+      let config = try inputs.roleFiles.render("gpu", template: "time-slicing-config", ["replicas": replicas])
+      let plugin = try inputs.roleFiles.render(
+        "gpu", template: "device-plugin",
+        ["version": inputs.settings.nvidiaDevicePluginVersion,
+         "configHash": String(FileHash.sha256(of: Data(config.utf8)).prefix(16))])
+      let runtimeClass = try inputs.roleFiles.text("gpu", "manifests/runtimeclass.yaml")
+      var tasks = [
+        Task("nvidia RuntimeClass", KubeApply(name: "gpu-runtimeclass", manifest: runtimeClass, serverSide: false)),
+        Task("device plugin and time-slicing (\(replicas) per GPU)", KubeApply(name: "gpu-device-plugin", manifest: config + "---\n" + plugin, serverSide: false)),
+      ]
+      for node in gpuNodes {
+        tasks.append(
+          Task(
+            "\(node.name) offers nvidia.com/gpu",
+            WaitFor(
+              .command("[ \"$(k3s kubectl get node \(node.name) -o jsonpath='{.status.allocatable.nvidia\\.com/gpu}')\" -ge \(replicas) ] 2>/dev/null"),
+              timeoutSeconds: 180)))
+      }
+      return tasks
+    }
+  }
+}
+
+extension Role {
+  /// The same role with `handlers`.
+  func withHandlers(_ handlers: [Handler]) -> Role {
+    var copy = self
+    copy.handlers = handlers
+    return copy
+  }
+}

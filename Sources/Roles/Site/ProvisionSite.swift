@@ -1,0 +1,62 @@
+import Engine
+import Foundation
+import Inventory
+
+/// The plays of `cluster-mgr provision`, in the order a K3s cluster needs them:
+///
+/// 1. every selected host: `prerequisites`, `tailscale`;
+/// 2. the first server alone: `k3s_server` (+ `gpu` on a GPU server), reads the token;
+/// 3. further servers one at a time: `k3s_server`;
+/// 4. agents in parallel: `k3s_agent`, `gpu`;
+/// 5. on the first server: nodes Ready at the pinned version, `node_config`, `gpu_cluster`,
+///    `flux`, `kubeconfig`.
+public enum ProvisionSite {
+  /// The plays for `inputs`.
+  public static func plays(_ inputs: ProvisionInputs) throws -> [Play] {
+    guard let first = inputs.firstServer else {
+      throw PlanError("the inventory has no server: put at least one host in the control_plane (or server) group")
+    }
+    let catalog: ArtifactCatalog?
+    if case .artifacts(let directory) = inputs.k3sSource {
+      catalog = ArtifactCatalog(directory: directory)
+    } else {
+      catalog = nil
+    }
+    let selected = inputs.nodes.filter { inputs.selected.contains($0.name) }
+    let selectedNames = selected.map(\.name)
+    let server = K3sNodeRole.make(.server, inputs, catalog: catalog)
+    let agent = K3sNodeRole.make(.agent, inputs, catalog: catalog)
+    let gpu = GPURoles.host(inputs)
+
+    var plays: [Play] = []
+    plays.append(Play("prepare hosts", hosts: selectedNames, roles: [HostRoles.prerequisites(inputs), HostRoles.tailscale(inputs)]))
+    if inputs.selected.contains(first.name) {
+      plays.append(Play("first server", hosts: [first.name], roles: [server, gpu]))
+    } else if inputs.settings.token == nil && selected.contains(where: { $0.role != nil }) {
+      // Joining hosts need the token; read it without changing the first server.
+      plays.append(
+        Play("read the cluster token", hosts: [first.name], roles: [
+          Role("cluster_token", tags: ["always"]) { _ in
+            [Task("read the cluster token", Fetch(K3sNodeRole.tokenPath, as: "token", secret: true)).tagged("always")]
+          }
+        ]))
+    }
+    let joining = inputs.servers.dropFirst().map(\.name).filter(inputs.selected.contains)
+    if !joining.isEmpty {
+      plays.append(Play("joining servers", hosts: joining, roles: [server, gpu], strategy: .serial(1)))
+    }
+    let agents = inputs.agents.map(\.name).filter(inputs.selected.contains)
+    if !agents.isEmpty {
+      plays.append(Play("agents", hosts: agents, roles: [agent, gpu]))
+    }
+    if inputs.selected.contains(first.name) || inputs.includeClusterSide {
+      let nodes = selected.filter { $0.role != nil }
+      var roles = [ClusterRoles.ready(inputs, nodes: nodes), ClusterRoles.nodeConfig(inputs, nodes: nodes)]
+      roles.append(GPURoles.cluster(inputs, gpuNodes: inputs.nodes.filter(\.gpu)))
+      roles.append(FluxRole.make(inputs))
+      roles.append(ClusterRoles.kubeconfig())
+      plays.append(Play("cluster", hosts: [first.name], roles: roles))
+    }
+    return plays
+  }
+}

@@ -1,0 +1,198 @@
+import CLibSSH2
+import Foundation
+
+/// One exec request on a session, in non-blocking mode: stdout and stderr drained together (a
+/// full window on either stream never stalls the other), stdin streamed as the window allows,
+/// sudo's prompt answered, keepalives sent while waiting, and exit status and signal read after
+/// the channel closed.
+struct ExecChannel {
+  /// Why an exec did not produce a result.
+  enum Failure: Error {
+    case libssh2(LibSSH2Failure)
+    case passwordMissing(sudoMessage: String)
+    case passwordRejected(sudoMessage: String)
+    case noEndInSight
+    case stdinUnreadable(String)
+  }
+
+  /// What the channel produced.
+  struct Outcome {
+    var result: ExecResult
+    /// sudo's own stderr when it never let the command start.
+    var sudoMessage: String?
+  }
+
+  let session: LibSSH2Session
+  let keepalive: Bool
+  /// How long opening a channel and closing it may take.
+  let requestTimeout: Duration
+
+  static let windowSize: UInt32 = 4 << 20
+  static let packetSize: UInt32 = 32768
+
+  func run(
+    _ line: RemoteCommandLine, stdin: StdinPump, password: () -> String?,
+    hardDeadline: ContinuousClock.Instant?
+  ) throws(Failure) -> Outcome {
+    let channel = try open()
+    defer { release(channel) }
+    do {
+      _ = try session.retrying(until: .now + requestTimeout) {
+        libssh2_channel_process_startup(
+          channel, "exec", 4, line.text, UInt32(line.text.utf8.count))
+      }
+    } catch { throw .libssh2(error) }
+    var stdout = Data()
+    var stderr = Data()
+    var sudo = line.marker.map { SudoExchange(marker: $0, prompt: prompt(of: line)) }
+    var passwordBytes: Data?
+    var eofSent = false
+    var stdinClosedByPeer = false
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+
+    while true {
+      var progressed = false
+      for stream in [Int32(0), SSH_EXTENDED_DATA_STDERR] {
+        while true {
+          let n = buffer.withUnsafeMutableBytes {
+            libssh2_channel_read_ex(channel, stream, $0.baseAddress, $0.count)
+          }
+          if n == Int(LIBSSH2_ERROR_EAGAIN) || n == 0 { break }
+          guard n > 0 else { throw .libssh2(session.lastFailure(code: Int32(n))) }
+          progressed = true
+          let chunk = Data(buffer[0..<n])
+          if stream == 0 {
+            stdout.append(chunk)
+            continue
+          }
+          guard var exchange = sudo else {
+            stderr.append(chunk)
+            continue
+          }
+          let (event, rest) = exchange.feed(chunk)
+          sudo = exchange
+          stderr.append(rest)
+          switch event {
+          case .none, .started: break
+          case .sendPassword:
+            guard let secret = password() else {
+              closeQuietly(channel)
+              throw .passwordMissing(sudoMessage: exchange.sudoMessage)
+            }
+            passwordBytes = Data((secret + "\n").utf8)
+          case .passwordRejected:
+            closeQuietly(channel)
+            throw .passwordRejected(sudoMessage: exchange.sudoMessage)
+          }
+        }
+      }
+
+      // Standard input: the sudo password first; the command's own input once it runs.
+      if !stdinClosedByPeer {
+        if let pending = passwordBytes {
+          let n = pending.withUnsafeBytes {
+            libssh2_channel_write_ex(channel, 0, $0.baseAddress, $0.count)
+          }
+          if n > 0 {
+            progressed = true
+            passwordBytes = n < pending.count ? pending.dropFirst(n) : nil
+          } else if n != Int(LIBSSH2_ERROR_EAGAIN) {
+            stdinClosedByPeer = true
+          }
+        } else if !eofSent, sudo.map(\.started) ?? true {
+          let n: Int
+          do {
+            n = try stdin.send { bytes in
+              libssh2_channel_write_ex(channel, 0, bytes.baseAddress, bytes.count)
+            }
+          } catch { throw .stdinUnreadable(error.localizedDescription) }
+          if n > 0 {
+            progressed = true
+          } else if n < 0 && n != Int(LIBSSH2_ERROR_EAGAIN) {
+            stdinClosedByPeer = true
+          } else if n == 0 && stdin.isExhausted {
+            let rc = libssh2_channel_send_eof(channel)
+            if rc == 0 {
+              eofSent = true
+              progressed = true
+            } else if rc != LIBSSH2_ERROR_EAGAIN {
+              stdinClosedByPeer = true
+            }
+          }
+        }
+      }
+
+      if libssh2_channel_eof(channel) != 0 { break }
+      if let hardDeadline, ContinuousClock.now >= hardDeadline {
+        closeQuietly(channel)
+        throw .noEndInSight
+      }
+      if keepalive {
+        var next: Int32 = 0
+        _ = libssh2_keepalive_send(session.raw, &next)
+      }
+      if !progressed {
+        if libssh2_poll_channel_read(channel, 0) != 0 || libssh2_poll_channel_read(channel, 1) != 0
+        {
+          continue
+        }
+        var wait = Duration.seconds(1)
+        if let hardDeadline { wait = min(wait, ContinuousClock.now.duration(to: hardDeadline)) }
+        session.waitSocket(timeout: wait)
+      }
+    }
+
+    let closeDeadline = ContinuousClock.now + requestTimeout
+    do {
+      _ = try session.retrying(until: closeDeadline) { libssh2_channel_close(channel) }
+      _ = try session.retrying(until: closeDeadline) { libssh2_channel_wait_closed(channel) }
+    } catch { throw .libssh2(error) }
+    let status = libssh2_channel_get_exit_status(channel)
+    var signal: UnsafeMutablePointer<CChar>?
+    var signalLength = 0
+    _ = libssh2_channel_get_exit_signal(channel, &signal, &signalLength, nil, nil, nil, nil)
+    var signalName: String?
+    if let signal {
+      signalName = String(
+        decoding: UnsafeRawBufferPointer(start: signal, count: signalLength), as: UTF8.self)
+      libssh2_free(session.raw, signal)
+    }
+    let startedCommand = sudo.map(\.started) ?? true
+    return Outcome(
+      result: ExecResult(
+        stdout: stdout, stderr: stderr, exitStatus: status, exitSignal: signalName),
+      sudoMessage: startedCommand ? nil : sudo?.sudoMessage)
+  }
+
+  private func prompt(of line: RemoteCommandLine) -> String? {
+    if case .password(let prompt) = line.become { return prompt }
+    return nil
+  }
+
+  private func open() throws(Failure) -> OpaquePointer {
+    let deadline = ContinuousClock.now + requestTimeout
+    while true {
+      if let channel = libssh2_channel_open_ex(
+        session.raw, "session", 7, Self.windowSize, Self.packetSize, nil, 0)
+      {
+        return channel
+      }
+      let code = libssh2_session_last_errno(session.raw)
+      guard code == LIBSSH2_ERROR_EAGAIN else { throw .libssh2(session.lastFailure(code: code)) }
+      guard ContinuousClock.now < deadline else {
+        throw .libssh2(
+          LibSSH2Failure(code: LIBSSH2_ERROR_TIMEOUT, text: "no answer to the channel request"))
+      }
+      session.waitSocket(timeout: .milliseconds(500))
+    }
+  }
+
+  /// Closes the channel without waiting long for the host to agree.
+  private func closeQuietly(_ channel: OpaquePointer) {
+    _ = try? session.retrying(until: .now + .seconds(2)) { libssh2_channel_close(channel) }
+  }
+
+  private func release(_ channel: OpaquePointer) {
+    _ = try? session.retrying(until: .now + .seconds(2)) { libssh2_channel_free(channel) }
+  }
+}

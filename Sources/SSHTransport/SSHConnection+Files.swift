@@ -1,0 +1,117 @@
+import Basics
+import Crypto
+import Foundation
+
+extension SSHConnection {
+  /// Writes `data` to `path` on the host; see ``upload(file:to:mode:owner:group:sudo:)``.
+  public func upload(
+    _ data: Data, to path: String, mode: Int = 0o644, owner: String? = nil,
+    group: String? = nil, sudo: Bool = false
+  ) throws(SSHError) {
+    let digest = Self.hex(SHA256.hash(data: data))
+    try upload(
+      .data(data), sha256: digest, to: path, mode: mode, owner: owner, group: group, sudo: sudo)
+  }
+
+  /// Streams the local `file` to `path` on the host in one request: written to a temporary file
+  /// beside `path`, checked against the local SHA-256 on the host, given `mode`, `owner` and
+  /// `group`, then renamed over `path` (atomic: readers see the old or the new file, never a part).
+  public func upload(
+    file: URL, to path: String, mode: Int = 0o644, owner: String? = nil, group: String? = nil,
+    sudo: Bool = false
+  ) throws(SSHError) {
+    let digest: String
+    do { digest = try Self.sha256(of: file) } catch {
+      throw SSHError(
+        .transferFailed, host: target.name, step: "upload \(path)",
+        reason: "cannot read \(file.path): \(error.localizedDescription).")
+    }
+    try upload(
+      .file(file), sha256: digest, to: path, mode: mode, owner: owner, group: group, sudo: sudo)
+  }
+
+  /// Reads the file at `path` on the host (through sudo when `sudo`), e.g. a kubeconfig or token.
+  public func download(_ path: String, sudo: Bool = false) throws(SSHError) -> Data {
+    let label = "download \(path)"
+    let result = try execute(.argv(["cat", "--", path], sudo: sudo, step: label))
+    guard result.succeeded else {
+      throw SSHError(
+        .transferFailed, host: target.name, step: label,
+        reason: "cannot read \(path): "
+          + result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines),
+        remedy: sudo ? nil : "If only root may read it, download it with sudo.")
+    }
+    return result.stdout
+  }
+
+  // MARK: - Internals
+
+  /// The script that receives an upload on stdin. Arguments: path, mode, owner, group, sha256.
+  static let receiveScript = """
+    set -e
+    umask 077
+    dest=$1 mode=$2 owner=$3 group=$4 expected=$5
+    dir=$(dirname -- "$dest")
+    base=$(basename -- "$dest")
+    tmp=$(mktemp "$dir/.$base.cluster-mgr.XXXXXX")
+    trap 'rm -f -- "$tmp"' EXIT
+    cat > "$tmp"
+    actual=$(sha256sum < "$tmp")
+    actual=${actual%% *}
+    if [ "$actual" != "$expected" ]; then
+      echo "checksum mismatch: sent $expected, received $actual" >&2
+      exit 97
+    fi
+    chmod -- "$mode" "$tmp"
+    if [ -n "$owner$group" ]; then chown -- "$owner${group:+:$group}" "$tmp"; fi
+    mv -f -- "$tmp" "$dest"
+    trap - EXIT
+    """
+
+  private func upload(
+    _ source: StdinPump.Source, sha256: String, to path: String, mode: Int, owner: String?,
+    group: String?, sudo: Bool
+  ) throws(SSHError) {
+    let label = "upload \(path)"
+    guard path.hasPrefix("/"), !path.hasSuffix("/") else {
+      throw SSHError(
+        .invalidRequest, host: target.name, step: label,
+        reason: "the destination must be an absolute file path.")
+    }
+    let command = RemoteCommand.argv(
+      [
+        "/bin/sh", "-c", Self.receiveScript, "cluster-mgr-upload", path, String(mode, radix: 8),
+        owner ?? "", group ?? "", sha256,
+      ], sudo: sudo, step: label)
+    let line = try commandLine(for: command)
+    let pump: StdinPump
+    do { pump = try StdinPump(source) } catch {
+      throw SSHError(
+        .transferFailed, host: target.name, step: label,
+        reason: "cannot read the file to upload: \(error.localizedDescription).")
+    }
+    let result = try run(line, stdin: pump, label: label)
+    guard result.succeeded else {
+      let why = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+      throw SSHError(
+        .transferFailed, host: target.name, step: label,
+        reason: "the upload did not complete"
+          + (why.isEmpty ? " (exit status \(result.exitStatus))" : ": \(why)") + ".",
+        remedy: sudo ? nil : "If the destination belongs to root, upload with sudo.")
+    }
+  }
+
+  static func sha256(of file: URL) throws -> String {
+    let handle = try FileHandle(forReadingFrom: file)
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+      hasher.update(data: chunk)
+    }
+    return hex(hasher.finalize())
+  }
+
+  static func hex(_ digest: SHA256.Digest) -> String {
+    digest.map { String(format: "%02x", $0) }.joined()
+  }
+}

@@ -1,0 +1,316 @@
+import CLibSSH2
+import Foundation
+
+/// One SSH session to one host, reused for every command of a run.
+///
+/// Every libssh2 call runs on a thread this connection owns (its actor executor), never on
+/// Swift's cooperative pool. Commands on one connection run one after another.
+public actor SSHConnection {
+  /// The host this connection talks to.
+  public nonisolated let target: SSHTarget
+  let options: SSHOptions
+  private nonisolated let executor: ThreadExecutor
+
+  /// Runs the actor on the connection's own thread.
+  public nonisolated var unownedExecutor: UnownedSerialExecutor {
+    executor.asUnownedSerialExecutor()
+  }
+
+  var session: LibSSH2Session?
+  private var lostReason: String?
+  private var keepaliveTask: Task<Void, Never>?
+  private var becomePasswordAsked: String??
+
+  /// How the session authenticated.
+  public private(set) var authentication: SSHAuthentication = .none
+  /// The host key the host proved it holds.
+  public private(set) var hostKey: SSHHostKey?
+  /// How many requests went to the host: each command and each file transfer counts one.
+  public private(set) var roundTrips = 0
+
+  init(target: SSHTarget, options: SSHOptions) {
+    self.target = target
+    self.options = options
+    executor = ThreadExecutor(name: "ssh " + target.name)
+  }
+
+  deinit {
+    keepaliveTask?.cancel()
+    executor.shutdown()
+  }
+
+  /// Connects, checks the host key and authenticates, within ``SSHOptions/connectTimeout``.
+  public static func connect(
+    to target: SSHTarget, options: SSHOptions = SSHOptions()
+  ) async throws(SSHError) -> SSHConnection {
+    let connection = SSHConnection(target: target, options: options)
+    try await connection.open()
+    return connection
+  }
+
+  /// Ends the session; later calls fail.
+  public func close() {
+    keepaliveTask?.cancel()
+    keepaliveTask = nil
+    session = nil
+    if lostReason == nil { lostReason = "the connection was closed" }
+  }
+
+  /// Runs `command` and returns what it produced, whatever its exit status.
+  ///
+  /// Throws for what is not the command's own failure: the connection, a time limit, sudo.
+  public func execute(_ command: RemoteCommand) throws(SSHError) -> ExecResult {
+    let line = try commandLine(for: command)
+    let pump: StdinPump
+    do { pump = try StdinPump(.data(command.stdin)) } catch {
+      throw SSHError(.invalidRequest, host: target.name, step: command.label, reason: "\(error)")
+    }
+    return try run(line, stdin: pump, label: command.label)
+  }
+
+  /// Runs `command` and throws ``SSHError/Kind/commandFailed`` unless it exits 0.
+  @discardableResult
+  public func executeChecked(_ command: RemoteCommand) throws(SSHError) -> ExecResult {
+    let result = try execute(command)
+    guard result.succeeded else { throw commandFailed(command.label, result) }
+    return result
+  }
+
+  // MARK: - Internals shared with file transfer
+
+  func commandLine(for command: RemoteCommand) throws(SSHError) -> RemoteCommandLine {
+    let withPassword =
+      command.sudo && (target.becomePassword != nil || options.becomePassword != nil)
+    return try RemoteCommandLine.build(
+      command, timeout: command.timeout ?? options.commandTimeout, killGrace: options.killGrace,
+      withPassword: withPassword, nonce: Self.nonce(), host: target.name)
+  }
+
+  func run(_ line: RemoteCommandLine, stdin: StdinPump, label: String) throws(SSHError)
+    -> ExecResult
+  {
+    let session = try liveSession(step: label)
+    roundTrips += 1
+    let started = ContinuousClock.now
+    let hardDeadline = line.timeout.map { started + $0 + options.killGrace + .seconds(10) }
+    let channel = ExecChannel(
+      session: session, keepalive: options.keepaliveInterval > .zero,
+      requestTimeout: options.connectTimeout)
+    let outcome: ExecChannel.Outcome
+    do {
+      outcome = try channel.run(
+        line, stdin: stdin, password: { becomePassword() }, hardDeadline: hardDeadline)
+    } catch {
+      throw failure(error, label: label, limit: line.timeout)
+    }
+    let result = outcome.result
+    if let limit = line.timeout, started.duration(to: .now) >= limit,
+      (result.exitStatus == RemoteCommandLine.exitTimedOut && result.exitSignal == nil)
+        || result.exitSignal == "KILL"
+    {
+      throw SSHError(
+        .timeout, host: target.name, step: label,
+        reason: "the command was still running after \(Self.describe(limit)) and was ended "
+          + "(SIGTERM to its process group, SIGKILL \(Self.describe(options.killGrace)) later).",
+        remedy: "Find out why it takes so long, or give it a longer time limit.")
+    }
+    if let message = outcome.sudoMessage, !result.succeeded {
+      throw sudoFailure(message, label: label)
+    }
+    return result
+  }
+
+  func commandFailed(_ label: String, _ result: ExecResult) -> SSHError {
+    let how =
+      result.exitSignal.map { "was killed by SIG\($0)" }
+      ?? "exited with status \(result.exitStatus)"
+    let lines = result.stderrText.split(separator: "\n").suffix(3).joined(separator: " | ")
+    let detail = lines.isEmpty ? "" : ": " + String(lines.prefix(400))
+    return SSHError(
+      .commandFailed, host: target.name, step: label, reason: "the command \(how)\(detail)")
+  }
+
+  // MARK: - Connecting
+
+  private func open() throws(SSHError) {
+    let deadline = ContinuousClock.now + options.connectTimeout
+    let fd: Int32
+    do {
+      fd = try TCPConnector.connect(
+        host: target.address, port: target.port, deadline: deadline,
+        userTimeout: options.keepaliveInterval * 3)
+    } catch {
+      throw SSHError(
+        .unreachable, host: target.name, step: "connect",
+        reason: "cannot connect to \(target.address) port \(target.port): \(error.reason).",
+        remedy: "Check that the host is up and on the tailnet (tailscale ping \(target.address)) "
+          + "and that sshd listens on port \(target.port).")
+    }
+    let session: LibSSH2Session
+    do { session = try LibSSH2Session(socket: fd) } catch {
+      throw SSHError(.sessionFailed, host: target.name, step: "connect", reason: error.text + ".")
+    }
+    session.setBlocking(true, timeout: Self.remaining(until: deadline))
+    let policy = HostKeyPolicy(options: options)
+    let expectation = policy.expectation(for: target)
+    let preference = HostKeyPolicy.algorithmPreference(
+      for: expectation, supported: session.supportedHostKeyAlgorithms())
+    if !preference.isEmpty {
+      _ = libssh2_session_method_pref(
+        session.raw, LIBSSH2_METHOD_HOSTKEY, preference.joined(separator: ","))
+    }
+    guard libssh2_session_handshake(session.raw, fd) == 0 else {
+      throw handshakeFailure(session.lastFailure(), expectation: expectation)
+    }
+    guard let offered = session.offeredHostKey() else {
+      throw SSHError(
+        .sessionFailed, host: target.name, step: "host key",
+        reason: "the host sent no host key libssh2 can read.")
+    }
+    let verdict = policy.verdict(offered: offered, expectation: expectation)
+    if let refusal = policy.refusal(
+      verdict, offered: offered, expectation: expectation, target: target)
+    {
+      throw refusal
+    }
+    if verdict == .unknown { try policy.record(offered, for: target) }
+    hostKey = offered
+    session.setBlocking(true, timeout: Self.remaining(until: deadline))
+    var authenticator = Authenticator(session: session, target: target, options: options)
+    authentication = try authenticator.authenticate()
+    session.setBlocking(false)
+    let interval = options.keepaliveInterval.components.seconds
+    if interval > 0 { libssh2_keepalive_config(session.raw, 1, UInt32(clamping: interval)) }
+    self.session = session
+    startKeepalive()
+  }
+
+  private func handshakeFailure(
+    _ failure: LibSSH2Failure, expectation: HostKeyPolicy.Expectation
+  ) -> SSHError {
+    if expectation.isKnown,
+      failure.code == LIBSSH2_ERROR_KEX_FAILURE || failure.code == LIBSSH2_ERROR_METHOD_NONE
+    {
+      let known = Set(expectation.keys.map(\.key.type)).sorted().joined(separator: ", ")
+      return SSHError(
+        .hostKeyMismatch, host: target.name, step: "host key",
+        reason: "the host offers none of the host key types recorded for it (\(known)); "
+          + "its keys may have been replaced (\(failure.text)).",
+        remedy: "Confirm the host's keys on its console, then update the known_hosts entry.")
+    }
+    return SSHError(
+      .unreachable, host: target.name, step: "connect",
+      reason: "the SSH handshake with \(target.address) failed: \(failure.text).",
+      remedy: "Check that an SSH server (OpenSSH) answers on port \(target.port).")
+  }
+
+  // MARK: - Keepalive
+
+  private func startKeepalive() {
+    let interval = options.keepaliveInterval
+    guard interval > .zero else { return }
+    keepaliveTask = Task.detached { [weak self] in
+      while !Task.isCancelled {
+        try? await Task.sleep(for: interval)
+        guard let self else { return }
+        await self.sendKeepalive()
+      }
+    }
+  }
+
+  private func sendKeepalive() {
+    guard let session else { return }
+    var next: Int32 = 0
+    let rc = libssh2_keepalive_send(session.raw, &next)
+    if rc != 0 && rc != LIBSSH2_ERROR_EAGAIN {
+      lose("the keepalive could not be sent (\(session.lastFailure(code: rc).text))")
+    }
+  }
+
+  // MARK: - Helpers
+
+  private func liveSession(step: String) throws(SSHError) -> LibSSH2Session {
+    if let session { return session }
+    throw SSHError(
+      .unreachable, host: target.name, step: step,
+      reason: (lostReason ?? "the connection is not open") + "; nothing was run.",
+      remedy: "Check that the host is up, then run again.")
+  }
+
+  private func lose(_ reason: String) {
+    lostReason = reason
+    keepaliveTask?.cancel()
+    session = nil
+  }
+
+  private func becomePassword() -> String? {
+    if let password = target.becomePassword { return password }
+    if let asked = becomePasswordAsked { return asked }
+    let answer = options.becomePassword?(target)
+    becomePasswordAsked = .some(answer)
+    return answer
+  }
+
+  private func failure(_ error: ExecChannel.Failure, label: String, limit: Duration?) -> SSHError {
+    switch error {
+    case .libssh2(let failure) where failure.isConnectionLost:
+      lose("the connection was lost while running \(label) (\(failure.text))")
+      return SSHError(
+        .unreachable, host: target.name, step: label,
+        reason: "the connection to \(target.address) was lost while running the command "
+          + "(\(failure.text)); it may or may not have finished.",
+        remedy: "Check that the host is up and sshd is running (cluster-mgr ping), then run again.")
+    case .libssh2(let failure):
+      return SSHError(
+        .sessionFailed, host: target.name, step: label,
+        reason: "the SSH channel failed: \(failure.text).")
+    case .passwordMissing:
+      return SSHError(
+        .sudoPasswordRequired, host: target.name, step: label,
+        reason: "sudo asks \(target.user) for a password and none is configured.",
+        remedy: "Set ansible_become_password for this host, or allow \(target.user) "
+          + "passwordless sudo.")
+    case .passwordRejected:
+      return SSHError(
+        .sudoPasswordWrong, host: target.name, step: label,
+        reason: "sudo rejected the password for \(target.user).",
+        remedy: "Check ansible_become_password for this host.")
+    case .noEndInSight:
+      return SSHError(
+        .timeout, host: target.name, step: label,
+        reason: "the command did not end within \(Self.describe(limit ?? .zero)) and the host did "
+          + "not confirm it was stopped; the channel was closed.",
+        remedy: "Check the host: the command may still be running there.")
+    case .stdinUnreadable(let why):
+      return SSHError(
+        .transferFailed, host: target.name, step: label,
+        reason: "could not read the input to send: \(why).")
+    }
+  }
+
+  private func sudoFailure(_ message: String, label: String) -> SSHError {
+    if message.contains("a password is required") {
+      return failure(.passwordMissing(sudoMessage: message), label: label, limit: nil)
+    }
+    if message.contains("incorrect password") {
+      return failure(.passwordRejected(sudoMessage: message), label: label, limit: nil)
+    }
+    return SSHError(
+      .sudoFailed, host: target.name, step: label,
+      reason: "sudo refused to run the command: \(message.isEmpty ? "no reason given" : message)",
+      remedy: "Make sure sudo is installed and \(target.user) may use it (sudoers).")
+  }
+
+  static func remaining(until deadline: ContinuousClock.Instant) -> Duration {
+    max(.seconds(1), ContinuousClock.now.duration(to: deadline))
+  }
+
+  static func describe(_ duration: Duration) -> String {
+    let ms = duration.milliseconds
+    return ms % 1000 == 0 ? "\(ms / 1000) s" : String(format: "%.1f s", Double(ms) / 1000)
+  }
+
+  static func nonce() -> String {
+    (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+  }
+}

@@ -1,0 +1,35 @@
+import Basics
+import Foundation
+
+/// How connections behave: time limits, keepalive, host-key policy and where credentials come from.
+public struct SSHOptions: Sendable {
+  /// The longest a TCP connect, SSH handshake and authentication may take together.
+  public var connectTimeout: Duration = .seconds(10)
+  /// The time limit of a command that does not set its own; nil means none.
+  public var commandTimeout: Duration? = .seconds(3600)
+  /// How long a timed-out command gets after SIGTERM before its process group gets SIGKILL.
+  public var killGrace: Duration = .seconds(5)
+  /// How often an idle connection sends a keepalive; zero disables keepalives.
+  public var keepaliveInterval: Duration = .seconds(15)
+  /// Record the key of a host that is not known yet instead of refusing it (OpenSSH accept-new).
+  public var acceptNewHostKeys = false
+  /// known_hosts files read (never written), in OpenSSH format: `~/.ssh/known_hosts` by default.
+  public var knownHostsFiles: [String] = [
+    StatePaths.homeDirectory.appendingPathComponent(".ssh/known_hosts").path
+  ]
+  /// cluster-mgr's own known_hosts file: read, and where accepted new keys are recorded.
+  public var ownKnownHostsFile: String = StatePaths.knownHosts.path
+  /// Try the keys of the ssh-agent first.
+  public var useAgent = true
+  /// The agent's socket; nil or empty means no agent.
+  public var agentSocket: String? = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"]
+  /// Key files tried after the target's own key file.
+  public var defaultKeyFiles: [String] = ["~/.ssh/id_ed25519", "~/.ssh/id_ecdsa"]
+  /// Supplies the passphrase of an encrypted key file (given its path); nil skips the key.
+  public var passphrase: @Sendable (String) -> String? = SecretPrompt.keyPassphrase
+  /// Supplies a sudo password when sudo asks for one and the target has none; nil fails.
+  public var becomePassword: (@Sendable (SSHTarget) -> String?)?
+
+  /// The defaults: strict host keys, agent then key files, 10 s connect, 1 h per command.
+  public init() {}
+}

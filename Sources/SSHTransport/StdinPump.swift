@@ -1,0 +1,53 @@
+import Foundation
+
+/// Feeds a command's standard input from memory or from a file, a bounded chunk at a time, so
+/// large uploads stream with flat memory.
+final class StdinPump {
+  /// Where the bytes come from.
+  enum Source {
+    case data(Data)
+    case file(URL)
+  }
+
+  static let chunkSize = 256 * 1024
+
+  private var chunk: Data
+  private var offset = 0
+  private let file: FileHandle?
+  private var fileDone = false
+
+  init(_ source: Source) throws {
+    switch source {
+    case .data(let data):
+      chunk = data
+      file = nil
+    case .file(let url):
+      chunk = Data()
+      file = try FileHandle(forReadingFrom: url)
+    }
+  }
+
+  deinit { try? file?.close() }
+
+  /// Whether every byte has been handed out.
+  var isExhausted: Bool {
+    offset >= chunk.count && (file == nil || fileDone)
+  }
+
+  /// Calls `body` with the bytes not sent yet (refilling from the file); `body` returns how many
+  /// it sent. Returns that count, 0 when there is nothing left.
+  func send(_ body: (UnsafeRawBufferPointer) -> Int) throws -> Int {
+    if offset >= chunk.count, let file, !fileDone {
+      let next = try file.read(upToCount: Self.chunkSize) ?? Data()
+      chunk = next
+      offset = 0
+      if next.isEmpty { fileDone = true }
+    }
+    guard offset < chunk.count else { return 0 }
+    let sent = chunk.withUnsafeBytes { raw in
+      body(UnsafeRawBufferPointer(rebasing: raw[offset...]))
+    }
+    if sent > 0 { offset += sent }
+    return sent
+  }
+}
