@@ -234,6 +234,19 @@ struct LabStandInK3sTests {
     #expect(try k("taint node lab-w1 dedicated:NoSchedule-").stdout == "node/lab-w1 untainted\n")
     #expect(try k("taint node lab-w1 dedicated:NoSchedule-").stderr == "error: taint \"dedicated:NoSchedule\" not found\n")
     #expect(try k("annotate node lab-w1 cluster-mgr.io/labels=tier --overwrite").stdout == "node/lab-w1 annotated\n")
+    // Patches of every kind the API takes.
+    #expect(try k("patch node lab-w1 --type merge -p '{\"metadata\":{\"labels\":{\"m\":\"1\"}}}'").stdout
+      == "node/lab-w1 patched\n")
+    #expect(try k("patch node lab-w1 -p '{\"metadata\":{\"labels\":{\"m\":null,\"s\":\"2\"}}}'").status == 0)
+    #expect(try k("patch node lab-w1 --type json -p '[{\"op\":\"add\",\"path\":\"/metadata/labels/j\",\"value\":\"3\"}]'")
+      .status == 0)
+    #expect(try k("patch node lab-w1 --type merge -p '{\"metadata\":{\"labels\":{\"j\":\"3\"}}}'").stdout
+      == "node/lab-w1 patched (no change)\n")
+    let patched = try StandIn.node(lab, "lab-cp1", "lab-w1").labels
+    #expect(patched["m"] == nil && patched["s"] == "2" && patched["j"] == "3")
+    #expect(try k("patch node lab-w1 -p '{\"spec\":{\"unschedulable\":true}}'").status == 0)
+    #expect(try k("get node lab-w1").stdout.contains("Ready,SchedulingDisabled"))
+    #expect(try k("uncordon lab-w1").stdout == "node/lab-w1 uncordoned\n")
     let badLabel = try k("label node lab-w1 'bad=no spaces'")
     #expect(badLabel.status != 0 && badLabel.stderr.contains("Invalid value"))
     // node-label is applied at registration only, like real k3s: changing it and restarting does nothing.
@@ -317,6 +330,8 @@ struct LabStandInK3sTests {
     #expect(try StandIn.node(lab, "lab-cp1", "lab-w2").condition("Ready") == "True")
     let deleted = try StandIn.kubectl(lab, "lab-cp1", "delete -f -", input: manifest)
     #expect(deleted.stdout.contains("namespace \"demo\" deleted"))
+    #expect(try StandIn.kubectl(lab, "lab-cp1", "wait --for=delete namespace/demo --timeout=10s").status == 0)
+    #expect(try StandIn.kubectl(lab, "lab-cp1", "get pods -n demo").stderr == "No resources found in demo namespace.\n")
   }
 
   @Test func aStoppedAgentTurnsNotReadyAndBack() throws {

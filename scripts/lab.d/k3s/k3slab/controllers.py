@@ -919,11 +919,13 @@ class Controllers:
                     c["lastTransitionTime"] = oc.get("lastTransitionTime")
             if old.get("startTime"):
                 status["startTime"] = old["startTime"]
-            p["status"] = status
             with self.store.lock:
-                if self.store.get(podres, p["metadata"]["namespace"], p["metadata"]["name"]) is None:
+                cur = self.store.get(podres, p["metadata"]["namespace"], p["metadata"]["name"])
+                if cur is None or cur["metadata"]["uid"] != p["metadata"]["uid"]:
                     continue
-                self.store.update(podres, p)
+                cur["status"] = status
+                self.store.update(podres, cur)
+                p = cur
             for reason, msg, etype in events:
                 self.event(p, reason, msg, etype, host=node)
 
