@@ -25,8 +25,10 @@ struct LabStandInK3sTests {
       """
   }
 
-  func agentConfig(_ lab: LabInstance, _ host: String, token: String = Self.token, server: String? = nil,
-                   nodeIP: String? = nil, labels: [String] = []) -> String {
+  func agentConfig(
+    _ lab: LabInstance, _ host: String, token: String = Self.token, server: String? = nil,
+    nodeIP: String? = nil, labels: [String] = []
+  ) -> String {
     """
     server: https://\(server ?? lab.host("lab-cp1").address):6443
     token: \(token)
@@ -51,7 +53,8 @@ struct LabStandInK3sTests {
   func ensureAgent(_ lab: LabInstance, _ host: String) throws {
     if try StandIn.sh(lab, host, "systemctl is-active k3s-agent").stdout == "active\n" { return }
     try StandIn.install(lab, StandIn.oldVersion, on: host)
-    try StandIn.configure(lab, host, mode: "agent", config: agentConfig(lab, host, labels: ["homelab.io/pool=a"]))
+    try StandIn.configure(
+      lab, host, mode: "agent", config: agentConfig(lab, host, labels: ["homelab.io/pool=a"]))
     let started = try StandIn.start(lab, host, "k3s-agent")
     let log = try StandIn.journal(lab, host, "k3s-agent")
     #expect(started.status == 0, "k3s-agent on \(host): \(log)")
@@ -67,7 +70,8 @@ struct LabStandInK3sTests {
       let text = try String(contentsOfFile: base + "/sha256sum-amd64.txt", encoding: .utf8)
       let parts = text.split(separator: " ", omittingEmptySubsequences: true)
       #expect(parts.count == 2 && parts[1] == "k3s\n", "\(text)")
-      let actual = try ProcessRunner.run(["sha256sum", base + "/k3s"]).stdout.split(separator: " ").first
+      let actual = try ProcessRunner.run(["sha256sum", base + "/k3s"]).stdout.split(separator: " ")
+        .first
       #expect(actual.map(String.init) == parts.first.map(String.init))
       #expect(FileManager.default.isExecutableFile(atPath: base + "/k3s"))
       #expect(FileManager.default.fileExists(atPath: base + "/sha256sum-arm64.txt"))
@@ -107,7 +111,8 @@ struct LabStandInK3sTests {
     let node = try StandIn.node(lab, "lab-cp1", "lab-cp1")
     #expect(node.labels["node-role.kubernetes.io/control-plane"] == "true")
     #expect(node.labels["node-role.kubernetes.io/master"] == "true")
-    #expect(node.labels["node-role.kubernetes.io/etcd"] == nil, "no cluster-init: SQLite, no etcd role")
+    #expect(
+      node.labels["node-role.kubernetes.io/etcd"] == nil, "no cluster-init: SQLite, no etcd role")
     #expect(node.labels["homelab.io/role"] == "server")
     #expect(node.condition("Ready") == "True")
     #expect(node.string("status", "nodeInfo", "kubeletVersion") == StandIn.oldVersion)
@@ -123,7 +128,9 @@ struct LabStandInK3sTests {
     #expect(capMem - allocMem == 1_048_576 + 524_288, "1Gi + 512Mi in Ki")
     // The datastore is a real SQLite file.
     let db = try StandIn.sh(
-      lab, "lab-cp1", "sqlite3 /var/lib/rancher/k3s/server/db/state.db \"select count(*) from objects where res='/nodes'\"")
+      lab, "lab-cp1",
+      "sqlite3 /var/lib/rancher/k3s/server/db/state.db \"select count(*) from objects where res='/nodes'\""
+    )
     #expect(db.stdout == "1\n", "\(db.stderr)")
     // System pods.
     let pods = try StandIn.kubectl(lab, "lab-cp1", "get pods -A").stdout
@@ -150,14 +157,17 @@ struct LabStandInK3sTests {
       "sh", "-c",
       "openssl s_client -connect \(ip):6443 </dev/null 2>/dev/null | openssl x509 -noout -ext subjectAltName",
     ]).stdout
-    for san in ["IP Address:\(ip)", "DNS:lab-cp1.lab-tailnet.ts.net", "IP Address:127.0.0.1", "DNS:localhost",
-                "DNS:kubernetes.default"] {
+    for san in [
+      "IP Address:\(ip)", "DNS:lab-cp1.lab-tailnet.ts.net", "IP Address:127.0.0.1", "DNS:localhost",
+      "DNS:kubernetes.default",
+    ] {
       #expect(sans.contains(san), "\(sans)")
     }
     // With the admin client certificate from k3s.yaml the workstation gets in too.
     let kubeconfig = try StandIn.sh(lab, "lab-cp1", "cat /etc/rancher/k3s/k3s.yaml").stdout
       .replacingOccurrences(of: "https://127.0.0.1:6443", with: "https://\(ip):6443")
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("t-k3s-\(UUID()).yaml").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("t-k3s-\(UUID()).yaml")
+      .path
     try kubeconfig.write(toFile: path, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(atPath: path) }
     let python = """
@@ -180,31 +190,38 @@ struct LabStandInK3sTests {
     try StandIn.install(lab, StandIn.oldVersion, on: "lab-w1")
     let fast = ["LAB_K3S_JOIN_TIMEOUT": "2"]
     // Wrong token: rejected by the server, the unit fails.
-    try StandIn.configure(lab, "lab-w1", mode: "agent", config: agentConfig(lab, "lab-w1", token: "wrong"),
-                          labEnv: fast)
+    try StandIn.configure(
+      lab, "lab-w1", mode: "agent", config: agentConfig(lab, "lab-w1", token: "wrong"),
+      labEnv: fast)
     #expect(try StandIn.start(lab, "lab-w1", "k3s-agent").status != 0)
     #expect(try StandIn.journal(lab, "lab-w1", "k3s-agent").contains("401 Unauthorized"))
     // A node-ip that is not this host's.
-    try StandIn.configure(lab, "lab-w1", mode: "agent",
-                          config: agentConfig(lab, "lab-w1", nodeIP: lab.host("lab-w2").address), labEnv: fast)
+    try StandIn.configure(
+      lab, "lab-w1", mode: "agent",
+      config: agentConfig(lab, "lab-w1", nodeIP: lab.host("lab-w2").address), labEnv: fast)
     #expect(try StandIn.start(lab, "lab-w1", "k3s-agent").status != 0)
-    #expect(try StandIn.journal(lab, "lab-w1", "k3s-agent").contains(
-      "unable to find interface for node-ip \(lab.host("lab-w2").address)"))
+    #expect(
+      try StandIn.journal(lab, "lab-w1", "k3s-agent").contains(
+        "unable to find interface for node-ip \(lab.host("lab-w2").address)"))
     // A server address nobody answers on.
-    try StandIn.configure(lab, "lab-w1", mode: "agent",
-                          config: agentConfig(lab, "lab-w1", server: lab.host("lab-w2").address), labEnv: fast)
+    try StandIn.configure(
+      lab, "lab-w1", mode: "agent",
+      config: agentConfig(lab, "lab-w1", server: lab.host("lab-w2").address), labEnv: fast)
     #expect(try StandIn.start(lab, "lab-w1", "k3s-agent").status != 0)
     #expect(try StandIn.journal(lab, "lab-w1", "k3s-agent").contains("failed to get CA certs"))
     // An unknown key in config.yaml.
-    try StandIn.configure(lab, "lab-w1", mode: "agent",
-                          config: agentConfig(lab, "lab-w1") + "\nnode-lable: [\"x=y\"]", labEnv: fast)
+    try StandIn.configure(
+      lab, "lab-w1", mode: "agent",
+      config: agentConfig(lab, "lab-w1") + "\nnode-lable: [\"x=y\"]", labEnv: fast)
     #expect(try StandIn.start(lab, "lab-w1", "k3s-agent").status != 0)
     #expect(try StandIn.journal(lab, "lab-w1", "k3s-agent").contains("--node-lable"))
-    #expect(try StandIn.kubectl(lab, "lab-cp1", "get node lab-w1").stderr
-      == "Error from server (NotFound): nodes \"lab-w1\" not found\n")
+    #expect(
+      try StandIn.kubectl(lab, "lab-cp1", "get node lab-w1").stderr
+        == "Error from server (NotFound): nodes \"lab-w1\" not found\n")
     // Right settings: joins and turns Ready on the server.
-    try StandIn.configure(lab, "lab-w1", mode: "agent",
-                          config: agentConfig(lab, "lab-w1", labels: ["homelab.io/pool=a"]), labEnv: fast)
+    try StandIn.configure(
+      lab, "lab-w1", mode: "agent",
+      config: agentConfig(lab, "lab-w1", labels: ["homelab.io/pool=a"]), labEnv: fast)
     let ok = try StandIn.start(lab, "lab-w1", "k3s-agent")
     let log = try StandIn.journal(lab, "lab-w1", "k3s-agent")
     #expect(ok.status == 0, "\(log)")
@@ -229,19 +246,31 @@ struct LabStandInK3sTests {
     #expect(try StandIn.node(lab, "lab-cp1", "lab-w1").labels["tier"] == "cpu")
     #expect(try k("label node lab-w1 tier-").stdout == "node/lab-w1 unlabeled\n")
     #expect(try k("taint node lab-w1 dedicated=gpu:NoSchedule").stdout == "node/lab-w1 tainted\n")
-    let taints = try StandIn.node(lab, "lab-cp1", "lab-w1").at("spec", "taints") as? [[String: String]]
+    let taints =
+      try StandIn.node(lab, "lab-cp1", "lab-w1").at("spec", "taints") as? [[String: String]]
     #expect(taints == [["key": "dedicated", "value": "gpu", "effect": "NoSchedule"]])
     #expect(try k("taint node lab-w1 dedicated:NoSchedule-").stdout == "node/lab-w1 untainted\n")
-    #expect(try k("taint node lab-w1 dedicated:NoSchedule-").stderr == "error: taint \"dedicated:NoSchedule\" not found\n")
-    #expect(try k("annotate node lab-w1 cluster-mgr.io/labels=tier --overwrite").stdout == "node/lab-w1 annotated\n")
+    #expect(
+      try k("taint node lab-w1 dedicated:NoSchedule-").stderr
+        == "error: taint \"dedicated:NoSchedule\" not found\n")
+    #expect(
+      try k("annotate node lab-w1 cluster-mgr.io/labels=tier --overwrite").stdout
+        == "node/lab-w1 annotated\n")
     // Patches of every kind the API takes.
-    #expect(try k("patch node lab-w1 --type merge -p '{\"metadata\":{\"labels\":{\"m\":\"1\"}}}'").stdout
-      == "node/lab-w1 patched\n")
-    #expect(try k("patch node lab-w1 -p '{\"metadata\":{\"labels\":{\"m\":null,\"s\":\"2\"}}}'").status == 0)
-    #expect(try k("patch node lab-w1 --type json -p '[{\"op\":\"add\",\"path\":\"/metadata/labels/j\",\"value\":\"3\"}]'")
+    #expect(
+      try k("patch node lab-w1 --type merge -p '{\"metadata\":{\"labels\":{\"m\":\"1\"}}}'").stdout
+        == "node/lab-w1 patched\n")
+    #expect(
+      try k("patch node lab-w1 -p '{\"metadata\":{\"labels\":{\"m\":null,\"s\":\"2\"}}}'").status
+        == 0)
+    #expect(
+      try k(
+        "patch node lab-w1 --type json -p '[{\"op\":\"add\",\"path\":\"/metadata/labels/j\",\"value\":\"3\"}]'"
+      )
       .status == 0)
-    #expect(try k("patch node lab-w1 --type merge -p '{\"metadata\":{\"labels\":{\"j\":\"3\"}}}'").stdout
-      == "node/lab-w1 patched (no change)\n")
+    #expect(
+      try k("patch node lab-w1 --type merge -p '{\"metadata\":{\"labels\":{\"j\":\"3\"}}}'").stdout
+        == "node/lab-w1 patched (no change)\n")
     let patched = try StandIn.node(lab, "lab-cp1", "lab-w1").labels
     #expect(patched["m"] == nil && patched["s"] == "2" && patched["j"] == "3")
     #expect(try k("patch node lab-w1 -p '{\"spec\":{\"unschedulable\":true}}'").status == 0)
@@ -250,8 +279,10 @@ struct LabStandInK3sTests {
     let badLabel = try k("label node lab-w1 'bad=no spaces'")
     #expect(badLabel.status != 0 && badLabel.stderr.contains("Invalid value"))
     // node-label is applied at registration only, like real k3s: changing it and restarting does nothing.
-    try StandIn.sh(lab, "lab-w1", "sed -i 's#homelab.io/pool=a#homelab.io/pool=b#' /etc/rancher/k3s/config.yaml "
-                   + "&& systemctl restart k3s-agent")
+    try StandIn.sh(
+      lab, "lab-w1",
+      "sed -i 's#homelab.io/pool=a#homelab.io/pool=b#' /etc/rancher/k3s/config.yaml "
+        + "&& systemctl restart k3s-agent")
     #expect(try StandIn.node(lab, "lab-cp1", "lab-w1").labels["homelab.io/pool"] == "a")
     let events = try k("get events -A").stdout
     #expect(events.contains("NodeLabelsChanged"))
@@ -285,21 +316,29 @@ struct LabStandInK3sTests {
       data: {a: "1"}
       """
     let first = try StandIn.kubectl(lab, "lab-cp1", "apply -f -", input: manifest)
-    #expect(first.stdout == "namespace/demo created\ndeployment.apps/web created\nconfigmap/settings created\n",
-            "\(first.stderr)")
+    #expect(
+      first.stdout
+        == "namespace/demo created\ndeployment.apps/web created\nconfigmap/settings created\n",
+      "\(first.stderr)")
     let again = try StandIn.kubectl(lab, "lab-cp1", "apply -f -", input: manifest)
-    #expect(again.stdout == "namespace/demo unchanged\ndeployment.apps/web unchanged\nconfigmap/settings unchanged\n")
-    let changed = try StandIn.kubectl(lab, "lab-cp1", "apply -f -",
-                                      input: manifest.replacingOccurrences(of: "a: \"1\"", with: "a: \"2\""))
+    #expect(
+      again.stdout
+        == "namespace/demo unchanged\ndeployment.apps/web unchanged\nconfigmap/settings unchanged\n"
+    )
+    let changed = try StandIn.kubectl(
+      lab, "lab-cp1", "apply -f -",
+      input: manifest.replacingOccurrences(of: "a: \"1\"", with: "a: \"2\""))
     #expect(changed.stdout.contains("configmap/settings configured"))
-    let wait = try StandIn.kubectl(lab, "lab-cp1", "-n demo wait --for=condition=Available deployment/web --timeout=30s")
+    let wait = try StandIn.kubectl(
+      lab, "lab-cp1", "-n demo wait --for=condition=Available deployment/web --timeout=30s")
     #expect(wait.stdout == "deployment.apps/web condition met\n", "\(wait.stderr)")
     // Cordon lab-cp1 so the pods land on the agents, then drain lab-w2: its pod moves to lab-w1.
     try StandIn.kubectl(lab, "lab-cp1", "cordon lab-cp1")
     try StandIn.kubectl(lab, "lab-cp1", "-n demo rollout restart deployment/web")
     let onWorkers = try StandIn.eventually(20) {
       let pods = try StandIn.json(lab, "lab-cp1", "pods -n demo")["items"] as? [[String: Any]] ?? []
-      return pods.count == 2 && pods.allSatisfy { ($0.string("spec", "nodeName") ?? "").hasPrefix("lab-w") }
+      return pods.count == 2
+        && pods.allSatisfy { ($0.string("spec", "nodeName") ?? "").hasPrefix("lab-w") }
         && pods.allSatisfy { $0.condition("Ready") == "True" }
     }
     #expect(onWorkers)
@@ -308,7 +347,8 @@ struct LabStandInK3sTests {
     #expect(drain.status == 0, "\(drain.stderr)")
     #expect(drain.stdout.hasPrefix("node/lab-w2 cordoned\n"))
     #expect(drain.stdout.hasSuffix("node/lab-w2 drained\n"))
-    #expect(drain.stderr.contains("Warning: ignoring DaemonSet-managed Pods: kube-system/svclb-traefik-"))
+    #expect(
+      drain.stderr.contains("Warning: ignoring DaemonSet-managed Pods: kube-system/svclb-traefik-"))
     let moved = try StandIn.eventually(20) {
       let pods = try StandIn.json(lab, "lab-cp1", "pods -n demo")["items"] as? [[String: Any]] ?? []
       return pods.count == 2 && pods.allSatisfy { $0.string("spec", "nodeName") == "lab-w1" }
@@ -321,17 +361,27 @@ struct LabStandInK3sTests {
     #expect(refused.status != 0 && refused.stderr.contains("cannot delete DaemonSet-managed Pods"))
     try StandIn.kubectl(lab, "lab-cp1", "uncordon lab-w1 lab-cp1")
     // Deleting the node removes it, its pods and its node-password secret.
-    #expect(try StandIn.kubectl(lab, "lab-cp1", "delete node lab-w2").stdout == "node \"lab-w2\" deleted\n")
+    #expect(
+      try StandIn.kubectl(lab, "lab-cp1", "delete node lab-w2").stdout
+        == "node \"lab-w2\" deleted\n")
     #expect(try StandIn.kubectl(lab, "lab-cp1", "get node lab-w2").status != 0)
-    #expect(try StandIn.kubectl(lab, "lab-cp1", "-n kube-system get secret lab-w2.node-password.k3s").status != 0)
-    #expect(try StandIn.kubectl(lab, "lab-cp1", "get events -A").stdout.contains("Removing Node lab-w2 from Controller"))
+    #expect(
+      try StandIn.kubectl(lab, "lab-cp1", "-n kube-system get secret lab-w2.node-password.k3s")
+        .status != 0)
+    #expect(
+      try StandIn.kubectl(lab, "lab-cp1", "get events -A").stdout.contains(
+        "Removing Node lab-w2 from Controller"))
     // Its agent re-registers only when restarted (like a kubelet).
     try StandIn.sh(lab, "lab-w2", "systemctl restart k3s-agent")
     #expect(try StandIn.node(lab, "lab-cp1", "lab-w2").condition("Ready") == "True")
     let deleted = try StandIn.kubectl(lab, "lab-cp1", "delete -f -", input: manifest)
     #expect(deleted.stdout.contains("namespace \"demo\" deleted"))
-    #expect(try StandIn.kubectl(lab, "lab-cp1", "wait --for=delete namespace/demo --timeout=10s").status == 0)
-    #expect(try StandIn.kubectl(lab, "lab-cp1", "get pods -n demo").stderr == "No resources found in demo namespace.\n")
+    #expect(
+      try StandIn.kubectl(lab, "lab-cp1", "wait --for=delete namespace/demo --timeout=10s").status
+        == 0)
+    #expect(
+      try StandIn.kubectl(lab, "lab-cp1", "get pods -n demo").stderr
+        == "No resources found in demo namespace.\n")
   }
 
   @Test func aStoppedAgentTurnsNotReadyAndBack() throws {
@@ -345,7 +395,10 @@ struct LabStandInK3sTests {
     #expect(unknown, "grace period 6 s (LAB_K3S_NODE_MONITOR_GRACE_PERIOD)")
     #expect(try StandIn.kubectl(lab, "lab-cp1", "get node lab-w1").stdout.contains("NotReady"))
     try StandIn.sh(lab, "lab-w1", "systemctl start k3s-agent")
-    #expect(try StandIn.eventually(10) { try StandIn.node(lab, "lab-cp1", "lab-w1").condition("Ready") == "True" })
+    #expect(
+      try StandIn.eventually(10) {
+        try StandIn.node(lab, "lab-cp1", "lab-w1").condition("Ready") == "True"
+      })
   }
 
   @Test func aReplacedBinaryReportsItsRunningVersionUntilRestarted() throws {
@@ -353,15 +406,21 @@ struct LabStandInK3sTests {
     try ensureServer(lab)
     try ensureAgent(lab, "lab-w1")
     try StandIn.install(lab, StandIn.newVersion, on: "lab-w1")
-    #expect(try StandIn.sh(lab, "lab-w1", "k3s --version").stdout.hasPrefix("k3s version \(StandIn.newVersion) "))
+    #expect(
+      try StandIn.sh(lab, "lab-w1", "k3s --version").stdout.hasPrefix(
+        "k3s version \(StandIn.newVersion) "))
     Thread.sleep(forTimeInterval: 2)
-    #expect(try StandIn.node(lab, "lab-cp1", "lab-w1").string("status", "nodeInfo", "kubeletVersion")
-      == StandIn.oldVersion)
+    #expect(
+      try StandIn.node(lab, "lab-cp1", "lab-w1").string("status", "nodeInfo", "kubeletVersion")
+        == StandIn.oldVersion)
     try StandIn.sh(lab, "lab-w1", "systemctl restart k3s-agent")
-    #expect(try StandIn.node(lab, "lab-cp1", "lab-w1").string("status", "nodeInfo", "kubeletVersion")
-      == StandIn.newVersion)
+    #expect(
+      try StandIn.node(lab, "lab-cp1", "lab-w1").string("status", "nodeInfo", "kubeletVersion")
+        == StandIn.newVersion)
     let jsonpath = try StandIn.kubectl(
-      lab, "lab-cp1", "get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion} {end}'")
+      lab, "lab-cp1",
+      "get nodes -o jsonpath='{range .items[*]}{.metadata.name}={.status.nodeInfo.kubeletVersion} {end}'"
+    )
     #expect(jsonpath.stdout.contains("lab-w1=\(StandIn.newVersion)"))
     #expect(jsonpath.stdout.contains("lab-cp1=\(StandIn.oldVersion)"))
   }
@@ -369,7 +428,9 @@ struct LabStandInK3sTests {
   @Test func fluxObjectsBecomeReadyOnlyWhenTheyWouldOnRealHosts() throws {
     let lab = try LabInstance.required()
     try ensureServer(lab)
-    let crds = ["gitrepositories.source.toolkit.fluxcd.io", "kustomizations.kustomize.toolkit.fluxcd.io"]
+    let crds = [
+      "gitrepositories.source.toolkit.fluxcd.io", "kustomizations.kustomize.toolkit.fluxcd.io",
+    ]
     let install = """
       apiVersion: v1
       kind: Namespace
@@ -465,30 +526,42 @@ struct LabStandInK3sTests {
     // Before the CRDs exist, the Flux kinds are unknown to the API.
     let early = try StandIn.kubectl(lab, "lab-cp1", "apply -f -", input: sync)
     #expect(early.status != 0 && early.stderr.contains("ensure CRDs are installed first"))
-    let applied = try StandIn.kubectl(lab, "lab-cp1", "apply --server-side --force-conflicts -f -",
-                                      input: install + "\n---\n" + controllers)
+    let applied = try StandIn.kubectl(
+      lab, "lab-cp1", "apply --server-side --force-conflicts -f -",
+      input: install + "\n---\n" + controllers)
     #expect(applied.status == 0, "\(applied.stderr)")
-    #expect(applied.stdout.contains(
-      "customresourcedefinition.apiextensions.k8s.io/gitrepositories.source.toolkit.fluxcd.io serverside-applied"))
+    #expect(
+      applied.stdout.contains(
+        "customresourcedefinition.apiextensions.k8s.io/gitrepositories.source.toolkit.fluxcd.io serverside-applied"
+      ))
     let established = try StandIn.kubectl(
-      lab, "lab-cp1", "wait --for=condition=Established --timeout=30s " + crds.map { "crd/\($0)" }.joined(separator: " "))
+      lab, "lab-cp1",
+      "wait --for=condition=Established --timeout=30s "
+        + crds.map { "crd/\($0)" }.joined(separator: " "))
     #expect(established.status == 0, "\(established.stderr)")
     let available = try StandIn.kubectl(
-      lab, "lab-cp1", "-n flux-system wait --for=condition=Available deployment --all --timeout=30s")
+      lab, "lab-cp1", "-n flux-system wait --for=condition=Available deployment --all --timeout=30s"
+    )
     #expect(available.status == 0, "\(available.stderr)")
     // scp-style URLs are rejected by the CRD's schema, as by the real API server.
-    let scp = try StandIn.kubectl(lab, "lab-cp1", "apply -f -", input: sync.replacingOccurrences(
-      of: "ssh://git@github.com/example/homelab", with: "git@github.com:example/homelab"))
-    #expect(scp.status != 0 && scp.stderr.contains("spec.url in body should match '^(http|https|ssh)://.*$'"),
-            "\(scp.stderr)")
+    let scp = try StandIn.kubectl(
+      lab, "lab-cp1", "apply -f -",
+      input: sync.replacingOccurrences(
+        of: "ssh://git@github.com/example/homelab", with: "git@github.com:example/homelab"))
+    #expect(
+      scp.status != 0
+        && scp.stderr.contains("spec.url in body should match '^(http|https|ssh)://.*$'"),
+      "\(scp.stderr)")
     // Without the deploy-key Secret the source never becomes Ready.
     #expect(try StandIn.kubectl(lab, "lab-cp1", "apply -f -", input: sync).status == 0)
     let notReady = try StandIn.kubectl(
-      lab, "lab-cp1", "-n flux-system wait gitrepository/flux-system --for=condition=Ready --timeout=5s")
+      lab, "lab-cp1",
+      "-n flux-system wait gitrepository/flux-system --for=condition=Ready --timeout=5s")
     #expect(notReady.status != 0)
     let message = try StandIn.kubectl(
       lab, "lab-cp1",
-      "-n flux-system get gitrepository flux-system -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].message}'")
+      "-n flux-system get gitrepository flux-system -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].message}'"
+    )
     #expect(message.stdout.contains("secrets \"flux-system\" not found"), "\(message.stdout)")
     let secret = try StandIn.kubectl(
       lab, "lab-cp1",
@@ -497,11 +570,15 @@ struct LabStandInK3sTests {
     #expect(try StandIn.kubectl(lab, "lab-cp1", "apply -f -", input: secret.stdout).status == 0)
     for kind in ["gitrepository", "kustomization"] {
       let ready = try StandIn.kubectl(
-        lab, "lab-cp1", "-n flux-system wait \(kind)/flux-system --for=condition=Ready --timeout=30s")
-      #expect(ready.stdout == "\(kind).\(kind == "gitrepository" ? "source" : "kustomize").toolkit.fluxcd.io/flux-system condition met\n",
-              "\(ready.stderr)")
+        lab, "lab-cp1",
+        "-n flux-system wait \(kind)/flux-system --for=condition=Ready --timeout=30s")
+      #expect(
+        ready.stdout
+          == "\(kind).\(kind == "gitrepository" ? "source" : "kustomize").toolkit.fluxcd.io/flux-system condition met\n",
+        "\(ready.stderr)")
     }
     let table = try StandIn.kubectl(lab, "lab-cp1", "-n flux-system get gitrepositories").stdout
-    #expect(table.contains("ssh://git@github.com/example/homelab") && table.contains("True"), "\(table)")
+    #expect(
+      table.contains("ssh://git@github.com/example/homelab") && table.contains("True"), "\(table)")
   }
 }

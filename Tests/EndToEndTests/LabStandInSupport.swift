@@ -2,9 +2,10 @@ import ClusterMgrTesting
 import Foundation
 import Testing
 
-/// Helpers for the tests of the lab's K3s, NVIDIA and Flux stand-ins (scripts/lab.d/k3s, nvidia,
-/// aptrepo). They drive the stand-ins by hand, as the roles would: install the artifact, write
-/// config.yaml and a systemd unit, start it, and read the cluster back.
+/// Helpers for the tests of the lab's K3s, NVIDIA and Flux stand-ins.
+///
+/// They drive the stand-ins (scripts/lab.d/k3s, nvidia, aptrepo) by hand, as the roles would:
+/// install the artifact, write config.yaml and a systemd unit, start it, read the cluster back.
 enum StandIn {
   static let oldVersion = "v1.31.4+k3s1"
   static let newVersion = "v1.31.5+k3s1"
@@ -81,7 +82,8 @@ enum StandIn {
 
       """
     let dropIn =
-      "[Service]\n" + labEnv.sorted { $0.key < $1.key }.map { "Environment=\($0.key)=\($0.value)\n" }.joined()
+      "[Service]\n"
+      + labEnv.sorted { $0.key < $1.key }.map { "Environment=\($0.key)=\($0.value)\n" }.joined()
     let script = """
       set -e
       mkdir -p /etc/rancher/k3s /etc/systemd/system/\(unit).service.d
@@ -112,7 +114,8 @@ enum StandIn {
 
   /// `k3s kubectl ARGS` on a server.
   @discardableResult
-  static func kubectl(_ lab: LabInstance, _ host: String, _ args: String, input: String? = nil) throws
+  static func kubectl(_ lab: LabInstance, _ host: String, _ args: String, input: String? = nil)
+    throws
     -> ProcessResult
   {
     try sh(lab, host, "k3s kubectl \(args)", input: input.map { Data($0.utf8) })
@@ -122,7 +125,8 @@ enum StandIn {
   static func json(_ lab: LabInstance, _ host: String, _ args: String) throws -> [String: Any] {
     let result = try kubectl(lab, host, "get \(args) -o json")
     #expect(result.status == 0, "kubectl get \(args): \(result.stderr)")
-    return (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]) ?? [:]
+    return (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+      ?? [:]
   }
 
   /// The node object named `name` as the server sees it.
