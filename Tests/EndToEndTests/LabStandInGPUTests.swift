@@ -258,6 +258,17 @@ struct LabStandInGPUTests {
       return events.contains("Insufficient nvidia.com/gpu")
     }
     #expect(pending)
+    // Two time-sliced GPUs fit the node but the plugin refuses them (failRequestsGreaterThanOne).
+    #expect(
+      try StandIn.kubectl(
+        lab, "lab-cp1", "apply -f -",
+        input: pod.replacingOccurrences(of: "nvidia.com/gpu: 3", with: "nvidia.com/gpu: 2")
+      ).status == 0)
+    let refused = try StandIn.eventually(10) {
+      try StandIn.kubectl(lab, "lab-cp1", "get events").stdout.contains(
+        "maximum request size for shared resources is 1")
+    }
+    #expect(refused)
     #expect(
       try StandIn.kubectl(
         lab, "lab-cp1", "apply -f -",

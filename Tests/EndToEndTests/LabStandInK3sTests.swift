@@ -126,6 +126,10 @@ struct LabStandInK3sTests {
     let capMem = Int((node.string("status", "capacity", "memory") ?? "").dropLast(2)) ?? 0
     let allocMem = Int((node.string("status", "allocatable", "memory") ?? "").dropLast(2)) ?? 0
     #expect(capMem - allocMem == 1_048_576 + 524_288, "1Gi + 512Mi in Ki")
+    // A restart keeps the certificates, so k3s.yaml stays the same (the kubeconfig role relies on it).
+    let before = try StandIn.sh(lab, "lab-cp1", "cat /etc/rancher/k3s/k3s.yaml").stdout
+    #expect(try StandIn.sh(lab, "lab-cp1", "systemctl restart k3s").status == 0)
+    #expect(try StandIn.sh(lab, "lab-cp1", "cat /etc/rancher/k3s/k3s.yaml").stdout == before)
     // The datastore is a real SQLite file.
     let db = try StandIn.sh(
       lab, "lab-cp1",

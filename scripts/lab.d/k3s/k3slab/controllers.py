@@ -962,6 +962,11 @@ class Controllers:
                 crash, crash_msg = True, cfg["error"]
             elif problem and fail_on_init:
                 crash, crash_msg = True, problem
+        shared = self._shared_gpu_limit(p, spec["nodeName"], report) if not plugin else None
+        if shared:
+            return ({"phase": "Failed", "reason": "UnexpectedAdmissionError", "message": shared,
+                     "hostIP": report["node_ip"], "startTime": md["creationTimestamp"]},
+                    [("UnexpectedAdmissionError", shared, "Warning")])
         if spec.get("restartPolicy") in ("OnFailure", "Never") and (md.get("ownerReferences") or [{}])[0].get("kind") == "Job":
             phase, reason_state = "Succeeded", {"terminated": {"exitCode": 0, "reason": "Completed",
                                                                "startedAt": md["creationTimestamp"], "finishedAt": now}}
@@ -1028,6 +1033,20 @@ class Controllers:
                     "not nvidia: set runtimeClassName: nvidia or default-runtime: nvidia)" % handler)
         if report.get("gpus", 0) == 0:
             return "No devices found. Waiting indefinitely. (no NVIDIA GPU on this node)"
+        return None
+
+    def _shared_gpu_limit(self, p, node_name, report):
+        """The device plugin's admission error for a pod asking for more than one time-sliced GPU
+        when its config says failRequestsGreaterThanOne (None otherwise)."""
+        want = requests_of(p.get("spec") or {})
+        for other in self.store.list(self.R("", "pods")):
+            if (other.get("spec") or {}).get("nodeName") != node_name or not self.is_device_plugin(other):
+                continue
+            cfg = self.plugin_config(other)
+            res = cfg.get("resource", "nvidia.com/gpu")
+            if cfg.get("fail_gt1") and cfg.get("replicas", 1) > 1 and want.get(res, 0) > 1:
+                return ("Allocate failed due to rpc error: code = Unknown desc = request for '%s: %d' too large: "
+                        "maximum request size for shared resources is 1" % (res, int(want[res])))
         return None
 
     def _env(self, p, name, default):
@@ -1116,6 +1135,7 @@ class Controllers:
                 if n < 1:
                     return dict(out, error="unable to load config: number of replicas must be >= 1")
                 out["replicas"] = n
+                out["fail_gt1"] = bool(ts.get("failRequestsGreaterThanOne"))
                 if r.get("rename"):
                     out["resource"] = "nvidia.com/" + r["rename"].split("/")[-1]
                 elif ts.get("renameByDefault") and n > 1:
