@@ -1039,6 +1039,8 @@ class Controllers:
         """The device plugin's admission error for a pod asking for more than one time-sliced GPU
         when its config says failRequestsGreaterThanOne (None otherwise)."""
         want = requests_of(p.get("spec") or {})
+        if not any(k.startswith("nvidia.com/") and v > 1 for k, v in want.items()):
+            return None
         for other in self.store.list(self.R("", "pods")):
             if (other.get("spec") or {}).get("nodeName") != node_name or not self.is_device_plugin(other):
                 continue
