@@ -68,6 +68,30 @@ def issue(tls, name, ca, cn, org=None, sans=(), usage="serverAuth", days=365):
     return crt, key
 
 
+def still_good(tls, name, ca, sans=None):
+    """Whether `<name>.crt` exists, is signed by the CA, is valid for 90 more days and (for a
+    serving certificate) carries exactly `sans`: k3s keeps such certificates across restarts."""
+    crt, key = os.path.join(tls, name + ".crt"), os.path.join(tls, name + ".key")
+    if not (os.path.exists(crt) and os.path.exists(key)):
+        return False
+    if subprocess.run(["openssl", "verify", "-CAfile", ca[0], crt], capture_output=True).returncode != 0:
+        return False
+    if subprocess.run(["openssl", "x509", "-in", crt, "-noout", "-checkend", str(90 * 86400)],
+                      capture_output=True).returncode != 0:
+        return False
+    if sans is not None and sorted(_norm(s) for s in sans_of(crt)) != sorted(_norm(s) for s in sans):
+        return False
+    return True
+
+
+def _norm(san):
+    import ipaddress
+    try:
+        return str(ipaddress.ip_address(san))
+    except ValueError:
+        return san
+
+
 def sans_of(crt):
     text = _openssl(["x509", "-in", crt, "-noout", "-ext", "subjectAltName"])
     out = []

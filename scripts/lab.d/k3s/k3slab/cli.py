@@ -5,10 +5,10 @@ import os
 import sys
 import time
 
-# Every module is imported now, at start: a running k3s keeps the code it started with even
-# when /usr/local/bin/k3s is replaced underneath it (an upgrade before the restart).
-from . import agent, api, certs, client, config, controllers, httpserver, jsonpath, kubectl  # noqa: F401
-from . import nodeinfo, patch, printers, server, store, util  # noqa: F401
+# Each command imports what it needs (so `k3s --version` stays quick); `k3s server` and
+# `k3s agent` import every module of the stand-in when they start, so that a running k3s keeps
+# the code it started with even when /usr/local/bin/k3s is replaced underneath it.
+from . import util
 from .version import VERSION
 
 USAGE = """NAME:
@@ -55,6 +55,7 @@ def running(mode=None):
 
 
 def crictl(argv):
+    from . import nodeinfo
     if not argv or argv[0] in ("-h", "--help"):
         print("crictl (lab stand-in): info, version")
         return 0
@@ -97,6 +98,7 @@ def crictl(argv):
 
 
 def etcd_snapshot(argv):
+    from . import client, config, kubectl, server
     sub = "save"
     if argv and not argv[0].startswith("-"):
         sub, argv = argv[0], argv[1:]
@@ -163,6 +165,7 @@ def main(argv):
     prog = os.path.basename(argv[0])
     args = argv[1:]
     if prog in ("kubectl",):
+        from . import kubectl
         return kubectl.main(args)
     if prog == "crictl":
         return crictl(args)
@@ -179,16 +182,17 @@ def main(argv):
         sys.stdout.write(version_text())
         return 0
     try:
-        if cmd == "server":
-            return server.run(rest)
-        if cmd == "agent":
-            return agent.run(rest)
+        if cmd in ("server", "agent"):
+            from . import agent, api, certs, client, config, controllers, httpserver, jsonpath  # noqa: F401
+            from . import kubectl, nodeinfo, patch, printers, server, store  # noqa: F401
+            return server.run(rest) if cmd == "server" else agent.run(rest)
         if cmd == "etcd-snapshot":
             return etcd_snapshot(rest)
     except util.Fatal as e:
         util.log("fatal", str(e))
         return 1
     if cmd == "kubectl":
+        from . import kubectl
         return kubectl.main(rest)
     if cmd == "crictl":
         return crictl(rest)

@@ -919,11 +919,13 @@ class Controllers:
                     c["lastTransitionTime"] = oc.get("lastTransitionTime")
             if old.get("startTime"):
                 status["startTime"] = old["startTime"]
-            p["status"] = status
             with self.store.lock:
-                if self.store.get(podres, p["metadata"]["namespace"], p["metadata"]["name"]) is None:
+                cur = self.store.get(podres, p["metadata"]["namespace"], p["metadata"]["name"])
+                if cur is None or cur["metadata"]["uid"] != p["metadata"]["uid"]:
                     continue
-                self.store.update(podres, p)
+                cur["status"] = status
+                self.store.update(podres, cur)
+                p = cur
             for reason, msg, etype in events:
                 self.event(p, reason, msg, etype, host=node)
 
@@ -937,12 +939,7 @@ class Controllers:
         containers = spec.get("containers") or []
         events = []
         waiting_reason, waiting_msg, crash = None, None, False
-        handler = None
-        if spec.get("runtimeClassName"):
-            rc = self.store.get(self.R("node.k8s.io", "runtimeclasses"), "", spec["runtimeClassName"])
-            handler = rc.get("handler") if rc else spec["runtimeClassName"]
-        handler = handler or report.get("default_runtime") or "runc"
-        runtimes = report.get("runtimes") or {"runc": "runc"}
+        handler, runtimes = self._pod_runtime(p, report)
         if handler not in runtimes:
             waiting_reason = "ContainerCreating"
             events.append(("FailedCreatePodSandBox", 'Failed to create pod sandbox: rpc error: code = Unknown desc = '
@@ -958,17 +955,18 @@ class Controllers:
         plugin = self.is_device_plugin(p)
         crash_msg = None
         if waiting_reason is None and plugin:
-            binary = os.path.basename(runtimes.get(handler, "runc") or "runc")
             fail_on_init = self._env(p, "FAIL_ON_INIT_ERROR", "true").lower() != "false"
             cfg = self.plugin_config(p)
+            problem = self._plugin_problem(p, report)
             if cfg.get("error"):
                 crash, crash_msg = True, cfg["error"]
-            elif binary != "nvidia-container-runtime" and fail_on_init:
-                crash = True
-                crash_msg = ("Failed to initialize NVML: could not load NVML library (the pod runs under the %r runtime, "
-                             "not nvidia: set runtimeClassName: nvidia or default-runtime: nvidia)" % handler)
-            elif report.get("gpus", 0) == 0 and fail_on_init:
-                crash, crash_msg = True, "No devices found. Waiting indefinitely. (no NVIDIA GPU on this node)"
+            elif problem and fail_on_init:
+                crash, crash_msg = True, problem
+        shared = self._shared_gpu_limit(p, spec["nodeName"], report) if not plugin else None
+        if shared:
+            return ({"phase": "Failed", "reason": "UnexpectedAdmissionError", "message": shared,
+                     "hostIP": report["node_ip"], "startTime": md["creationTimestamp"]},
+                    [("UnexpectedAdmissionError", shared, "Warning")])
         if spec.get("restartPolicy") in ("OnFailure", "Never") and (md.get("ownerReferences") or [{}])[0].get("kind") == "Job":
             phase, reason_state = "Succeeded", {"terminated": {"exitCode": 0, "reason": "Completed",
                                                                "startedAt": md["creationTimestamp"], "finishedAt": now}}
@@ -1014,6 +1012,44 @@ class Controllers:
                        for c in containers[:1]]
             events += [("Started", "Started container %s" % c.get("name"), "Normal") for c in containers[:1]]
         return st, events
+
+    def _pod_runtime(self, p, report):
+        """(RuntimeClass handler the pod runs under, the node's configured runtimes)."""
+        spec = p.get("spec") or {}
+        handler = None
+        if spec.get("runtimeClassName"):
+            rc = self.store.get(self.R("node.k8s.io", "runtimeclasses"), "", spec["runtimeClassName"])
+            handler = rc.get("handler") if rc else spec["runtimeClassName"]
+        handler = handler or report.get("default_runtime") or "runc"
+        return handler, report.get("runtimes") or {"runc": "runc"}
+
+    def _plugin_problem(self, p, report):
+        """Why the device plugin finds no GPU on this node (None when it finds them): it must run
+        under the NVIDIA runtime to load NVML, and the node must have GPUs."""
+        handler, runtimes = self._pod_runtime(p, report)
+        binary = os.path.basename(runtimes.get(handler) or "runc")
+        if binary != "nvidia-container-runtime":
+            return ("Failed to initialize NVML: could not load NVML library (the pod runs under the %r runtime, "
+                    "not nvidia: set runtimeClassName: nvidia or default-runtime: nvidia)" % handler)
+        if report.get("gpus", 0) == 0:
+            return "No devices found. Waiting indefinitely. (no NVIDIA GPU on this node)"
+        return None
+
+    def _shared_gpu_limit(self, p, node_name, report):
+        """The device plugin's admission error for a pod asking for more than one time-sliced GPU
+        when its config says failRequestsGreaterThanOne (None otherwise)."""
+        want = requests_of(p.get("spec") or {})
+        if not any(k.startswith("nvidia.com/") and v > 1 for k, v in want.items()):
+            return None
+        for other in self.store.list(self.R("", "pods")):
+            if (other.get("spec") or {}).get("nodeName") != node_name or not self.is_device_plugin(other):
+                continue
+            cfg = self.plugin_config(other)
+            res = cfg.get("resource", "nvidia.com/gpu")
+            if cfg.get("fail_gt1") and cfg.get("replicas", 1) > 1 and want.get(res, 0) > 1:
+                return ("Allocate failed due to rpc error: code = Unknown desc = request for '%s: %d' too large: "
+                        "maximum request size for shared resources is 1" % (res, int(want[res])))
+        return None
 
     def _env(self, p, name, default):
         for c in (p.get("spec") or {}).get("containers") or []:
@@ -1101,6 +1137,7 @@ class Controllers:
                 if n < 1:
                     return dict(out, error="unable to load config: number of replicas must be >= 1")
                 out["replicas"] = n
+                out["fail_gt1"] = bool(ts.get("failRequestsGreaterThanOne"))
                 if r.get("rename"):
                     out["resource"] = "nvidia.com/" + r["rename"].split("/")[-1]
                 elif ts.get("renameByDefault") and n > 1:
@@ -1120,7 +1157,7 @@ class Controllers:
             if not ready:
                 continue
             cfg = self.plugin_config(p)
-            if cfg.get("error"):
+            if cfg.get("error") or self._plugin_problem(p, report):
                 continue
             adv[cfg["resource"]] = str(report.get("gpus", 0) * cfg["replicas"])
         for k in list((st.get("capacity") or {}).keys()):

@@ -493,14 +493,14 @@ class Kubectl:
                     item.setdefault("kind", info["kind"])
                     objects.append(item)
         if output in ("", "wide"):
-            self._print_tables(tables, output == "wide", all_ns, opts, ns)
+            self._print_tables(tables, output == "wide", all_ns, opts, ns, quiet_empty=bool(errors))
         else:
             self._print_objects(objects, output, single, targets)
         for e in errors:
             sys.stderr.write(e + "\n")
         return 1 if errors else 0
 
-    def _print_tables(self, tables, wide, all_ns, opts, ns):
+    def _print_tables(self, tables, wide, all_ns, opts, ns, quiet_empty=False):
         no_headers = flag(opts, "--no-headers")
         show_labels = flag(opts, "--show-labels")
         multi = len(tables) > 1
@@ -530,7 +530,7 @@ class Kubectl:
                     sys.stdout.write("\n")
                 sys.stdout.write(tabulate(rows))
                 printed = True
-        if not printed:
+        if not printed and not quiet_empty:
             if ns and any(info["namespaced"] for info, _ in tables):
                 sys.stderr.write("No resources found in %s namespace.\n" % ns)
             else:

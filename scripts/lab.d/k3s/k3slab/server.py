@@ -403,9 +403,15 @@ def issue_certs(settings, report):
     for s in sans:
         if s and s not in seen:
             seen.append(s)
-    certs.issue(TLS, "serving-kube-apiserver", server_ca, "kube-apiserver", sans=seen)
-    certs.issue(TLS, "client-admin", client_ca, "system:admin", org="system:masters", usage="clientAuth")
-    certs.issue(TLS, "client-supervisor", client_ca, "system:k3s-supervisor", org="system:masters", usage="clientAuth")
+    # Kept across restarts while still valid (so k3s.yaml does not change at every start); the
+    # serving certificate is re-issued when the SANs change, as k3s's dynamic listener does.
+    if not certs.still_good(TLS, "serving-kube-apiserver", server_ca, seen):
+        certs.issue(TLS, "serving-kube-apiserver", server_ca, "kube-apiserver", sans=seen)
+    if not certs.still_good(TLS, "client-admin", client_ca):
+        certs.issue(TLS, "client-admin", client_ca, "system:admin", org="system:masters", usage="clientAuth")
+    if not certs.still_good(TLS, "client-supervisor", client_ca):
+        certs.issue(TLS, "client-supervisor", client_ca, "system:k3s-supervisor", org="system:masters",
+                    usage="clientAuth")
     util.info("Serving the apiserver with a certificate for %s" % ", ".join(seen))
 
 
