@@ -37,6 +37,11 @@ public struct LabInstance: Sendable {
   /// The workstation's address on the lab network.
   public let gateway: String
 
+  /// The host-side bridge of the lab network (`cml<index>br`).
+  public var bridgeName: String {
+    "cml\(gateway.split(separator: ".").dropLast().last ?? "")br"
+  }
+
   /// Boots (or keeps) the named hosts in the lab `name` and returns it.
   public static func up(name: String, hosts: [String]) throws -> LabInstance {
     try lab(name, ["up", "--hosts", hosts.joined(separator: ",")])

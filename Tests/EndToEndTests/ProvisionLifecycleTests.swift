@@ -84,6 +84,20 @@ struct ProvisionLifecycleTests {
     #expect(try Self.serviceStartTimes(lab) == before)
   }
 
+  @Test func aWrongTailscaleAddressStopsTheHostAndNamesBothAddresses() async throws {
+    let lab = try LabInstance.required()
+    let real = lab.host("lab-w2").address
+    let run = try ClusterMgrRun(lab: lab) { text in
+      text.replacingOccurrences(of: "          tailscale_ip: \(real)\n", with: "          tailscale_ip: 100.64.250.250\n")
+    }
+    let result = try run.run(["provision", "--check", "--artifacts", try ClusterMgrRun.artifacts(), "--limit", "lab-w2"])
+    #expect(result.status == 1)
+    let output = result.stdout + result.stderr
+    #expect(output.contains("100.64.250.250"))
+    #expect(output.contains(real))
+    #expect(output.contains("lab-w2"))
+  }
+
   @Test func gpuHostGetsTheToolkitRuntimeClassAndDevicePlugin() async throws {
     let lab = try LabInstance.required()
     let run = try Self.runner()
