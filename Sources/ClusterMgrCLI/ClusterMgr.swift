@@ -16,7 +16,8 @@ struct ClusterMgr: AsyncParsableCommand {
     version: BuildInfo.version,
     subcommands: [
       Version.self, Discover.self, Provision.self, InventoryCommand.self, ConfigGet.self,
-      ConfigSet.self, History.self,
+      ConfigSet.self, History.self, AddNode.self, RemoveNode.self, Backup.self, Restore.self, Run.self,
+      Shell.self,
     ]
   )
 
