@@ -193,7 +193,7 @@ public enum AddNodeOperation {
           remedy: "give the address: cluster-mgr add-node \(name) ADDRESS")
       }
       if !peer.online { warnings.append(offline(peer, name: name)) }
-      return (ipv4, "the tailnet (\(peer.magicDNSName.isEmpty ? peer.hostName : peer.magicDNSName))")
+      return (ipv4, "the tailnet: \(peer.magicDNSName.isEmpty ? peer.hostName : peer.magicDNSName)")
     }
     guard ValueRules.isIPAddress(given) else {
       throw AddNodeError("'\(given)' is not an IP address", remedy: "give the node's Tailscale address, e.g. 100.64.0.5")

@@ -106,7 +106,7 @@ public enum BackupOperation {
       host = server
       let kind = try await datastore(on: connection, server: server)
       let stamp = timestamp(Date())
-      say("taking a \(kind == .etcd ? "etcd snapshot" : "consistent copy of the SQLite datastore") on \(server) ...")
+      say("taking \(kind == .etcd ? "an etcd snapshot" : "a consistent copy of the SQLite datastore") on \(server) ...")
       let saved: BackupScripts.SavedFile
       switch kind {
       case .etcd:

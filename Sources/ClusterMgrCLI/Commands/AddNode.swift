@@ -122,7 +122,7 @@ extension ClusterMgr {
               ]), sortKeys: false, indent: 2))
           return
         }
-        print("\(name): group \(plan.group), address \(plan.address) (from \(plan.addressSource))")
+        print("\(name): group \(plan.group), address \(plan.address) from \(plan.addressSource)")
         for warning in plan.warnings { printToStandardError("warning: " + warning) }
         print(diff, terminator: "")
         if dryRun {
@@ -144,6 +144,7 @@ extension ClusterMgr {
     /// Provisions the new node and the cluster side for it, then confirms it is Ready.
     func provisionNode() async throws {
       print("provisioning \(name) (and, on the first server, its labels, taints and GPU plugin) ...")
+      fflush(nil)  // the progress display writes to the descriptor directly
       var request = ProvisionRequest(inventoryPath: inventory.path)
       request.limit = name
       request.includeClusterSide = true
