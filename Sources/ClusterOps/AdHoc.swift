@@ -63,15 +63,18 @@ public enum AdHocOperation {
     return selected
   }
 
-  /// Runs the command on `hosts`, `context.sessions.forks` at a time; `onResult` sees each host's
-  /// result as soon as it is complete (one call at a time). Returns the results in `hosts` order.
-  /// Recorded in the run history.
+  /// Runs the command on `hosts`, `context.sessions.forks` at a time.
+  ///
+  /// `onResult` sees each host's result as soon as it is complete (one call at a time). Returns
+  /// the results in `hosts` order. Recorded in the run history.
   public static func run(
     _ request: AdHocRequest, hosts: [String], context: ClusterContext,
-    commandLine: [String] = CommandLine.arguments, onResult: @escaping @Sendable (AdHocHostResult) -> Void
+    commandLine: [String] = CommandLine.arguments,
+    onResult: @escaping @Sendable (AdHocHostResult) -> Void
   ) async -> (results: [AdHocHostResult], runID: Int64?, historyWarning: String?) {
     let history = await OperationHistory.begin(
-      command: "run", commandLine: commandLine, inventoryPath: context.inventory.path, redactor: context.redactor)
+      command: "run", commandLine: commandLine, inventoryPath: context.inventory.path,
+      redactor: context.redactor)
     let step = "run: " + context.redactor.redact(request.command)
     var results = [AdHocHostResult?](repeating: nil, count: hosts.count)
     await withTaskGroup(of: (Int, AdHocHostResult).self) { group in
@@ -93,7 +96,8 @@ public enum AdHocOperation {
           case .unreachable: .unreachable
           }
         history.record(
-          host: result.host, step: step, status: status, started: ContinuousClock.now - result.duration,
+          host: result.host, step: step, status: status,
+          started: ContinuousClock.now - result.duration,
           message: result.error ?? result.exitStatus.map { "exit status \($0)" })
         start()
       }
@@ -106,11 +110,16 @@ public enum AdHocOperation {
   }
 
   /// The command on one host; never throws.
-  static func runOne(_ request: AdHocRequest, host: String, context: ClusterContext) async -> AdHocHostResult {
+  static func runOne(_ request: AdHocRequest, host: String, context: ClusterContext) async
+    -> AdHocHostResult
+  {
     let started = ContinuousClock.now
-    func result(_ status: AdHocHostResult.Status, error: String?, _ exec: ExecResult? = nil) -> AdHocHostResult {
+    func result(_ status: AdHocHostResult.Status, error: String?, _ exec: ExecResult? = nil)
+      -> AdHocHostResult
+    {
       AdHocHostResult(
-        host: host, status: status, exitStatus: exec?.exitSignal == nil ? exec?.exitStatus : nil, signal: exec?.exitSignal,
+        host: host, status: status, exitStatus: exec?.exitSignal == nil ? exec?.exitStatus : nil,
+        signal: exec?.exitSignal,
         stdout: exec.map { context.redactor.redact($0.stdoutText) } ?? "",
         stderr: exec.map { context.redactor.redact($0.stderrText) } ?? "",
         error: error.map(context.redactor.redact), duration: started.duration(to: .now))
@@ -134,7 +143,9 @@ public enum AdHocOperation {
   /// 0 when every host succeeded; 1 when a command failed or timed out; 4 when hosts were only
   /// unreachable.
   public static func exitStatus(_ results: [AdHocHostResult]) -> Int32 {
-    if results.contains(where: { $0.status == .failed || $0.status == .timedOut }) { return ExitStatus.failure }
+    if results.contains(where: { $0.status == .failed || $0.status == .timedOut }) {
+      return ExitStatus.failure
+    }
     if results.contains(where: { $0.status == .unreachable }) { return ExitStatus.unreachable }
     return ExitStatus.success
   }

@@ -17,9 +17,9 @@ public struct AddNodeRequest: Sendable {
   public var role: NodeRole
   /// The node has an NVIDIA GPU.
   public var gpu = false
-  /// `reserved_cpu` (kube-reserved), e.g. `500m`.
+  /// `reserved_cpu` (kube-reserved), such as `500m`.
   public var reservedCPU: String?
-  /// `reserved_memory` (kube-reserved), e.g. `2Gi`.
+  /// `reserved_memory` (kube-reserved), such as `2Gi`.
   public var reservedMemory: String?
   /// Labels as `key=value` entries.
   public var labels: [String] = []
@@ -60,23 +60,30 @@ public enum AddNodeOperation {
   public static func plan(_ request: AddNodeRequest) async throws -> AddNodePlan {
     let client = LocalAPIClient.locate(socket: request.tailscaleSocket, timeout: .seconds(5))
     let status: Result<TailscaleStatus, TailscaleError>
-    do { status = .success(try await client.runningStatus(peers: true)) } catch { status = .failure(error) }
-    return try plan(request, inventory: try InventoryLoader.load(path: request.inventoryPath), tailnet: status)
+    do { status = .success(try await client.runningStatus(peers: true)) } catch {
+      status = .failure(error)
+    }
+    return try plan(
+      request, inventory: try InventoryLoader.load(path: request.inventoryPath), tailnet: status)
   }
 
   /// The plan for `request` given the inventory and what tailscaled answered.
   public static func plan(
-    _ request: AddNodeRequest, inventory: ResolvedInventory, tailnet: Result<TailscaleStatus, TailscaleError>
+    _ request: AddNodeRequest, inventory: ResolvedInventory,
+    tailnet: Result<TailscaleStatus, TailscaleError>
   ) throws -> AddNodePlan {
     let name = request.name
     if let problem = ValueRules.nodeNameProblem(name) {
-      throw AddNodeError(problem, remedy: "use the machine's hostname in lower case, as K3s registers it")
+      throw AddNodeError(
+        problem, remedy: "use the machine's hostname in lower case, as K3s registers it")
     }
     if let existing = inventory.hostNames.first(where: { $0.lowercased() == name.lowercased() }) {
       let groups = inventory.groups(ofHost: existing).filter { $0 != "all" }
       throw AddNodeError(
         "\(existing) is already in \(inventory.path) (groups: \(groups.joined(separator: ", ")))",
-        remedy: "change its variables with `cluster-mgr config-set KEY VALUE --scope \(existing)`, or remove it first")
+        remedy:
+          "change its variables with `cluster-mgr config-set KEY VALUE --scope \(existing)`, or remove it first"
+      )
     }
     let variables = try nodeVariables(request)
     var warnings: [String] = []
@@ -86,7 +93,8 @@ public enum AddNodeOperation {
       for key in ["tailscale_ip", "ansible_host"] where values[key]?.stringValue == address {
         throw AddNodeError(
           "\(address) is already the \(key) of \(host) in \(inventory.path)",
-          remedy: "every node needs its own address; check `cluster-mgr discover` for the right one")
+          remedy: "every node needs its own address; check `cluster-mgr discover` for the right one"
+        )
       }
     }
     var all: OrderedDictionary<String, InventoryValue> = [
@@ -103,13 +111,17 @@ public enum AddNodeOperation {
   /// that exists, else `control_plane` / `workers`.
   public static func groupName(for role: NodeRole, in inventory: ResolvedInventory) -> String {
     let candidates = role == .server ? inventory.serverGroups : inventory.agentGroups
-    if let used = candidates.first(where: { !(inventory.group($0)?.hosts.isEmpty ?? true) }) { return used }
+    if let used = candidates.first(where: { !(inventory.group($0)?.hosts.isEmpty ?? true) }) {
+      return used
+    }
     if let existing = candidates.first(where: { inventory.group($0) != nil }) { return existing }
     return candidates[0]
   }
 
   /// The host variables the options ask for, each checked with the inventory's rules.
-  static func nodeVariables(_ request: AddNodeRequest) throws -> OrderedDictionary<String, InventoryValue> {
+  static func nodeVariables(_ request: AddNodeRequest) throws -> OrderedDictionary<
+    String, InventoryValue
+  > {
     var variables: OrderedDictionary<String, InventoryValue> = [:]
     if let user = request.user {
       guard !user.isEmpty, !user.contains(where: { $0.isWhitespace || $0 == ":" }) else {
@@ -119,11 +131,15 @@ public enum AddNodeOperation {
     }
     if request.gpu { variables["gpu"] = .bool(true) }
     if let cpu = request.reservedCPU {
-      if let problem = ValueRules.cpuQuantityProblem(cpu) { throw AddNodeError("--reserved-cpu: " + problem) }
+      if let problem = ValueRules.cpuQuantityProblem(cpu) {
+        throw AddNodeError("--reserved-cpu: " + problem)
+      }
       variables["reserved_cpu"] = .string(cpu)
     }
     if let memory = request.reservedMemory {
-      if let problem = ValueRules.memoryQuantityProblem(memory) { throw AddNodeError("--reserved-memory: " + problem) }
+      if let problem = ValueRules.memoryQuantityProblem(memory) {
+        throw AddNodeError("--reserved-memory: " + problem)
+      }
       variables["reserved_memory"] = .string(memory)
     }
     let labels = try parseLabels(request.labels)
@@ -138,7 +154,9 @@ public enum AddNodeOperation {
     var labels: OrderedDictionary<String, String> = [:]
     for entry in entries.flatMap(commaSeparated) {
       guard let equals = entry.firstIndex(of: "=") else {
-        throw AddNodeError("label '\(entry)' has no value", remedy: "write labels as key=value, e.g. --labels gpu=true,zone=desk")
+        throw AddNodeError(
+          "label '\(entry)' has no value",
+          remedy: "write labels as key=value, e.g. --labels gpu=true,zone=desk")
       }
       let key = String(entry[..<equals])
       let value = String(entry[entry.index(after: equals)...])
@@ -162,13 +180,16 @@ public enum AddNodeOperation {
   }
 
   static func commaSeparated(_ text: String) -> [String] {
-    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+      !$0.isEmpty
+    }
   }
 
   /// The address from the command line (checked against the tailnet when it answers) or from the
   /// tailnet peer of the same name.
   static func resolveAddress(
-    _ request: AddNodeRequest, tailnet: Result<TailscaleStatus, TailscaleError>, warnings: inout [String]
+    _ request: AddNodeRequest, tailnet: Result<TailscaleStatus, TailscaleError>,
+    warnings: inout [String]
   ) throws -> (String, String) {
     let name = request.name
     guard let given = request.address else {
@@ -178,14 +199,17 @@ public enum AddNodeOperation {
       case .failure(let error):
         throw AddNodeError(
           "cannot look up \(name) in the tailnet: \(error.message)",
-          remedy: "start Tailscale on this machine, or give the address: cluster-mgr add-node \(name) 100.x.y.z",
+          remedy:
+            "start Tailscale on this machine, or give the address: cluster-mgr add-node \(name) 100.x.y.z",
           exitStatus: error.exitStatus)
       }
       let peer: TailnetNode
       do { peer = try status.peer(named: name) } catch {
         throw AddNodeError(
           error.message,
-          remedy: "check the name with `cluster-mgr discover`, or give the address: cluster-mgr add-node \(name) 100.x.y.z")
+          remedy:
+            "check the name with `cluster-mgr discover`, or give the address: cluster-mgr add-node \(name) 100.x.y.z"
+        )
       }
       guard let ipv4 = peer.ipv4 else {
         throw AddNodeError(
@@ -196,7 +220,9 @@ public enum AddNodeOperation {
       return (ipv4, "the tailnet: \(peer.magicDNSName.isEmpty ? peer.hostName : peer.magicDNSName)")
     }
     guard ValueRules.isIPAddress(given) else {
-      throw AddNodeError("'\(given)' is not an IP address", remedy: "give the node's Tailscale address, e.g. 100.64.0.5")
+      throw AddNodeError(
+        "'\(given)' is not an IP address",
+        remedy: "give the node's Tailscale address, e.g. 100.64.0.5")
     }
     switch tailnet {
     case .failure(let error):
@@ -205,14 +231,18 @@ public enum AddNodeOperation {
       if let peer = try? status.peer(named: name) {
         if !peer.tailscaleIPs.contains(given) {
           warnings.append(
-            "the tailnet's \(name) has \(peer.tailscaleIPs.joined(separator: ", ")), not \(given); check the address")
+            "the tailnet's \(name) has \(peer.tailscaleIPs.joined(separator: ", ")), not \(given); check the address"
+          )
         } else if !peer.online {
           warnings.append(offline(peer, name: name))
         }
-      } else if let owner = (status.visiblePeers + (status.selfNode.map { [$0] } ?? [])).first(where: {
-        $0.tailscaleIPs.contains(given)
-      }) {
-        warnings.append("\(given) belongs to the tailnet node \(owner.hostName), not to a node called \(name)")
+      } else if let owner = (status.visiblePeers + (status.selfNode.map { [$0] } ?? [])).first(
+        where: {
+          $0.tailscaleIPs.contains(given)
+        })
+      {
+        warnings.append(
+          "\(given) belongs to the tailnet node \(owner.hostName), not to a node called \(name)")
         if !owner.online { warnings.append(offline(owner, name: owner.hostName)) }
       } else {
         warnings.append("no tailnet node is called \(name) or has the address \(given)")
@@ -223,23 +253,30 @@ public enum AddNodeOperation {
 
   static func offline(_ peer: TailnetNode, name: String) -> String {
     let seen = peer.lastSeen.map { " (last seen \(ISO8601DateFormatter().string(from: $0)))" } ?? ""
-    return "\(name) is offline in the tailnet\(seen): it is added, but cannot be provisioned until it is back"
+    return
+      "\(name) is offline in the tailnet\(seen): it is added, but cannot be provisioned until it is back"
   }
 
   /// Writes `plan` to the inventory (nothing when `dryRun`) and records the change in the run
   /// history (not for a dry run).
   public static func apply(
-    _ plan: AddNodePlan, request: AddNodeRequest, dryRun: Bool, commandLine: [String] = CommandLine.arguments
+    _ plan: AddNodePlan, request: AddNodeRequest, dryRun: Bool,
+    commandLine: [String] = CommandLine.arguments
   ) async throws -> (InventoryFile.WriteResult, runID: Int64?, historyWarning: String?) {
     if dryRun {
-      return (try InventoryFile(path: request.inventoryPath).apply([plan.edit], dryRun: true), nil, nil)
+      return (
+        try InventoryFile(path: request.inventoryPath).apply([plan.edit], dryRun: true), nil, nil
+      )
     }
     let history = await OperationHistory.begin(
-      command: "add-node", commandLine: commandLine, inventoryPath: request.inventoryPath, redactor: SecretRedactor())
+      command: "add-node", commandLine: commandLine, inventoryPath: request.inventoryPath,
+      redactor: SecretRedactor())
     let started = ContinuousClock.now
     do {
       let result = try InventoryFile(path: request.inventoryPath).apply([plan.edit])
-      let diff = result.changes.map { LineDiff.unified(old: $0.value.old, new: $0.value.new, file: $0.key) }.joined()
+      let diff = result.changes.map {
+        LineDiff.unified(old: $0.value.old, new: $0.value.new, file: $0.key)
+      }.joined()
       history.record(
         host: request.name, step: "add to group \(plan.group) of the inventory", status: .changed,
         started: started, message: "address \(plan.address) from \(plan.addressSource)", diff: diff)
@@ -247,7 +284,8 @@ public enum AddNodeOperation {
       return (result, id, history.warning)
     } catch {
       history.record(
-        host: request.name, step: "add to group \(plan.group) of the inventory", status: .failed, started: started,
+        host: request.name, step: "add to group \(plan.group) of the inventory", status: .failed,
+        started: started,
         message: (error as? any OperatorError)?.message ?? "\(error)")
       await history.finish(.failed)
       throw error
@@ -262,7 +300,8 @@ public struct AddNodeError: OperatorError {
   public var exitStatus: Int32
 
   /// Creates the error (invalid input unless said otherwise).
-  public init(_ message: String, remedy: String? = nil, exitStatus: Int32 = ExitStatus.invalidInput) {
+  public init(_ message: String, remedy: String? = nil, exitStatus: Int32 = ExitStatus.invalidInput)
+  {
     self.message = message
     self.remedy = remedy
     self.exitStatus = exitStatus

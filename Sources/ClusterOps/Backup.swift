@@ -64,7 +64,9 @@ public enum BackupOperation {
   /// not need the API), else the first server whose API is ready.
   static func server(_ context: ClusterContext) async throws -> (String, SSHConnection) {
     guard context.servers.count > 1 else {
-      guard let only = context.servers.first else { throw BackupError("the inventory has no server") }
+      guard let only = context.servers.first else {
+        throw BackupError("the inventory has no server")
+      }
       return (only.name, try await context.connection(to: only.name))
     }
     let access = ClusterAccess(context: context)
@@ -75,7 +77,8 @@ public enum BackupOperation {
 
   /// The datastore `connection`'s server runs.
   static func datastore(on connection: SSHConnection, server: String) async throws -> Datastore {
-    let answer = try await connection.execute(.script(BackupScripts.detectDatastore, sudo: true, step: "detect the datastore"))
+    let answer = try await connection.execute(
+      .script(BackupScripts.detectDatastore, sudo: true, step: "detect the datastore"))
     switch answer.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) {
     case "etcd": return .etcd
     case "sqlite": return .sqlite
@@ -90,15 +93,19 @@ public enum BackupOperation {
     }
   }
 
-  /// Takes a snapshot on a server, fetches it into `directory`, checks that the local SHA-256
-  /// equals the server's, and writes the manifest next to it. Recorded in the run history.
+  /// Takes a snapshot on a server and fetches it into `directory`, checked by SHA-256.
+  ///
+  /// The local copy must have the server's SHA-256; the manifest goes next to it. Recorded in
+  /// the run history.
   public static func create(
     context: ClusterContext, directory: String?, commandLine: [String] = CommandLine.arguments,
     say: @Sendable (String) -> Void
-  ) async throws -> (manifest: BackupManifest, path: String, runID: Int64?, historyWarning: String?) {
+  ) async throws -> (manifest: BackupManifest, path: String, runID: Int64?, historyWarning: String?)
+  {
     let cluster = context.settings.clusterName
     let history = await OperationHistory.begin(
-      command: "backup", commandLine: commandLine, inventoryPath: context.inventory.path, redactor: context.redactor)
+      command: "backup", commandLine: commandLine, inventoryPath: context.inventory.path,
+      redactor: context.redactor)
     let started = ContinuousClock.now
     var host = context.servers.first?.name ?? "server"
     do {
@@ -106,22 +113,34 @@ public enum BackupOperation {
       host = server
       let kind = try await datastore(on: connection, server: server)
       let stamp = timestamp(Date())
-      say("taking \(kind == .etcd ? "an etcd snapshot" : "a consistent copy of the SQLite datastore") on \(server) ...")
+      say(
+        "taking \(kind == .etcd ? "an etcd snapshot" : "a consistent copy of the SQLite datastore") on \(server) ..."
+      )
       let saved: BackupScripts.SavedFile
       switch kind {
       case .etcd:
         let name = "cluster-mgr-\(cluster)-\(stamp)"
         let out = try await connection.execute(
-          .argv(["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-backup", name], sudo: true,
-                timeout: .seconds(600), step: "etcd snapshot"))
-        guard out.succeeded else { throw BackupError("\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))") }
+          .argv(
+            ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-backup", name], sudo: true,
+            timeout: .seconds(600), step: "etcd snapshot"))
+        guard out.succeeded else {
+          throw BackupError(
+            "\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))"
+          )
+        }
         saved = try BackupScripts.SavedFile(output: out.stdoutText, server: server)
       case .sqlite:
         let name = "cluster-mgr-\(cluster)-\(server)-\(stamp).sqlite"
         let out = try await connection.execute(
-          .argv(["/bin/sh", "-c", BackupScripts.sqliteBackup, "cluster-mgr-backup", name], sudo: true,
-                timeout: .seconds(600), step: "sqlite backup"))
-        guard out.succeeded else { throw BackupError("\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))") }
+          .argv(
+            ["/bin/sh", "-c", BackupScripts.sqliteBackup, "cluster-mgr-backup", name], sudo: true,
+            timeout: .seconds(600), step: "sqlite backup"))
+        guard out.succeeded else {
+          throw BackupError(
+            "\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))"
+          )
+        }
         saved = try BackupScripts.SavedFile(output: out.stdoutText, server: server)
       }
       say("\(saved.path) on \(server): \(saved.size) bytes, sha256 \(saved.sha256)")
@@ -135,14 +154,19 @@ public enum BackupOperation {
       let target = directory ?? defaultDirectory(cluster: cluster)
       let file = (saved.path as NSString).lastPathComponent
       let manifest = BackupManifest(
-        file: file, cluster: cluster, server: server, datastore: kind, remotePath: saved.path, sha256: local,
+        file: file, cluster: cluster, server: server, datastore: kind, remotePath: saved.path,
+        sha256: local,
         size: saved.size, createdAt: Date())
       let path = try write(data, manifest: manifest, to: target)
-      history.record(host: server, step: "backup \(kind.rawValue)", status: .changed, started: started, message: "\(path) sha256 \(local)")
+      history.record(
+        host: server, step: "backup \(kind.rawValue)", status: .changed, started: started,
+        message: "\(path) sha256 \(local)")
       let id = await history.finish(.succeeded)
       return (manifest, path, id, history.warning)
     } catch {
-      history.record(host: host, step: "backup", status: .failed, started: started, message: RemoveNodeOperation.describe(error))
+      history.record(
+        host: host, step: "backup", status: .failed, started: started,
+        message: RemoveNodeOperation.describe(error))
       await history.finish(.failed)
       throw error
     }
@@ -153,7 +177,8 @@ public enum BackupOperation {
   static func write(_ data: Data, manifest: BackupManifest, to directory: String) throws -> String {
     do {
       try FileManager.default.createDirectory(
-        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+      )
       let path = (directory as NSString).appendingPathComponent(manifest.file)
       try writeAtomically(data, to: path)
       let encoder = JSONEncoder()
@@ -170,7 +195,10 @@ public enum BackupOperation {
 
   static func writeAtomically(_ data: Data, to path: String) throws {
     let temporary = path + ".partial"
-    guard FileManager.default.createFile(atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600]) else {
+    guard
+      FileManager.default.createFile(
+        atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
+    else {
       throw BackupError("cannot create \(temporary)")
     }
     guard rename(temporary, path) == 0 else {
@@ -204,16 +232,24 @@ public enum BackupOperation {
   }
 
   /// The snapshot files in a server's snapshot directory, newest first.
-  public static func remoteSnapshots(context: ClusterContext) async throws -> (server: String, snapshots: [RemoteSnapshot]) {
+  public static func remoteSnapshots(context: ClusterContext) async throws -> (
+    server: String, snapshots: [RemoteSnapshot]
+  ) {
     let (server, connection) = try await Self.server(context)
-    let listing = try await connection.execute(.script(BackupScripts.listSnapshots, sudo: true, step: "list snapshots"))
+    let listing = try await connection.execute(
+      .script(BackupScripts.listSnapshots, sudo: true, step: "list snapshots"))
     guard listing.succeeded else {
-      throw BackupError("\(server): cannot list \(BackupScripts.snapshotDirectory): \(listing.stderrText)")
+      throw BackupError(
+        "\(server): cannot list \(BackupScripts.snapshotDirectory): \(listing.stderrText)")
     }
-    let snapshots = listing.stdoutText.split(separator: "\n").compactMap { line -> RemoteSnapshot? in
+    let snapshots = listing.stdoutText.split(separator: "\n").compactMap {
+      line -> RemoteSnapshot? in
       let fields = line.split(separator: "\t").map(String.init)
-      guard fields.count == 3, let size = Int64(fields[1]), let time = Double(fields[2]) else { return nil }
-      return RemoteSnapshot(name: fields[0], size: size, modified: Date(timeIntervalSince1970: time))
+      guard fields.count == 3, let size = Int64(fields[1]), let time = Double(fields[2]) else {
+        return nil
+      }
+      return RemoteSnapshot(
+        name: fields[0], size: size, modified: Date(timeIntervalSince1970: time))
     }
     return (server, snapshots.sorted { $0.modified > $1.modified })
   }

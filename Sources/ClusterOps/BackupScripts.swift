@@ -1,7 +1,8 @@
 import Foundation
 
-/// The shell scripts `backup`, `restore` and `remove-node` run on a server (as root), and how
-/// their output is read. Arguments are passed as `$1`…, never spliced into the script.
+/// The shell scripts `backup`, `restore` and `remove-node` run on a server, as root.
+///
+/// Also how their output is read. Arguments are passed as `$1`…, never spliced into a script.
 enum BackupScripts {
   /// K3s's datastore directory.
   static let databaseDirectory = "/var/lib/rancher/k3s/server/db"

@@ -2,9 +2,10 @@ import Basics
 import Foundation
 import RunHistory
 
-/// Records one day-2 operation (`add-node`, `remove-node`, `backup`, `restore`, `run`) in the
-/// run history: one run, one task record per step and host. Never fails the operation; a
-/// history problem becomes ``warning``.
+/// Records one day-2 operation in the run history.
+///
+/// Used by `add-node`, `remove-node`, `backup`, `restore` and `run`: one run, one task record per
+/// step and host. Never fails the operation; a history problem becomes ``warning``.
 public struct OperationHistory: Sendable {
   let recorder: RunRecorder
   let command: String
@@ -30,7 +31,8 @@ public struct OperationHistory: Sendable {
   ) {
     recorder.record(
       TaskRecord(
-        host: host, role: command, task: step, status: status, duration: started.duration(to: clock.now),
+        host: host, role: command, task: step, status: status,
+        duration: started.duration(to: clock.now),
         message: message, diff: diff))
   }
 

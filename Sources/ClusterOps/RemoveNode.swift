@@ -57,7 +57,9 @@ public struct RemoveNodeResult: Sendable {
   public var historyWarning: String?
 
   /// 0 when every step was done, 4 when the host could not be reached for the uninstall.
-  public var exitStatus: Int32 { uninstallSkipped == nil ? ExitStatus.success : ExitStatus.unreachable }
+  public var exitStatus: Int32 {
+    uninstallSkipped == nil ? ExitStatus.success : ExitStatus.unreachable
+  }
 }
 
 /// `cluster-mgr remove-node`: drain, delete the Node, uninstall K3s on the host, edit the
@@ -67,13 +69,16 @@ public enum RemoveNodeOperation {
   public static let uninstallScript = "/usr/local/bin/cluster-mgr-k3s-uninstall.sh"
 
   /// Checks that `request` can be carried out; throws (and changes nothing) when it cannot.
-  public static func plan(_ request: RemoveNodeRequest, context: ClusterContext, access: ClusterAccess) async throws
+  public static func plan(
+    _ request: RemoveNodeRequest, context: ClusterContext, access: ClusterAccess
+  ) async throws
     -> RemoveNodePlan
   {
     guard let node = context.node(request.name) else {
       throw RemoveNodeError(
         "\(request.name) is not in \(context.inventory.path)",
-        remedy: "see the hosts with `cluster-mgr inventory --graph`; a node that is only in the cluster can be deleted with kubectl",
+        remedy:
+          "see the hosts with `cluster-mgr inventory --graph`; a node that is only in the cluster can be deleted with kubectl",
         exitStatus: ExitStatus.invalidInput)
     }
     let isServer = node.role == .server
@@ -82,7 +87,8 @@ public enum RemoveNodeOperation {
     }
     let nodes = try await access.nodeInfos()
     let server = await access.serverName ?? "server"
-    let entry = nodes.first { $0.name == node.name }
+    let entry =
+      nodes.first { $0.name == node.name }
       ?? nodes.first { node.tailscaleIP != nil && $0.internalIP == node.tailscaleIP }
     var controlPlane: (Int, Int)?
     var etcd = false
@@ -102,7 +108,8 @@ public enum RemoveNodeOperation {
           throw RemoveNodeError(
             "removing \(node.name) would leave embedded etcd without quorum: \(ready) of \(total) servers Ready now, "
               + "\(remainingReady) of \(remaining) would be Ready after (a majority is needed before and after)",
-            remedy: "bring the other servers back (Ready) first, or add a server before removing this one",
+            remedy:
+              "bring the other servers back (Ready) first, or add a server before removing this one",
             exitStatus: ExitStatus.failure)
         }
       }
@@ -112,30 +119,39 @@ public enum RemoveNodeOperation {
     if let entry {
       let name = entry.name
       if request.drain {
-        steps.append("drain \(name) (--ignore-daemonsets --delete-emptydir-data, up to \(request.drainTimeoutSeconds) s)")
+        steps.append(
+          "drain \(name) (--ignore-daemonsets --delete-emptydir-data, up to \(request.drainTimeoutSeconds) s)"
+        )
       }
       steps.append("delete the Node \(name) from the cluster")
     } else {
       steps.append("(\(node.name) is not a node of the cluster: nothing to drain or delete)")
     }
     steps.append("uninstall K3s on \(node.name) (\(uninstallScript)) if it is reachable")
-    if !request.keepInventory { steps.append("remove \(node.name) and its comment lines from \(context.inventory.path)") }
+    if !request.keepInventory {
+      steps.append("remove \(node.name) and its comment lines from \(context.inventory.path)")
+    }
     return RemoveNodePlan(
-      node: node, inCluster: entry != nil, embeddedEtcd: etcd, controlPlane: controlPlane, steps: steps, server: server)
+      node: node, inCluster: entry != nil, embeddedEtcd: etcd, controlPlane: controlPlane,
+      steps: steps, server: server)
   }
 
   static func lastControlPlane(_ name: String) -> RemoveNodeError {
     RemoveNodeError(
       "\(name) is the last control-plane node (server) of the cluster; removing it would destroy the cluster",
-      remedy: "add another server first (cluster-mgr add-node NAME --role control-plane --provision); "
+      remedy:
+        "add another server first (cluster-mgr add-node NAME --role control-plane --provision); "
         + "to tear the whole cluster down, uninstall K3s on every host by hand",
       exitStatus: ExitStatus.invalidInput)
   }
 
-  /// Carries out `plan`, reporting each step through `say`. Stops at the first step that fails
-  /// (the error says what was already done); an unreachable host only skips the uninstall.
+  /// Carries out `plan`, reporting each step through `say`.
+  ///
+  /// Stops at the first step that fails (the error says what was already done); an unreachable
+  /// host only skips the uninstall.
   public static func run(
-    _ plan: RemoveNodePlan, request: RemoveNodeRequest, context: ClusterContext, access: ClusterAccess,
+    _ plan: RemoveNodePlan, request: RemoveNodeRequest, context: ClusterContext,
+    access: ClusterAccess,
     commandLine: [String] = CommandLine.arguments, say: @Sendable (String) -> Void
   ) async throws -> RemoveNodeResult {
     let name = plan.node.name
@@ -144,10 +160,14 @@ public enum RemoveNodeOperation {
       redactor: context.redactor)
     var result = RemoveNodeResult()
     var done: [String] = []
-    func fail(_ step: String, _ started: ContinuousClock.Instant, _ message: String, remedy: String?) async -> RemoveNodeError {
+    func fail(
+      _ step: String, _ started: ContinuousClock.Instant, _ message: String, remedy: String?
+    ) async -> RemoveNodeError {
       history.record(host: name, step: step, status: .failed, started: started, message: message)
       await history.finish(done.isEmpty ? .failed : .partial)
-      let already = done.isEmpty ? " Nothing was changed." : " Already done: " + done.joined(separator: "; ") + "."
+      let already =
+        done.isEmpty
+        ? " Nothing was changed." : " Already done: " + done.joined(separator: "; ") + "."
       return RemoveNodeError("\(step) failed: \(message).\(already)", remedy: remedy)
     }
     func clean(_ text: String) -> String {
@@ -165,7 +185,9 @@ public enum RemoveNodeOperation {
         done.append("snapshot \(path) on \(server)")
         say("snapshot: \(path) on \(server)")
       } catch {
-        throw await fail(step, started, clean(Self.describe(error)), remedy: "nothing was removed; check K3s on the servers")
+        throw await fail(
+          step, started, clean(Self.describe(error)),
+          remedy: "nothing was removed; check K3s on the servers")
       }
     }
     if plan.inCluster && request.drain {
@@ -174,10 +196,14 @@ public enum RemoveNodeOperation {
       say("draining \(name) (up to \(request.drainTimeoutSeconds) s) ...")
       do {
         let drained = try await access.kubectl(
-          ["drain", name, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=\(request.drainTimeoutSeconds)s"],
+          [
+            "drain", name, "--ignore-daemonsets", "--delete-emptydir-data",
+            "--timeout=\(request.drainTimeoutSeconds)s",
+          ],
           timeout: .seconds(request.drainTimeoutSeconds + 60))
         guard drained.succeeded else {
-          throw RemoveNodeError(clean(drained.stderrText.isEmpty ? drained.stdoutText : drained.stderrText))
+          throw RemoveNodeError(
+            clean(drained.stderrText.isEmpty ? drained.stdoutText : drained.stderrText))
         }
         history.record(host: name, step: step, status: .changed, started: started)
         done.append("drained (cordoned)")
@@ -185,7 +211,8 @@ public enum RemoveNodeOperation {
       } catch {
         throw await fail(
           step, started, clean(Self.describe(error)),
-          remedy: "\(name) is cordoned now; fix what blocks the drain (pod disruption budgets, bare pods) and run again, "
+          remedy:
+            "\(name) is cordoned now; fix what blocks the drain (pod disruption budgets, bare pods) and run again, "
             + "use --no-drain to skip it, or undo with `k3s kubectl uncordon \(name)` on a server")
       }
     }
@@ -193,13 +220,15 @@ public enum RemoveNodeOperation {
       let step = "delete node"
       let started = ContinuousClock.now
       do {
-        let deleted = try await access.kubectl(["delete", "node", name, "--timeout=60s"], timeout: .seconds(90))
+        let deleted = try await access.kubectl(
+          ["delete", "node", name, "--timeout=60s"], timeout: .seconds(90))
         guard deleted.succeeded else { throw RemoveNodeError(clean(deleted.stderrText)) }
         history.record(host: name, step: step, status: .changed, started: started)
         done.append("Node deleted")
         say("deleted the Node \(name)")
       } catch {
-        throw await fail(step, started, clean(Self.describe(error)), remedy: "check the cluster, then run again")
+        throw await fail(
+          step, started, clean(Self.describe(error)), remedy: "check the cluster, then run again")
       }
     }
     do {
@@ -211,22 +240,29 @@ public enum RemoveNodeOperation {
         let outcome = try await connection.execute(
           .script(uninstallCommand, sudo: true, timeout: .seconds(300), step: "uninstall k3s"))
         let output = clean(outcome.stdoutText + "\n" + outcome.stderrText)
-        guard outcome.succeeded else { throw RemoveNodeError(output.isEmpty ? "exit status \(outcome.exitStatus)" : output) }
+        guard outcome.succeeded else {
+          throw RemoveNodeError(output.isEmpty ? "exit status \(outcome.exitStatus)" : output)
+        }
         result.uninstalled = !output.contains(notInstalledMarker)
         history.record(
-          host: name, step: step, status: result.uninstalled ? .changed : .ok, started: started, message: output)
+          host: name, step: step, status: result.uninstalled ? .changed : .ok, started: started,
+          message: output)
         done.append(result.uninstalled ? "K3s uninstalled" : "K3s was not installed")
         say(result.uninstalled ? "K3s removed from \(name)" : "K3s was not installed on \(name)")
       } catch let error as SSHError where error.kind == .unreachable {
         result.uninstallSkipped = error.reason
-        history.record(host: name, step: step, status: .unreachable, started: started, message: error.message)
+        history.record(
+          host: name, step: step, status: .unreachable, started: started, message: error.message)
         say(
           "warning: \(name) is not reachable over SSH, so K3s is still installed there: \(error.reason)\n"
             + "  when it is back, run: sudo \(uninstallScript)")
       } catch let error as ClusterAccessError where error.exitStatus == ExitStatus.unreachable {
         result.uninstallSkipped = error.message
-        history.record(host: name, step: step, status: .unreachable, started: started, message: error.message)
-        say("warning: \(name) is not reachable, so K3s is still installed there; when it is back, run: sudo \(uninstallScript)")
+        history.record(
+          host: name, step: step, status: .unreachable, started: started, message: error.message)
+        say(
+          "warning: \(name) is not reachable, so K3s is still installed there; when it is back, run: sudo \(uninstallScript)"
+        )
       } catch {
         throw await fail(
           step, started, clean(Self.describe(error)),
@@ -237,13 +273,18 @@ public enum RemoveNodeOperation {
       let step = "remove from inventory"
       let started = ContinuousClock.now
       do {
-        let written = try InventoryFile(path: request.inventoryPath).apply([.removeHost(name: name)])
+        let written = try InventoryFile(path: request.inventoryPath).apply([.removeHost(name: name)]
+        )
         result.inventory = written
-        let diff = written.changes.map { LineDiff.unified(old: $0.value.old, new: $0.value.new, file: $0.key) }.joined()
+        let diff = written.changes.map {
+          LineDiff.unified(old: $0.value.old, new: $0.value.new, file: $0.key)
+        }.joined()
         history.record(host: name, step: step, status: .changed, started: started, diff: diff)
         done.append("removed from the inventory")
       } catch {
-        throw await fail(step, started, Self.describe(error), remedy: "remove it with `cluster-mgr inventory remove-host \(name)`")
+        throw await fail(
+          step, started, Self.describe(error),
+          remedy: "remove it with `cluster-mgr inventory remove-host \(name)`")
       }
     }
     result.runID = await history.finish(result.uninstallSkipped == nil ? .succeeded : .partial)
@@ -273,10 +314,13 @@ public enum RemoveNodeOperation {
   /// `k3s etcd-snapshot save --name NAME` on a server; returns the server and the snapshot's path.
   static func etcdSnapshot(access: ClusterAccess, name: String) async throws -> (String, String) {
     let (server, saved) = try await access.onServer(
-      .argv(["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", name], sudo: true,
-            timeout: .seconds(300), step: "etcd snapshot"))
+      .argv(
+        ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", name], sudo: true,
+        timeout: .seconds(300), step: "etcd snapshot"))
     guard saved.succeeded else {
-      throw RemoveNodeError("\(server): k3s etcd-snapshot save failed: \(saved.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+      throw RemoveNodeError(
+        "\(server): k3s etcd-snapshot save failed: \(saved.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
+      )
     }
     let file = try BackupScripts.SavedFile(output: saved.stdoutText, server: server)
     return (server, file.path)
@@ -309,9 +353,12 @@ public struct ClusterNodeInfo: Sendable, Equatable {
     name = metadata["name"] as? String ?? ""
     labels = metadata["labels"] as? [String: String] ?? [:]
     let conditions = status["conditions"] as? [[String: Any]] ?? []
-    ready = conditions.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" }
+    ready = conditions.contains {
+      $0["type"] as? String == "Ready" && $0["status"] as? String == "True"
+    }
     controlPlane =
-      labels["node-role.kubernetes.io/control-plane"] == "true" || labels["node-role.kubernetes.io/master"] == "true"
+      labels["node-role.kubernetes.io/control-plane"] == "true"
+      || labels["node-role.kubernetes.io/master"] == "true"
     let addresses = status["addresses"] as? [[String: Any]] ?? []
     internalIP = addresses.first { $0["type"] as? String == "InternalIP" }?["address"] as? String
     kubeletVersion = (status["nodeInfo"] as? [String: Any])?["kubeletVersion"] as? String

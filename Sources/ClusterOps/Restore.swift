@@ -25,8 +25,10 @@ public struct RestorePlan: Sendable {
 /// `k3s server --cluster-reset --cluster-reset-restore-path=…`, start K3s. Both wait until the
 /// API answers and the server's node is Ready.
 public enum RestoreOperation {
-  /// Finds `snapshot` (a path, or a file name in the cluster's backup directory), checks it
-  /// against its manifest and the server's datastore. Throws before anything is changed.
+  /// Finds `snapshot` and checks it against its manifest and the server's datastore.
+  ///
+  /// `snapshot` is a path, or a file name in the cluster's backup directory. Throws before
+  /// anything is changed.
   public static func plan(snapshot: String, context: ClusterContext) async throws -> RestorePlan {
     guard context.servers.count == 1, let server = context.servers.first else {
       throw BackupError(
@@ -38,7 +40,8 @@ public enum RestoreOperation {
     let manifest = readManifest(path + ".json")
     let sha: String
     do { sha = try FileHash.sha256(path: path) } catch {
-      throw BackupError("cannot read \(path): \(error.localizedDescription)", exitStatus: ExitStatus.invalidInput)
+      throw BackupError(
+        "cannot read \(path): \(error.localizedDescription)", exitStatus: ExitStatus.invalidInput)
     }
     if let manifest, manifest.sha256 != sha {
       throw BackupError(
@@ -55,15 +58,19 @@ public enum RestoreOperation {
     if kind == .sqlite, !isSQLite(path) {
       throw BackupError("\(path) is not an SQLite database", exitStatus: ExitStatus.invalidInput)
     }
-    return RestorePlan(path: path, manifest: manifest, server: server.name, datastore: kind, sha256: sha)
+    return RestorePlan(
+      path: path, manifest: manifest, server: server.name, datastore: kind, sha256: sha)
   }
 
   /// `snapshot` as given when that file exists, else that name in the default backup directory.
   static func locate(_ snapshot: String, cluster: String) throws -> String {
     let expanded = (snapshot as NSString).expandingTildeInPath
     if FileManager.default.fileExists(atPath: expanded) { return expanded }
-    let inDefault = (BackupOperation.defaultDirectory(cluster: cluster) as NSString).appendingPathComponent(snapshot)
-    if !snapshot.contains("/"), FileManager.default.fileExists(atPath: inDefault) { return inDefault }
+    let inDefault = (BackupOperation.defaultDirectory(cluster: cluster) as NSString)
+      .appendingPathComponent(snapshot)
+    if !snapshot.contains("/"), FileManager.default.fileExists(atPath: inDefault) {
+      return inDefault
+    }
     throw BackupError(
       "no snapshot \(snapshot) here or in \(BackupOperation.defaultDirectory(cluster: cluster))",
       remedy: "see the backups with `cluster-mgr backup list`", exitStatus: ExitStatus.invalidInput)
@@ -88,7 +95,8 @@ public enum RestoreOperation {
     commandLine: [String] = CommandLine.arguments, say: @Sendable (String) -> Void
   ) async throws -> (kept: String?, runID: Int64?, historyWarning: String?) {
     let history = await OperationHistory.begin(
-      command: "restore", commandLine: commandLine, inventoryPath: context.inventory.path, redactor: context.redactor)
+      command: "restore", commandLine: commandLine, inventoryPath: context.inventory.path,
+      redactor: context.redactor)
     let server = plan.server
     var step = "upload the snapshot"
     var started = ContinuousClock.now
@@ -101,45 +109,72 @@ public enum RestoreOperation {
       case .sqlite:
         let staged = BackupScripts.sqliteDatabase + ".cluster-mgr-restore"
         say("uploading \(plan.path) to \(server) ...")
-        try await connection.upload(file: URL(fileURLWithPath: plan.path), to: staged, mode: 0o600, sudo: true)
-        history.record(host: server, step: step, status: .changed, started: started, message: staged)
+        try await connection.upload(
+          file: URL(fileURLWithPath: plan.path), to: staged, mode: 0o600, sudo: true)
+        history.record(
+          host: server, step: step, status: .changed, started: started, message: staged)
         step = "replace state.db"
         started = ContinuousClock.now
         say("stopping K3s on \(server) and putting the snapshot in place ...")
         changed = true
         let out = try await connection.execute(
-          .argv(["/bin/sh", "-c", sqliteRestore, "cluster-mgr-restore", staged, stamp], sudo: true,
-                timeout: .seconds(300), step: step))
-        guard out.succeeded else { throw BackupError(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))) }
-        kept = out.stdoutText.split(separator: "\n").last.map(String.init).flatMap { $0.hasPrefix("kept ") ? String($0.dropFirst(5)) : nil }
-        history.record(host: server, step: step, status: .changed, started: started, message: kept.map { "previous state.db kept as \($0)" })
+          .argv(
+            ["/bin/sh", "-c", sqliteRestore, "cluster-mgr-restore", staged, stamp], sudo: true,
+            timeout: .seconds(300), step: step))
+        guard out.succeeded else {
+          throw BackupError(
+            context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        kept = out.stdoutText.split(separator: "\n").last.map(String.init).flatMap {
+          $0.hasPrefix("kept ") ? String($0.dropFirst(5)) : nil
+        }
+        history.record(
+          host: server, step: step, status: .changed, started: started,
+          message: kept.map { "previous state.db kept as \($0)" })
       case .etcd:
         step = "safety snapshot"
         say("taking a safety snapshot of the current datastore on \(server) ...")
         let safety = try await connection.execute(
-          .argv(["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", "pre-restore"], sudo: true,
-                timeout: .seconds(300), step: step))
-        if safety.succeeded, let file = try? BackupScripts.SavedFile(output: safety.stdoutText, server: server) {
+          .argv(
+            ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", "pre-restore"],
+            sudo: true,
+            timeout: .seconds(300), step: step))
+        if safety.succeeded,
+          let file = try? BackupScripts.SavedFile(output: safety.stdoutText, server: server)
+        {
           kept = file.path
-          history.record(host: server, step: step, status: .changed, started: started, message: file.path)
+          history.record(
+            host: server, step: step, status: .changed, started: started, message: file.path)
         } else {
-          say("warning: no safety snapshot (is K3s running?): \(safety.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
-          history.record(host: server, step: step, status: .failed, started: started, message: safety.stderrText)
+          say(
+            "warning: no safety snapshot (is K3s running?): \(safety.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
+          )
+          history.record(
+            host: server, step: step, status: .failed, started: started, message: safety.stderrText)
         }
         step = "upload the snapshot"
         started = ContinuousClock.now
-        let target = BackupScripts.snapshotDirectory + "/" + (plan.path as NSString).lastPathComponent
+        let target =
+          BackupScripts.snapshotDirectory + "/" + (plan.path as NSString).lastPathComponent
         say("uploading \(plan.path) to \(server) ...")
-        _ = try await connection.execute(.argv(["mkdir", "-p", BackupScripts.snapshotDirectory], sudo: true))
-        try await connection.upload(file: URL(fileURLWithPath: plan.path), to: target, mode: 0o600, sudo: true)
-        history.record(host: server, step: step, status: .changed, started: started, message: target)
+        _ = try await connection.execute(
+          .argv(["mkdir", "-p", BackupScripts.snapshotDirectory], sudo: true))
+        try await connection.upload(
+          file: URL(fileURLWithPath: plan.path), to: target, mode: 0o600, sudo: true)
+        history.record(
+          host: server, step: step, status: .changed, started: started, message: target)
         step = "cluster-reset restore"
         started = ContinuousClock.now
         say("stopping K3s on \(server) and restoring with k3s server --cluster-reset ...")
         changed = true
         let out = try await connection.execute(
-          .argv(["/bin/sh", "-c", etcdRestore, "cluster-mgr-restore", target], sudo: true, timeout: .seconds(600), step: step))
-        guard out.succeeded else { throw BackupError(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))) }
+          .argv(
+            ["/bin/sh", "-c", etcdRestore, "cluster-mgr-restore", target], sudo: true,
+            timeout: .seconds(600), step: step))
+        guard out.succeeded else {
+          throw BackupError(
+            context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
         history.record(host: server, step: step, status: .changed, started: started)
       }
       step = "wait for Ready"
@@ -168,16 +203,23 @@ public enum RestoreOperation {
     while ContinuousClock.now < deadline {
       let check = try await connection.execute(
         .argv(
-          ["k3s", "kubectl", "get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"],
+          [
+            "k3s", "kubectl", "get", "node", node, "-o",
+            "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}",
+          ],
           sudo: true, timeout: .seconds(20), step: "node Ready"))
-      if check.succeeded, check.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "True" { return }
+      if check.succeeded, check.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "True"
+      {
+        return
+      }
       last = (check.stderrText + check.stdoutText).trimmingCharacters(in: .whitespacesAndNewlines)
       try await Task.sleep(for: .seconds(2))
     }
-    throw BackupError("\(node) was not Ready within \(timeout) after the restore: \(last.prefix(300))")
+    throw BackupError(
+      "\(node) was not Ready within \(timeout) after the restore: \(last.prefix(300))")
   }
 
-  /// Arguments: the staged snapshot, a timestamp. Prints `kept PATH` last.
+  /// Swaps the staged snapshot (`$1`) in; prints `kept PATH` (suffix `$2`) last.
   static let sqliteRestore = """
     set -eu
     staged=$1

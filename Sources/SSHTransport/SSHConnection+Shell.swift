@@ -47,9 +47,11 @@ extension SSHConnection {
   ) {
     let step = command == nil ? "interactive shell" : "interactive command"
     guard let session else {
-      throw SSHError(.unreachable, host: target.name, step: step, reason: "the connection is not open.")
+      throw SSHError(
+        .unreachable, host: target.name, step: step, reason: "the connection is not open.")
     }
-    var shell = InteractiveChannel(session: session, terminal: terminal, requestTimeout: options.connectTimeout)
+    var shell = InteractiveChannel(
+      session: session, terminal: terminal, requestTimeout: options.connectTimeout)
     do {
       return try shell.run(command: command)
     } catch {
@@ -60,7 +62,9 @@ extension SSHConnection {
           .unreachable, host: target.name, step: step,
           reason: "the connection to \(target.address) was lost (\(failure.text)).")
       case .libssh2(let failure):
-        throw SSHError(.sessionFailed, host: target.name, step: step, reason: "the SSH channel failed: \(failure.text).")
+        throw SSHError(
+          .sessionFailed, host: target.name, step: step,
+          reason: "the SSH channel failed: \(failure.text).")
       case .refused(let what, let failure):
         throw SSHError(
           .sessionFailed, host: target.name, step: step,
@@ -99,14 +103,16 @@ struct InteractiveChannel {
       do {
         _ = try session.retrying(until: .now + requestTimeout) {
           libssh2_channel_request_pty_ex(
-            channel, term, UInt32(term.utf8.count), nil, 0, Int32(size.columns), Int32(size.rows), 0, 0)
+            channel, term, UInt32(term.utf8.count), nil, 0, Int32(size.columns), Int32(size.rows),
+            0, 0)
         }
       } catch { throw .refused("pseudo-terminal", error) }
     }
     do {
       _ = try session.retrying(until: .now + requestTimeout) {
         if let command {
-          return libssh2_channel_process_startup(channel, "exec", 4, command, UInt32(command.utf8.count))
+          return libssh2_channel_process_startup(
+            channel, "exec", 4, command, UInt32(command.utf8.count))
         }
         return libssh2_channel_process_startup(channel, "shell", 5, nil, 0)
       }
@@ -118,7 +124,9 @@ struct InteractiveChannel {
       var progressed = false
       for stream in [Int32(0), SSH_EXTENDED_DATA_STDERR] {
         while true {
-          let n = buffer.withUnsafeMutableBytes { libssh2_channel_read_ex(channel, stream, $0.baseAddress, $0.count) }
+          let n = buffer.withUnsafeMutableBytes {
+            libssh2_channel_read_ex(channel, stream, $0.baseAddress, $0.count)
+          }
           if n == Int(LIBSSH2_ERROR_EAGAIN) || n == 0 { break }
           guard n > 0 else { throw .libssh2(session.lastFailure(code: Int32(n))) }
           progressed = true
@@ -128,7 +136,9 @@ struct InteractiveChannel {
         }
       }
       if !pending.isEmpty {
-        let n = pending.withUnsafeBytes { libssh2_channel_write_ex(channel, 0, $0.baseAddress, $0.count) }
+        let n = pending.withUnsafeBytes {
+          libssh2_channel_write_ex(channel, 0, $0.baseAddress, $0.count)
+        }
         if n > 0 {
           pending.removeFirst(n)
           progressed = true
@@ -141,7 +151,8 @@ struct InteractiveChannel {
         lastSizeCheck = .now
         let now = terminal.size()
         if now != size {
-          let rc = libssh2_channel_request_pty_size_ex(channel, Int32(now.columns), Int32(now.rows), 0, 0)
+          let rc = libssh2_channel_request_pty_size_ex(
+            channel, Int32(now.columns), Int32(now.rows), 0, 0)
           if rc != LIBSSH2_ERROR_EAGAIN { size = now }
         }
       }
@@ -161,7 +172,8 @@ struct InteractiveChannel {
     _ = libssh2_channel_get_exit_signal(channel, &signal, &signalLength, nil, nil, nil, nil)
     var signalName: String?
     if let signal {
-      signalName = String(decoding: UnsafeRawBufferPointer(start: signal, count: signalLength), as: UTF8.self)
+      signalName = String(
+        decoding: UnsafeRawBufferPointer(start: signal, count: signalLength), as: UTF8.self)
       libssh2_free(session.raw, signal)
     }
     return (status, signalName)
@@ -171,10 +183,14 @@ struct InteractiveChannel {
   /// (end of file is passed on as EOF on the channel).
   private mutating func waitForInputOrHost(channel: OpaquePointer) {
     var events = Int16(POLLIN)
-    if libssh2_session_block_directions(session.raw) & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 { events |= Int16(POLLOUT) }
+    if libssh2_session_block_directions(session.raw) & LIBSSH2_SESSION_BLOCK_OUTBOUND != 0 {
+      events |= Int16(POLLOUT)
+    }
     var descriptors = [pollfd(fd: session.socket, events: events, revents: 0)]
     let watchInput = inputOpen && pending.isEmpty
-    if watchInput { descriptors.append(pollfd(fd: terminal.input, events: Int16(POLLIN), revents: 0)) }
+    if watchInput {
+      descriptors.append(pollfd(fd: terminal.input, events: Int16(POLLIN), revents: 0))
+    }
     guard poll(&descriptors, nfds_t(descriptors.count), 100) > 0, watchInput,
       descriptors[1].revents & Int16(POLLIN | POLLHUP | POLLERR) != 0
     else { return }
@@ -199,7 +215,8 @@ struct InteractiveChannel {
       let code = libssh2_session_last_errno(session.raw)
       guard code == LIBSSH2_ERROR_EAGAIN else { throw .libssh2(session.lastFailure(code: code)) }
       guard ContinuousClock.now < deadline else {
-        throw .libssh2(LibSSH2Failure(code: LIBSSH2_ERROR_TIMEOUT, text: "no answer to the channel request"))
+        throw .libssh2(
+          LibSSH2Failure(code: LIBSSH2_ERROR_TIMEOUT, text: "no answer to the channel request"))
       }
       session.waitSocket(timeout: .milliseconds(500))
     }

@@ -33,7 +33,8 @@ struct AddRemoveNodeTests {
     #expect(change.removed.isEmpty)
     #expect(
       change.added == [
-        "        lab-w2:", "          ansible_host: \(w2)", "          tailscale_ip: \(w2)", "          node_labels:",
+        "        lab-w2:", "          ansible_host: \(w2)", "          tailscale_ip: \(w2)",
+        "          node_labels:",
         "            zone: desk",
       ])
     #expect(try nodes.readyStatus("lab-w2") == "True")
@@ -54,7 +55,9 @@ struct AddRemoveNodeTests {
     #expect(removed.stdout.contains("K3s removed from lab-w2"))
     #expect(try nodes.readyStatus("lab-w2") == nil)
     let leftovers = try lab.exec(
-      "lab-w2", "ls /usr/local/bin/k3s /etc/rancher/k3s /var/lib/rancher/k3s 2>/dev/null; systemctl is-active k3s-agent")
+      "lab-w2",
+      "ls /usr/local/bin/k3s /etc/rancher/k3s /var/lib/rancher/k3s 2>/dev/null; systemctl is-active k3s-agent"
+    )
     #expect(leftovers.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "inactive")
     let afterRemoval = try nodes.inventoryText()
     let removal = NodesRun.changedLines(from: withW2, to: afterRemoval)
@@ -69,9 +72,13 @@ struct AddRemoveNodeTests {
 
     // A host that is down: removed from the cluster and the inventory, the uninstall is owed.
     try lab.stop("lab-w1")
-    let unreachable = try nodes.run(["remove-node", "lab-w1", "--force", "--no-drain", "--connect-timeout", "3"])
+    let unreachable = try nodes.run([
+      "remove-node", "lab-w1", "--force", "--no-drain", "--connect-timeout", "3",
+    ])
     #expect(unreachable.status == 4, "\(unreachable.stdout)\n\(unreachable.stderr)")
-    #expect(unreachable.stdout.contains("lab-w1 is not reachable over SSH, so K3s is still installed there"))
+    #expect(
+      unreachable.stdout.contains(
+        "lab-w1 is not reachable over SSH, so K3s is still installed there"))
     #expect(try nodes.readyStatus("lab-w1") == nil)
     #expect(!(try nodes.inventoryText()).contains("lab-w1:"))
 
@@ -89,7 +96,8 @@ struct AddRemoveNodeTests {
     let before = try nodes.inventoryText()
     let refused = try nodes.run(["remove-node", "lab-cp1", "--force"])
     #expect(refused.status == 2)
-    #expect(refused.stderr.contains("lab-cp1 is the last control-plane node (server) of the cluster"))
+    #expect(
+      refused.stderr.contains("lab-cp1 is the last control-plane node (server) of the cluster"))
     #expect(try nodes.readyStatus("lab-cp1") == "True")
     #expect(try nodes.inventoryText() == before)
   }
@@ -110,7 +118,10 @@ struct AddRemoveNodeTests {
       (["lab-w2", "--labels", "novalue"], "label 'novalue' has no value"),
       (["lab-w2", "--taints", "gpu=yes:Sometimes"], "--taints: taint effect 'Sometimes'"),
       (["lab-w2", "--reserved-cpu", "two"], "--reserved-cpu: 'two' is not a CPU quantity"),
-      (["lab-w2", "--reserved-memory", "lots"], "--reserved-memory: 'lots' is not a memory quantity"),
+      (
+        ["lab-w2", "--reserved-memory", "lots"],
+        "--reserved-memory: 'lots' is not a memory quantity"
+      ),
     ]
     for (arguments, message) in refusals {
       let result = try nodes.run(["add-node"] + arguments + ["--role", "worker"])
@@ -118,26 +129,32 @@ struct AddRemoveNodeTests {
       #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
     }
     // An address the tailnet gives another name is only a warning.
-    let moved = try nodes.run(["add-node", "lab-w2", "100.64.250.250", "--role", "worker", "--dry-run"])
+    let moved = try nodes.run([
+      "add-node", "lab-w2", "100.64.250.250", "--role", "worker", "--dry-run",
+    ])
     #expect(moved.status == 0)
     #expect(moved.stderr.contains("the tailnet's lab-w2 has \(lab.host("lab-w2").address)"))
     #expect(try nodes.inventoryText() == before)
 
     // A control plane goes into control_plane, with every option as its variable.
     let server = try nodes.run([
-      "add-node", "lab-w2", "--role", "control-plane", "--gpu", "--reserved-cpu", "500m", "--reserved-memory", "1Gi",
+      "add-node", "lab-w2", "--role", "control-plane", "--gpu", "--reserved-cpu", "500m",
+      "--reserved-memory", "1Gi",
       "--taints", "dedicated=ml:NoSchedule", "--user", "labpw", "--output", "json",
     ])
     try #require(server.status == 0, "\(server.stderr)")
-    let report = try #require(try JSONSerialization.jsonObject(with: Data(server.stdout.utf8)) as? [String: Any])
+    let report = try #require(
+      try JSONSerialization.jsonObject(with: Data(server.stdout.utf8)) as? [String: Any])
     #expect(report["group"] as? String == "control_plane")
     #expect(report["written"] as? Bool == true)
     let change = NodesRun.changedLines(from: before, to: try nodes.inventoryText())
     let w2 = lab.host("lab-w2").address
     #expect(
       change.added == [
-        "        lab-w2:", "          ansible_host: \(w2)", "          tailscale_ip: \(w2)", "          ansible_user: labpw",
-        "          gpu: true", "          reserved_cpu: 500m", "          reserved_memory: 1Gi", "          node_taints:",
+        "        lab-w2:", "          ansible_host: \(w2)", "          tailscale_ip: \(w2)",
+        "          ansible_user: labpw",
+        "          gpu: true", "          reserved_cpu: 500m", "          reserved_memory: 1Gi",
+        "          node_taints:",
         "            - dedicated=ml:NoSchedule",
       ])
     let validate = try nodes.run(["inventory", "--validate"])

@@ -30,12 +30,14 @@ struct BackupRestoreTests {
 
     let list = try nodes.run(["backup", "list", "--dir", directory, "--output", "json"])
     try #require(list.status == 0, "\(list.stderr)")
-    let listing = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
+    let listing = try #require(
+      try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
     let local = try #require(listing["local"] as? [[String: Any]])
     #expect(local.count == 1)
     #expect(local.first?["check"] as? String == "ok")
     let onServer = try #require(listing["remote"] as? [[String: Any]])
-    #expect(onServer.contains { $0["name"] as? String == (remotePath as NSString).lastPathComponent })
+    #expect(
+      onServer.contains { $0["name"] as? String == (remotePath as NSString).lastPathComponent })
 
     // A later change, then the restore: the change is gone, the earlier state is back.
     _ = try nodes.kubectl("create configmap after-backup")
@@ -47,7 +49,9 @@ struct BackupRestoreTests {
     #expect(try nodes.kubectl("get configmap after-backup").status != 0)
     #expect(try nodes.kubectl("get configmap before-backup").status == 0)
     #expect(try nodes.readyStatus("lab-cp1") == "True")
-    let kept = try lab.exec("lab-cp1", "ls /var/lib/rancher/k3s/server/db/ | grep -c '^state.db.before-restore-[0-9TZ]*$'")
+    let kept = try lab.exec(
+      "lab-cp1", "ls /var/lib/rancher/k3s/server/db/ | grep -c '^state.db.before-restore-[0-9TZ]*$'"
+    )
     #expect(kept.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1")
 
     // A backup whose file changed is refused.
@@ -66,7 +70,9 @@ struct BackupRestoreTests {
 enum BackupFiles {
   /// The one manifest in `directory`, decoded.
   static func onlyManifest(in directory: String) throws -> [String: Any] {
-    let manifests = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }
+    let manifests = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+      $0.hasSuffix(".json")
+    }
     try #require(manifests.count == 1, "manifests: \(manifests)")
     let data = try Data(contentsOf: URL(fileURLWithPath: directory + "/" + manifests[0]))
     return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])

@@ -35,7 +35,8 @@ struct NodesRun {
   /// `cluster-mgr ARGS` with the lab's socket, this state directory and the inventory copy
   /// (through `CLUSTER_MGR_INVENTORY`, so that `ssh NAME -- CMD` gets CMD unchanged).
   func run(_ arguments: [String], input: String? = nil) throws -> ProcessResult {
-    try ProcessRunner.run([Repository.clusterMgrBinary] + arguments, environment: environment, input: input)
+    try ProcessRunner.run(
+      [Repository.clusterMgrBinary] + arguments, environment: environment, input: input)
   }
 
   /// The environment every run gets.
@@ -56,7 +57,10 @@ struct NodesRun {
   /// Provisions the inventory's hosts with the lab's K3s stand-in; the run must succeed.
   func provision(_ extra: [String] = []) throws {
     let result = try run(
-      ["provision", "--artifacts", try Self.artifacts(), "-e", "k3s_version=v1.31.4+k3s1", "--no-kubeconfig"] + extra)
+      [
+        "provision", "--artifacts", try Self.artifacts(), "-e", "k3s_version=v1.31.4+k3s1",
+        "--no-kubeconfig",
+      ] + extra)
     try #require(result.status == 0, "provision failed:\n\(result.stdout)\n\(result.stderr)")
   }
 
@@ -67,7 +71,9 @@ struct NodesRun {
 
   /// The Ready condition of `node` as the cluster sees it (nil: no such node).
   func readyStatus(_ node: String, server: String = "lab-cp1") throws -> String? {
-    let result = try kubectl(on: server, "get node \(node) -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}'")
+    let result = try kubectl(
+      on: server, "get node \(node) -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}'"
+    )
     return result.status == 0 ? result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) : nil
   }
 
@@ -75,13 +81,16 @@ struct NodesRun {
   func inventoryText() throws -> String { try String(contentsOfFile: inventory, encoding: .utf8) }
 
   /// The lines added and removed between two texts (a plain line diff, order kept).
-  static func changedLines(from old: String, to new: String) -> (added: [String], removed: [String]) {
+  static func changedLines(from old: String, to new: String) -> (added: [String], removed: [String])
+  {
     let a = old.components(separatedBy: "\n")
     let b = new.components(separatedBy: "\n")
     var prefix = 0
     while prefix < min(a.count, b.count), a[prefix] == b[prefix] { prefix += 1 }
     var suffix = 0
-    while suffix < min(a.count, b.count) - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] { suffix += 1 }
+    while suffix < min(a.count, b.count) - prefix,
+      a[a.count - 1 - suffix] == b[b.count - 1 - suffix]
+    { suffix += 1 }
     return (Array(b[prefix..<(b.count - suffix)]), Array(a[prefix..<(a.count - suffix)]))
   }
 

@@ -9,7 +9,10 @@ struct RemoveNodeEtcdTests {
     let lab = try LabInstance.required()
     // Servers notice a silent one after 6 s instead of 40 (a lab-only knob of the stand-in).
     for host in ["lab-cp1", "lab-cp2", "lab-cp3"] {
-      try lab.exec(host, "mkdir -p /etc/cluster-mgr-lab && echo LAB_K3S_NODE_MONITOR_GRACE_PERIOD=6 >> /etc/cluster-mgr-lab/k3s.env")
+      try lab.exec(
+        host,
+        "mkdir -p /etc/cluster-mgr-lab && echo LAB_K3S_NODE_MONITOR_GRACE_PERIOD=6 >> /etc/cluster-mgr-lab/k3s.env"
+      )
     }
     let nodes = try NodesRun(lab: lab)
     defer { nodes.cleanUp() }
@@ -32,7 +35,8 @@ struct RemoveNodeEtcdTests {
     let removed = try nodes.run(["remove-node", "lab-cp3", "--force"])
     try #require(removed.status == 0, "remove-node failed:\n\(removed.stdout)\n\(removed.stderr)")
     #expect(removed.stdout.contains("servers: 3 of 3 Ready (embedded etcd: quorum kept)"))
-    let snapshotLine = try #require(removed.stdout.split(separator: "\n").first { $0.hasPrefix("snapshot: ") })
+    let snapshotLine = try #require(
+      removed.stdout.split(separator: "\n").first { $0.hasPrefix("snapshot: ") })
     let snapshot = String(snapshotLine.dropFirst("snapshot: ".count).split(separator: " ")[0])
     #expect(snapshot.contains("/var/lib/rancher/k3s/server/db/snapshots/pre-remove-lab-cp3-"))
     let snapshotServer = String(snapshotLine.split(separator: " ").last ?? "")
@@ -54,8 +58,34 @@ struct RemoveNodeEtcdTests {
     }
     let refused = try nodes.run(["remove-node", "lab-cp2", "--force"])
     #expect(refused.status == 1, "\(refused.stdout)\n\(refused.stderr)")
-    #expect(refused.stderr.contains("would leave embedded etcd without quorum: 1 of 2 servers Ready now"))
+    #expect(
+      refused.stderr.contains("would leave embedded etcd without quorum: 1 of 2 servers Ready now"))
     #expect(!(try nodes.inventoryText()).contains("lab-cp3:"))
     #expect(try nodes.inventoryText().contains("lab-cp2:"))
+
+    // Back up: 2 → 1 with both Ready leaves a single etcd server, which restore handles.
+    try lab.start("lab-cp2")
+    waited = 0
+    while try nodes.readyStatus("lab-cp2") != "True", waited < 60 {
+      Thread.sleep(forTimeInterval: 1)
+      waited += 1
+    }
+    let second = try nodes.run(["remove-node", "lab-cp2", "--force"])
+    try #require(second.status == 0, "remove-node failed:\n\(second.stdout)\n\(second.stderr)")
+    let single = nodes.stateDirectory + "/single"
+    let taken = try nodes.run(["backup", "--output", single])
+    try #require(taken.status == 0, "backup failed:\n\(taken.stdout)\n\(taken.stderr)")
+    let snapshotFile =
+      single + "/" + (try BackupFiles.onlyManifest(in: single)["file"] as? String ?? "")
+    _ = try nodes.kubectl("create configmap after-backup")
+    let restored = try nodes.run(["restore", snapshotFile, "--force"])
+    try #require(restored.status == 0, "restore failed:\n\(restored.stdout)\n\(restored.stderr)")
+    #expect(restored.stdout.contains("restoring with k3s server --cluster-reset"))
+    #expect(
+      restored.stdout.contains(
+        "the previous datastore is kept on lab-cp1 as /var/lib/rancher/k3s/server/db/snapshots/pre-restore-"
+      ))
+    #expect(try nodes.kubectl("get configmap after-backup").status != 0)
+    #expect(try nodes.readyStatus("lab-cp1") == "True")
   }
 }

@@ -11,19 +11,23 @@ struct RunShellTests {
     let lab = try LabInstance.required()
     let nodes = try NodesRun(lab: lab)
     defer { nodes.cleanUp() }
-    let kernel = try ProcessRunner.run(["uname", "-r"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    let kernel = try ProcessRunner.run(["uname", "-r"]).stdout.trimmingCharacters(
+      in: .whitespacesAndNewlines)
 
     let all = try nodes.run(["run", "uname -r"])
     #expect(all.status == 0, "\(all.stderr)")
     for host in Self.hosts {
-      let group = try #require(RunOutput.group(of: host, in: all.stdout), "no group for \(host):\n\(all.stdout)")
+      let group = try #require(
+        RunOutput.group(of: host, in: all.stdout), "no group for \(host):\n\(all.stdout)")
       #expect(group.header.contains("ok, exit 0"))
       #expect(group.body == [kernel])
     }
     #expect(all.stdout.contains("3 hosts: 3 ok"))
 
     // Exit status and standard error per host, sudo, --limit.
-    let failing = try nodes.run(["run", "id -u; echo oops >&2; exit 3", "--sudo", "--limit", "lab-w*"])
+    let failing = try nodes.run([
+      "run", "id -u; echo oops >&2; exit 3", "--sudo", "--limit", "lab-w*",
+    ])
     #expect(failing.status == 1)
     for host in ["lab-w1", "lab-w2"] {
       let group = try #require(RunOutput.group(of: host, in: failing.stdout))
@@ -39,14 +43,16 @@ struct RunShellTests {
     #expect(partial.status == 4, "\(partial.stdout)\n\(partial.stderr)")
     let down = try #require(RunOutput.group(of: "lab-w2", in: partial.stdout))
     #expect(down.header.contains("UNREACHABLE"))
-    #expect(down.body.first?.hasPrefix("error: cannot connect to \(lab.host("lab-w2").address)") == true)
+    #expect(
+      down.body.first?.hasPrefix("error: cannot connect to \(lab.host("lab-w2").address)") == true)
     for host in ["lab-cp1", "lab-w1"] {
       #expect(RunOutput.group(of: host, in: partial.stdout)?.body == [kernel])
     }
     #expect(partial.stdout.contains("3 hosts: 2 ok, 1 unreachable (lab-w2)"))
 
     let json = try nodes.run(["run", "hostname", "--output", "json", "--connect-timeout", "3"])
-    let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+    let report = try #require(
+      try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     let results = try #require(report["hosts"] as? [[String: Any]])
     #expect(results.map { $0["host"] as? String } == Self.hosts)
     #expect(results.map { $0["status"] as? String } == ["ok", "ok", "unreachable"])
@@ -75,7 +81,8 @@ struct RunShellTests {
     let tmux = Tmux(socket: "cm-\(lab.name)")
     defer { tmux.killServer() }
     let exitFile = nodes.stateDirectory + "/exit-status"
-    let environment = nodes.environment.map { "\($0.key)=\(ShellWord.quote($0.value))" }.sorted().joined(separator: " ")
+    let environment = nodes.environment.map { "\($0.key)=\(ShellWord.quote($0.value))" }.sorted()
+      .joined(separator: " ")
     try tmux.start(
       "env \(environment) \(ShellWord.quote(Repository.clusterMgrBinary)) ssh lab-w1; "
         + "echo $? > \(ShellWord.quote(exitFile)); sleep 60", width: 120, height: 40)
@@ -119,7 +126,9 @@ enum RunOutput {
 
   static func group(of host: String, in output: String) -> Group? {
     let lines = output.components(separatedBy: "\n")
-    guard let start = lines.firstIndex(where: { $0.hasPrefix("==> \(host) <== ") }) else { return nil }
+    guard let start = lines.firstIndex(where: { $0.hasPrefix("==> \(host) <== ") }) else {
+      return nil
+    }
     var body: [String] = []
     var index = start + 1
     while index < lines.count, !lines[index].isEmpty {
@@ -132,7 +141,9 @@ enum RunOutput {
 
 /// Single-quotes a word for `sh`.
 enum ShellWord {
-  static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+  static func quote(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
 }
 
 /// A private tmux server: a real terminal for interactive tests.
@@ -146,14 +157,20 @@ struct Tmux {
     return result
   }
 
-  /// Starts the session. Foundation's `Process` waits until every descendant has closed a
+  /// Starts the session.
+  ///
+  /// Foundation's `Process` waits until every descendant has closed a
   /// descriptor it passes down, and the tmux server keeps it; so tmux is started with every
   /// descriptor above 2 closed.
   func start(_ command: String, width: Int, height: Int) throws {
-    let closingDescriptors = "import os, sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])"
+    let closingDescriptors =
+      "import os, sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])"
     let result = try ProcessRunner.run(
-      ["python3", "-c", closingDescriptors, "tmux", "-L", socket, "new-session", "-d", "-s", "t", "-x", String(width),
-       "-y", String(height), command])
+      [
+        "python3", "-c", closingDescriptors, "tmux", "-L", socket, "new-session", "-d", "-s", "t",
+        "-x", String(width),
+        "-y", String(height), command,
+      ])
     try #require(result.status == 0, "tmux new-session: \(result.stderr)")
   }
 

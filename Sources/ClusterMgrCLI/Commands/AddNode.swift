@@ -11,7 +11,8 @@ extension ClusterMgr {
   struct AddNode: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "add-node",
-      abstract: "Add a machine of the tailnet to the inventory (and with --provision, to the cluster).",
+      abstract:
+        "Add a machine of the tailnet to the inventory (and with --provision, to the cluster).",
       discussion: """
         Without ADDRESS the node's Tailscale address comes from the local tailscaled (the \
         tailnet node whose MagicDNS or host name is NAME); an offline node is added with a \
@@ -36,16 +37,20 @@ extension ClusterMgr {
     @Flag(help: "The node has an NVIDIA GPU (container toolkit, device plugin label).")
     var gpu = false
 
-    @Option(help: ArgumentHelp("CPU kept from pods (kube-reserved), e.g. 500m or 2.", valueName: "quantity"))
+    @Option(
+      help: ArgumentHelp(
+        "CPU kept from pods (kube-reserved), e.g. 500m or 2.", valueName: "quantity"))
     var reservedCPU: String?
 
-    @Option(help: ArgumentHelp("Memory kept from pods (kube-reserved), e.g. 2Gi.", valueName: "quantity"))
+    @Option(
+      help: ArgumentHelp("Memory kept from pods (kube-reserved), e.g. 2Gi.", valueName: "quantity"))
     var reservedMemory: String?
 
     @Option(help: ArgumentHelp("Kubernetes labels: k=v,k2=v2 (repeatable).", valueName: "labels"))
     var labels: [String] = []
 
-    @Option(help: ArgumentHelp("Kubernetes taints: k=v:NoSchedule,… (repeatable).", valueName: "taints"))
+    @Option(
+      help: ArgumentHelp("Kubernetes taints: k=v:NoSchedule,… (repeatable).", valueName: "taints"))
     var taints: [String] = []
 
     @Option(help: ArgumentHelp("SSH user for this host (ansible_user).", valueName: "user"))
@@ -59,21 +64,28 @@ extension ClusterMgr {
 
     @Option(
       help: ArgumentHelp(
-        "With --provision: push K3s from DIR/k3s/<version>/ instead of downloading on the host.", valueName: "dir"))
+        "With --provision: push K3s from DIR/k3s/<version>/ instead of downloading on the host.",
+        valueName: "dir"))
     var artifacts: String?
 
     @Option(
       name: [.customShort("e"), .long],
-      help: ArgumentHelp("With --provision: variables above every inventory source (repeatable).", valueName: "vars"))
+      help: ArgumentHelp(
+        "With --provision: variables above every inventory source (repeatable).", valueName: "vars")
+    )
     var extraVars: [String] = []
 
-    @Option(help: ArgumentHelp("With --provision: merge the admin kubeconfig into this file.", valueName: "path"))
+    @Option(
+      help: ArgumentHelp(
+        "With --provision: merge the admin kubeconfig into this file.", valueName: "path"))
     var kubeconfig: String?
 
     @Flag(help: "With --provision: do not touch the workstation's kubeconfig.")
     var noKubeconfig = false
 
-    @Flag(name: .customShort("v"), help: "With --provision: more output (-v task output, -vv probe details).")
+    @Flag(
+      name: .customShort("v"),
+      help: "With --provision: more output (-v task output, -vv probe details).")
     var verbose: Int
 
     @OptionGroup var inventory: InventoryOptions
@@ -90,9 +102,13 @@ extension ClusterMgr {
     }
 
     func validate() throws {
-      if provision && dryRun { throw ValidationError("--provision and --dry-run do not go together.") }
+      if provision && dryRun {
+        throw ValidationError("--provision and --dry-run do not go together.")
+      }
       if provision && output.isJSON {
-        throw ValidationError("--output json goes without --provision (then: cluster-mgr provision --limit NAME --output json).")
+        throw ValidationError(
+          "--output json goes without --provision (then: cluster-mgr provision --limit NAME --output json)."
+        )
       }
     }
 
@@ -108,14 +124,19 @@ extension ClusterMgr {
         request.user = user
         request.tailscaleSocket = connection.socket
         let plan = try await AddNodeOperation.plan(request)
-        let (written, runID, historyWarning) = try await AddNodeOperation.apply(plan, request: request, dryRun: dryRun)
-        let diff = written.changes.map { LineDiff.unified(old: $0.value.old, new: $0.value.new, file: $0.key) }.joined()
+        let (written, runID, historyWarning) = try await AddNodeOperation.apply(
+          plan, request: request, dryRun: dryRun)
+        let diff = written.changes.map {
+          LineDiff.unified(old: $0.value.old, new: $0.value.new, file: $0.key)
+        }.joined()
         if output.isJSON {
           print(
             JSONText.pretty(
               .map([
-                "host": .string(name), "group": .string(plan.group), "address": .string(plan.address),
-                "addressSource": .string(plan.addressSource), "warnings": .list(plan.warnings.map { .string($0) }),
+                "host": .string(name), "group": .string(plan.group),
+                "address": .string(plan.address),
+                "addressSource": .string(plan.addressSource),
+                "warnings": .list(plan.warnings.map { .string($0) }),
                 "written": .bool(!dryRun), "diff": .string(diff),
                 "backup": written.backups.values.first.map { .string($0) } ?? .null,
                 "run": runID.map { .int(Int($0)) } ?? .null,
@@ -143,7 +164,8 @@ extension ClusterMgr {
 
     /// Provisions the new node and the cluster side for it, then confirms it is Ready.
     func provisionNode() async throws {
-      print("provisioning \(name) (and, on the first server, its labels, taints and GPU plugin) ...")
+      print(
+        "provisioning \(name) (and, on the first server, its labels, taints and GPU plugin) ...")
       fflush(nil)  // the progress display writes to the descriptor directly
       var request = ProvisionRequest(inventoryPath: inventory.path)
       request.limit = name
@@ -156,7 +178,8 @@ extension ClusterMgr {
       request.skipKubeconfig = noKubeconfig
       request.commandName = "add-node"
       let setup = try await ProvisionSetup.prepare(request)
-      let code = try await Provision.execute(request, setup: setup, connection: connection, json: false, verbosity: verbose)
+      let code = try await Provision.execute(
+        request, setup: setup, connection: connection, json: false, verbosity: verbose)
       if code != ExitStatus.success {
         printToStandardError(
           "error: \(name) is in the inventory, but provisioning it failed (see above)\n"
@@ -164,12 +187,15 @@ extension ClusterMgr {
         throw ExitCode(code)
       }
       let context = try await ClusterContext.load(
-        inventoryPath: inventory.path, sshOptions: connection.sshOptions, tailscaleSocket: connection.socket)
+        inventoryPath: inventory.path, sshOptions: connection.sshOptions,
+        tailscaleSocket: connection.socket)
       let access = ClusterAccess(context: context)
       let node = try await access.nodeInfos().first { $0.name == name }
       await context.sessions.closeAll()
       guard let node, node.ready else {
-        printToStandardError("error: \(name) was provisioned but is \(node == nil ? "not a node of the cluster" : "not Ready")")
+        printToStandardError(
+          "error: \(name) was provisioned but is \(node == nil ? "not a node of the cluster" : "not Ready")"
+        )
         throw ExitCode(ExitStatus.failure)
       }
       print("\(name) is Ready\(node.kubeletVersion.map { " (kubelet \($0))" } ?? "")")

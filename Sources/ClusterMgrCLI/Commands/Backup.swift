@@ -32,7 +32,9 @@ extension ClusterMgr {
 
     @Option(
       name: [.customShort("o"), .customLong("output"), .customLong("dir")],
-      help: ArgumentHelp("Where to put the backup (default: the state directory's backups/<cluster>).", valueName: "dir"))
+      help: ArgumentHelp(
+        "Where to put the backup (default: the state directory's backups/<cluster>).",
+        valueName: "dir"))
     var directory: String?
 
     @OptionGroup var inventory: InventoryOptions
@@ -41,14 +43,21 @@ extension ClusterMgr {
     func run() async throws {
       try await reportingOperatorErrors {
         let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions, tailscaleSocket: connection.socket)
-        let outcome = try await BackupOperation.create(context: context, directory: directory) { print($0) }
+          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
+          tailscaleSocket: connection.socket)
+        let outcome = try await BackupOperation.create(context: context, directory: directory) {
+          print($0)
+        }
         await context.sessions.closeAll()
         let manifest = outcome.manifest
         print("backup: \(outcome.path)")
-        print("  \(manifest.datastore.rawValue) from \(manifest.server), \(manifest.size) bytes, sha256 \(manifest.sha256) (matches the server's)")
+        print(
+          "  \(manifest.datastore.rawValue) from \(manifest.server), \(manifest.size) bytes, sha256 \(manifest.sha256) (matches the server's)"
+        )
         print("  manifest: \(outcome.path).json")
-        if let warning = outcome.historyWarning { printToStandardError("warning: run history: \(warning)") }
+        if let warning = outcome.historyWarning {
+          printToStandardError("warning: run history: \(warning)")
+        }
         if let id = outcome.runID { print("run #\(id) recorded (cluster-mgr history show \(id))") }
       }
     }
@@ -58,11 +67,14 @@ extension ClusterMgr {
   struct BackupList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "list",
-      abstract: "List the backups here (checked against their manifests) and the snapshots on the server.")
+      abstract:
+        "List the backups here (checked against their manifests) and the snapshots on the server.")
 
     @Option(
       name: [.customLong("dir")],
-      help: ArgumentHelp("The backup directory (default: the state directory's backups/<cluster>).", valueName: "dir"))
+      help: ArgumentHelp(
+        "The backup directory (default: the state directory's backups/<cluster>).", valueName: "dir"
+      ))
     var directory: String?
 
     @Flag(help: "Only the backups on this machine; do not contact the server.")
@@ -75,8 +87,10 @@ extension ClusterMgr {
     func run() async throws {
       try await reportingOperatorErrors {
         let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions, tailscaleSocket: connection.socket)
-        let folder = directory ?? BackupOperation.defaultDirectory(cluster: context.settings.clusterName)
+          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
+          tailscaleSocket: connection.socket)
+        let folder =
+          directory ?? BackupOperation.defaultDirectory(cluster: context.settings.clusterName)
         let local = BackupOperation.localBackups(in: folder)
         var remote: (server: String, snapshots: [RemoteSnapshot])?
         var remoteProblem: String?
@@ -96,7 +110,8 @@ extension ClusterMgr {
         } else {
           var table = TextTable(
             columns: [
-              .init("FILE"), .init("TAKEN"), .init("DATASTORE"), .init("SERVER"), .init("SIZE", alignment: .right),
+              .init("FILE"), .init("TAKEN"), .init("DATASTORE"), .init("SERVER"),
+              .init("SIZE", alignment: .right),
               .init("SHA256"), .init("CHECK"),
             ])
           for backup in local {
@@ -112,7 +127,9 @@ extension ClusterMgr {
         if let remote {
           print("on \(remote.server) (/var/lib/rancher/k3s/server/db/snapshots):")
           if remote.snapshots.isEmpty { print("  no snapshots") }
-          var table = TextTable(columns: [.init("NAME"), .init("MODIFIED"), .init("SIZE", alignment: .right)])
+          var table = TextTable(columns: [
+            .init("NAME"), .init("MODIFIED"), .init("SIZE", alignment: .right),
+          ])
           for snapshot in remote.snapshots {
             table.append([snapshot.name, Self.format(snapshot.modified), String(snapshot.size)])
           }
@@ -126,24 +143,36 @@ extension ClusterMgr {
     }
 
     func printJSON(
-      folder: String, local: [LocalBackup], remote: (server: String, snapshots: [RemoteSnapshot])?, problem: String?
+      folder: String, local: [LocalBackup], remote: (server: String, snapshots: [RemoteSnapshot])?,
+      problem: String?
     ) {
       let localList: [InventoryValue] = local.map { backup in
         let m = backup.manifest
         return .map([
           "path": .string(backup.path), "file": .string(m.file), "cluster": .string(m.cluster),
-          "server": .string(m.server), "datastore": .string(m.datastore.rawValue), "remotePath": .string(m.remotePath),
-          "sha256": .string(m.sha256), "size": .int(Int(m.size)), "createdAt": .string(Self.format(m.createdAt)),
+          "server": .string(m.server), "datastore": .string(m.datastore.rawValue),
+          "remotePath": .string(m.remotePath),
+          "sha256": .string(m.sha256), "size": .int(Int(m.size)),
+          "createdAt": .string(Self.format(m.createdAt)),
           "check": .string(backup.state),
         ])
       }
-      var object: [(String, InventoryValue)] = [("directory", .string(folder)), ("local", .list(localList))]
+      var object: [(String, InventoryValue)] = [
+        ("directory", .string(folder)), ("local", .list(localList)),
+      ]
       if let remote {
         object.append(("server", .string(remote.server)))
         object.append(
-          ("remote", .list(remote.snapshots.map {
-            .map(["name": .string($0.name), "size": .int(Int($0.size)), "modified": .string(Self.format($0.modified))])
-          })))
+          (
+            "remote",
+            .list(
+              remote.snapshots.map {
+                .map([
+                  "name": .string($0.name), "size": .int(Int($0.size)),
+                  "modified": .string(Self.format($0.modified)),
+                ])
+              })
+          ))
       }
       if let problem { object.append(("remoteError", .string(problem))) }
       print(JSONText.pretty(.map(.init(uniqueKeysWithValues: object)), sortKeys: false, indent: 2))

@@ -11,7 +11,8 @@ extension ClusterMgr {
   struct RemoveNode: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "remove-node",
-      abstract: "Drain a node, delete it from the cluster, uninstall K3s on it, and remove it from the inventory.",
+      abstract:
+        "Drain a node, delete it from the cluster, uninstall K3s on it, and remove it from the inventory.",
       discussion: """
         Asks for confirmation on a terminal (--force skips the question; without a terminal \
         --force is required). Refuses to remove the last control-plane node. For a server of an \
@@ -52,20 +53,25 @@ extension ClusterMgr {
         request.drainTimeoutSeconds = drainTimeout
         request.keepInventory = keepInventory
         let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions, tailscaleSocket: connection.socket)
+          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
+          tailscaleSocket: connection.socket)
         let isServer = context.node(name)?.role == .server
         let access = ClusterAccess(context: context, excluding: isServer ? [name] : [])
         let plan = try await RemoveNodeOperation.plan(request, context: context, access: access)
         let kind = plan.node.role == .server ? "server (control plane)" : "agent (worker)"
         print("remove \(name), \(kind), from cluster \(context.settings.clusterName):")
         if let (total, ready) = plan.controlPlane {
-          print("  servers: \(ready) of \(total) Ready\(plan.embeddedEtcd ? " (embedded etcd: quorum kept)" : "")")
+          print(
+            "  servers: \(ready) of \(total) Ready\(plan.embeddedEtcd ? " (embedded etcd: quorum kept)" : "")"
+          )
         }
         for (index, step) in plan.steps.enumerated() { print("  \(index + 1). \(step)") }
         if !force {
           try Confirmation.ask("Remove \(name)?", refusal: "remove-node changes the cluster")
         }
-        let result = try await RemoveNodeOperation.run(plan, request: request, context: context, access: access) {
+        let result = try await RemoveNodeOperation.run(
+          plan, request: request, context: context, access: access
+        ) {
           print($0)
         }
         await context.sessions.closeAll()
@@ -75,12 +81,16 @@ extension ClusterMgr {
           }
           for backup in written.backups.values { print("backup: " + backup) }
         }
-        if plan.node.role == .server, context.servers.first?.name == name, let next = context.servers.dropFirst().first {
+        if plan.node.role == .server, context.servers.first?.name == name,
+          let next = context.servers.dropFirst().first
+        {
           print(
             "note: \(name) was the first server; run `cluster-mgr provision` so that the other nodes and your "
               + "kubeconfig point at \(next.name)")
         }
-        if let warning = result.historyWarning { printToStandardError("warning: run history: \(warning)") }
+        if let warning = result.historyWarning {
+          printToStandardError("warning: run history: \(warning)")
+        }
         if let id = result.runID { print("run #\(id) recorded (cluster-mgr history show \(id))") }
         if result.exitStatus != ExitStatus.success { throw ExitCode(result.exitStatus) }
       }
@@ -99,7 +109,8 @@ enum Confirmation {
         remedy: "run it in a terminal, or add --force")
     }
     FileHandle.standardError.write(Data("\(question) [y/N] ".utf8))
-    let answer = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+    let answer =
+      readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
     guard answer == "y" || answer == "yes" else {
       throw ConfirmationError(message: "not confirmed; nothing was changed", remedy: nil)
     }

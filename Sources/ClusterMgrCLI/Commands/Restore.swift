@@ -26,7 +26,9 @@ extension ClusterMgr {
     @Flag(help: "Do not ask for confirmation.")
     var force = false
 
-    @Option(help: ArgumentHelp("How long to wait for the server to be Ready again.", valueName: "seconds"))
+    @Option(
+      help: ArgumentHelp("How long to wait for the server to be Ready again.", valueName: "seconds")
+    )
     var readyTimeout = 300
 
     @OptionGroup var inventory: InventoryOptions
@@ -35,22 +37,32 @@ extension ClusterMgr {
     func run() async throws {
       try await reportingOperatorErrors {
         let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions, tailscaleSocket: connection.socket)
+          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
+          tailscaleSocket: connection.socket)
         let plan = try await RestoreOperation.plan(snapshot: snapshot, context: context)
-        let taken = plan.manifest.map { " taken \(ISO8601DateFormatter().string(from: $0.createdAt)) on \($0.server)" } ?? ""
+        let taken =
+          plan.manifest.map {
+            " taken \(ISO8601DateFormatter().string(from: $0.createdAt)) on \($0.server)"
+          } ?? ""
         print("restore \(plan.path)\(taken)")
         print("  onto \(plan.server) (\(plan.datastore.rawValue)); sha256 \(plan.sha256)")
         print("  the cluster's state goes back to the snapshot; later changes are lost")
         if !force {
-          try Confirmation.ask("Restore \(plan.server) from this snapshot?", refusal: "restore replaces the cluster's datastore")
+          try Confirmation.ask(
+            "Restore \(plan.server) from this snapshot?",
+            refusal: "restore replaces the cluster's datastore")
         }
         let outcome = try await RestoreOperation.run(
           plan, context: context, readyTimeout: .seconds(max(10, readyTimeout))
         ) { print($0) }
         await context.sessions.closeAll()
         print("restored: \(plan.server) is Ready")
-        if let kept = outcome.kept { print("the previous datastore is kept on \(plan.server) as \(kept)") }
-        if let warning = outcome.historyWarning { printToStandardError("warning: run history: \(warning)") }
+        if let kept = outcome.kept {
+          print("the previous datastore is kept on \(plan.server) as \(kept)")
+        }
+        if let warning = outcome.historyWarning {
+          printToStandardError("warning: run history: \(warning)")
+        }
         if let id = outcome.runID { print("run #\(id) recorded (cluster-mgr history show \(id))") }
       }
     }

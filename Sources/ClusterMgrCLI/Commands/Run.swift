@@ -24,7 +24,8 @@ extension ClusterMgr {
 
     @Option(
       name: [.customShort("l"), .long],
-      help: ArgumentHelp("Only these hosts: a host, a group, a glob, or Ansible patterns.", valueName: "pattern"))
+      help: ArgumentHelp(
+        "Only these hosts: a host, a group, a glob, or Ansible patterns.", valueName: "pattern"))
     var limit: String?
 
     @Flag(help: "Run the command as root through sudo.")
@@ -43,13 +44,16 @@ extension ClusterMgr {
     func validate() throws {
       if forks < 1 { throw ValidationError("--forks must be at least 1.") }
       if timeout < 1 { throw ValidationError("--timeout must be at least 1 second.") }
-      if command.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("The command is empty.") }
+      if command.trimmingCharacters(in: .whitespaces).isEmpty {
+        throw ValidationError("The command is empty.")
+      }
     }
 
     func run() async throws {
       try await reportingOperatorErrors {
         let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions, tailscaleSocket: connection.socket,
+          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
+          tailscaleSocket: connection.socket,
           forks: forks)
         var request = AdHocRequest(command: command)
         request.limit = limit
@@ -66,8 +70,12 @@ extension ClusterMgr {
           print(Self.json(results, command: command, runID: outcome.runID))
         } else {
           print(Self.summary(results))
-          if let warning = outcome.historyWarning { printToStandardError("warning: run history: \(warning)") }
-          if let id = outcome.runID { print("run #\(id) recorded (cluster-mgr history show \(id))") }
+          if let warning = outcome.historyWarning {
+            printToStandardError("warning: run history: \(warning)")
+          }
+          if let id = outcome.runID {
+            print("run #\(id) recorded (cluster-mgr history show \(id))")
+          }
         }
         let code = AdHocOperation.exitStatus(results)
         if code != ExitStatus.success { throw ExitCode(code) }
@@ -87,7 +95,10 @@ extension ClusterMgr {
       case .timedOut, .unreachable:
         header += result.status.rawValue.uppercased()
       }
-      header += String(format: " (%.1f s)", Double(result.duration.components.seconds) + Double(result.duration.components.attoseconds) / 1e18)
+      header += String(
+        format: " (%.1f s)",
+        Double(result.duration.components.seconds) + Double(result.duration.components.attoseconds)
+          / 1e18)
       var lines = [header]
       lines += body(result.stdout).map { $0 }
       lines += body(result.stderr).map { "stderr: " + $0 }
@@ -111,7 +122,8 @@ extension ClusterMgr {
           parts.append("\(count) \(status.rawValue) (\(names))")
         }
       }
-      return "\(results.count) host\(results.count == 1 ? "" : "s"): " + parts.joined(separator: ", ")
+      return "\(results.count) host\(results.count == 1 ? "" : "s"): "
+        + parts.joined(separator: ", ")
     }
 
     static func json(_ results: [AdHocHostResult], command: String, runID: Int64?) -> String {
@@ -122,7 +134,10 @@ extension ClusterMgr {
           "signal": result.signal.map { .string($0) } ?? .null,
           "stdout": .string(result.stdout), "stderr": .string(result.stderr),
           "error": result.error.map { .string($0) } ?? .null,
-          "durationMilliseconds": .int(Int(result.duration.components.seconds * 1000 + result.duration.components.attoseconds / 1_000_000_000_000_000)),
+          "durationMilliseconds": .int(
+            Int(
+              result.duration.components.seconds * 1000 + result.duration.components.attoseconds
+                / 1_000_000_000_000_000)),
         ])
       }
       return JSONText.pretty(

@@ -11,7 +11,8 @@ extension ClusterMgr {
   struct Shell: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "ssh",
-      abstract: "Open an interactive shell on a host (or run a command) with the inventory's SSH settings.",
+      abstract:
+        "Open an interactive shell on a host (or run a command) with the inventory's SSH settings.",
       discussion: """
         Connects as the inventory says (ansible_user, ansible_port, the key file, then the \
         ssh-agent and ~/.ssh/id_ed25519), with the same host-key rules as every other command: \
@@ -24,7 +25,8 @@ extension ClusterMgr {
     @Argument(help: "The host's inventory name.")
     var name: String
 
-    @Argument(parsing: .postTerminator, help: "A command to run instead of the login shell (after --).")
+    @Argument(
+      parsing: .postTerminator, help: "A command to run instead of the login shell (after --).")
     var command: [String] = []
 
     @Flag(name: .customShort("t"), help: "Ask for a pseudo-terminal for a command too.")
@@ -36,21 +38,27 @@ extension ClusterMgr {
     func run() async throws {
       try await reportingOperatorErrors {
         let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions, tailscaleSocket: connection.socket)
+          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
+          tailscaleSocket: connection.socket)
         guard context.node(name) != nil else {
           throw ClusterAccessError(
             message: "\(name) is not in \(context.inventory.path)",
-            remedy: "see the hosts with `cluster-mgr inventory --graph`", exitStatus: ExitStatus.invalidInput)
+            remedy: "see the hosts with `cluster-mgr inventory --graph`",
+            exitStatus: ExitStatus.invalidInput)
         }
         let session = try await context.connection(to: name)
         let remote = command.isEmpty ? nil : command.joined(separator: " ")
         let terminalIn = RawPassthrough.isTerminal(STDIN_FILENO)
         let wantsTTY = remote == nil || tty
         if wantsTTY && !terminalIn && remote == nil {
-          printToStandardError("Pseudo-terminal will not be allocated because stdin is not a terminal.")
+          printToStandardError(
+            "Pseudo-terminal will not be allocated because stdin is not a terminal.")
         }
         let usesTTY = wantsTTY && terminalIn
-        let term = usesTTY ? (ProcessInfo.processInfo.environment["TERM"].flatMap { $0.isEmpty ? nil : $0 } ?? "xterm") : nil
+        let term =
+          usesTTY
+          ? (ProcessInfo.processInfo.environment["TERM"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "xterm") : nil
         let terminal = InteractiveTerminal(term: term) {
           let size = RawPassthrough.size(of: STDOUT_FILENO) ?? RawPassthrough.size(of: STDIN_FILENO)
           return (size?.width ?? 80, size?.height ?? 24)
@@ -66,7 +74,8 @@ extension ClusterMgr {
         raw?.restore()
         await context.sessions.closeAll()
         if let signal = outcome.signal {
-          printToStandardError("\(name): the remote \(remote == nil ? "shell" : "command") was killed by SIG\(signal)")
+          printToStandardError(
+            "\(name): the remote \(remote == nil ? "shell" : "command") was killed by SIG\(signal)")
           throw ExitCode(ExitStatus.failure)
         }
         if outcome.exitStatus != 0 { throw ExitCode(outcome.exitStatus) }
