@@ -107,6 +107,27 @@ public enum AddNodeOperation {
       addressSource: source, warnings: warnings)
   }
 
+  /// The hosts `add-node --provision` provisions, and why when it is more than the new node.
+  ///
+  /// A second server needs embedded etcd on the first one: a single server runs SQLite until it
+  /// is restarted with `cluster-init` (K3s converts the datastore), so the first server is
+  /// provisioned too in that case.
+  public static func provisionLimit(for name: String, inventoryPath: String) throws -> (
+    limit: String, note: String?
+  ) {
+    let servers = try InventoryLoader.load(path: inventoryPath).nodes().filter {
+      $0.role == .server
+    }
+    guard servers.count == 2, servers.contains(where: { $0.name == name }),
+      let first = servers.first(where: { $0.name != name })
+    else { return (name, nil) }
+    return (
+      "\(first.name):\(name)",
+      "\(first.name) is provisioned too: it becomes the first member of embedded etcd "
+        + "(cluster-init; K3s converts its SQLite datastore and restarts) so that \(name) can join"
+    )
+  }
+
   /// The group a new node of `role` goes into: the role group that already holds hosts, else one
   /// that exists, else `control_plane` / `workers`.
   public static func groupName(for role: NodeRole, in inventory: ResolvedInventory) -> String {

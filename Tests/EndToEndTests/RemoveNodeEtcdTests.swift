@@ -2,10 +2,11 @@ import ClusterMgrTesting
 import Foundation
 import Testing
 
-/// `remove-node` and `backup` on an embedded-etcd cluster of three servers (the real binary).
+/// `add-node` of servers, then `remove-node`, `backup` and `restore` on an embedded-etcd cluster
+/// (the real binary).
 @Suite(.serialized, .lab("t-etcd", hosts: ["lab-cp1", "lab-cp2", "lab-cp3"]))
 struct RemoveNodeEtcdTests {
-  @Test func aServerIsRemovedAfterASnapshotAndOnlyWithQuorumToSpare() throws {
+  @Test func serversAreAddedThenRemovedAfterASnapshotAndOnlyWithQuorumToSpare() throws {
     let lab = try LabInstance.required()
     // Servers notice a silent one after 6 s instead of 40 (a lab-only knob of the stand-in).
     for host in ["lab-cp1", "lab-cp2", "lab-cp3"] {
@@ -14,9 +15,22 @@ struct RemoveNodeEtcdTests {
         "mkdir -p /etc/cluster-mgr-lab && echo LAB_K3S_NODE_MONITOR_GRACE_PERIOD=6 >> /etc/cluster-mgr-lab/k3s.env"
       )
     }
-    let nodes = try NodesRun(lab: lab)
+    // One server (SQLite), then two servers added: the first becomes etcd's first member.
+    let nodes = try NodesRun(lab: lab, omitting: ["lab-cp2", "lab-cp3"])
     defer { nodes.cleanUp() }
     try nodes.provision()
+    for host in ["lab-cp2", "lab-cp3"] {
+      let added = try nodes.run([
+        "add-node", host, "--role", "control-plane", "--provision", "--artifacts",
+        try NodesRun.artifacts(), "-e", "k3s_version=v1.31.4+k3s1", "--no-kubeconfig",
+      ])
+      try #require(added.status == 0, "add-node \(host) failed:\n\(added.stdout)\n\(added.stderr)")
+      #expect(added.stdout.contains("\(host): group control_plane"))
+      #expect(added.stdout.contains("\(host) is Ready"))
+      #expect(added.stdout.contains("note: lab-cp1 is provisioned too") == (host == "lab-cp2"))
+    }
+    let roles = try nodes.kubectl("get node lab-cp1 -o jsonpath='{.metadata.labels}'")
+    #expect(roles.stdout.contains("node-role.kubernetes.io/etcd"))
 
     // An etcd snapshot, fetched and checked.
     let directory = nodes.stateDirectory + "/etcd-backups"

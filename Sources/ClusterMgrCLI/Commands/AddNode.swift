@@ -166,9 +166,12 @@ extension ClusterMgr {
     func provisionNode() async throws {
       print(
         "provisioning \(name) (and, on the first server, its labels, taints and GPU plugin) ...")
+      let (limit, note) = try AddNodeOperation.provisionLimit(
+        for: name, inventoryPath: inventory.path)
+      if let note { print("note: " + note) }
       fflush(nil)  // the progress display writes to the descriptor directly
       var request = ProvisionRequest(inventoryPath: inventory.path)
-      request.limit = name
+      request.limit = limit
       request.includeClusterSide = true
       request.extraVars = extraVars
       request.artifactsDirectory = artifacts
