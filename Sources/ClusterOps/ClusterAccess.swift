@@ -7,11 +7,22 @@ import SSHTransport
 /// (no kubectl or kubeconfig needed on the workstation). Servers are tried in inventory order.
 public actor ClusterAccess {
   let context: ClusterContext
+  /// Servers never used (a server about to be removed).
+  let excluded: Set<String>
   private var chosen: (name: String, connection: SSHConnection)?
   private var attempts: [String] = []
 
   /// Access through `context`'s servers.
-  public init(context: ClusterContext) { self.context = context }
+  public init(context: ClusterContext) {
+    self.context = context
+    self.excluded = []
+  }
+
+  /// Access through `context`'s servers other than `excluded`.
+  public init(context: ClusterContext, excluding excluded: Set<String>) {
+    self.context = context
+    self.excluded = excluded
+  }
 
   /// The server in use, once one answered.
   public var serverName: String? { chosen?.name }
@@ -50,11 +61,22 @@ public actor ClusterAccess {
     try await json(["get", "nodes"])["items"] as? [[String: Any]] ?? []
   }
 
+  /// Runs `command` on the server in use (for `k3s etcd-snapshot` and the like).
+  public func onServer(_ command: RemoteCommand) async throws -> (server: String, result: ExecResult) {
+    let (name, connection) = try await server()
+    do {
+      return (name, try await connection.execute(command))
+    } catch {
+      chosen = nil
+      throw ClusterAccessError(message: "\(name): \(error.message)", remedy: error.remedy, exitStatus: error.exitStatus)
+    }
+  }
+
   /// A server that answers: its API must say ready.
   func server() async throws -> (String, SSHConnection) {
     if let chosen { return chosen }
     attempts = []
-    for server in context.servers {
+    for server in context.servers where !excluded.contains(server.name) {
       do {
         let connection = try await context.connection(to: server.name)
         let ready = try await connection.execute(
@@ -69,7 +91,9 @@ public actor ClusterAccess {
       }
     }
     throw ClusterAccessError(
-      message: "no server answers: " + (attempts.isEmpty ? "the inventory has no server" : attempts.joined(separator: "; ")),
+      message: "no server answers: " + (attempts.isEmpty
+          ? (excluded.isEmpty ? "the inventory has no server" : "the inventory has no other server")
+          : attempts.joined(separator: "; ")),
       remedy: "check that the servers are up and on the tailnet (cluster-mgr ping), and that K3s runs (cluster-mgr provision)",
       exitStatus: ExitStatus.unreachable)
   }

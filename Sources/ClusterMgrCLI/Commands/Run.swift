@@ -1,0 +1,151 @@
+import ArgumentParser
+import Basics
+import ClusterOps
+import Foundation
+import Inventory
+import OrderedCollections
+import SSHTransport
+
+extension ClusterMgr {
+  /// `cluster-mgr run 'CMD'`: one shell command on many hosts at once.
+  struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Run a shell command on the inventory's hosts in parallel.",
+      discussion: """
+        Each host's output is printed as one group when that host is done (never interleaved), \
+        with its exit status; a host that cannot be reached is reported and the others still \
+        answer. Exit status: 0 when the command succeeded everywhere, 1 when it failed or timed \
+        out on a host, 4 when hosts were only unreachable. Output is masked for the \
+        inventory's secrets. Recorded in the run history.
+        """)
+
+    @Argument(help: "The command, run by /bin/sh on each host (quote it).")
+    var command: String
+
+    @Option(
+      name: [.customShort("l"), .long],
+      help: ArgumentHelp(
+        "Only these hosts: a host, a group, a glob, or Ansible patterns.", valueName: "pattern"))
+    var limit: String?
+
+    @Flag(help: "Run the command as root through sudo.")
+    var sudo = false
+
+    @Option(name: [.customShort("f"), .long], help: "Hosts worked on at once.")
+    var forks = 20
+
+    @Option(help: ArgumentHelp("The time limit on each host.", valueName: "seconds"))
+    var timeout = 300
+
+    @OptionGroup var inventory: InventoryOptions
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+      if forks < 1 { throw ValidationError("--forks must be at least 1.") }
+      if timeout < 1 { throw ValidationError("--timeout must be at least 1 second.") }
+      if command.trimmingCharacters(in: .whitespaces).isEmpty {
+        throw ValidationError("The command is empty.")
+      }
+    }
+
+    func run() async throws {
+      try await reportingOperatorErrors {
+        let context = try await ClusterContext.load(
+          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
+          tailscaleSocket: connection.socket,
+          forks: forks)
+        var request = AdHocRequest(command: command)
+        request.limit = limit
+        request.sudo = sudo
+        request.timeout = .seconds(timeout)
+        let hosts = try AdHocOperation.hosts(request, context: context)
+        let json = output.isJSON
+        let outcome = await AdHocOperation.run(request, hosts: hosts, context: context) { result in
+          if !json { print(Self.text(result), terminator: "") }
+        }
+        await context.sessions.closeAll()
+        let results = outcome.results
+        if json {
+          print(Self.json(results, command: command, runID: outcome.runID))
+        } else {
+          print(Self.summary(results))
+          if let warning = outcome.historyWarning {
+            printToStandardError("warning: run history: \(warning)")
+          }
+          if let id = outcome.runID {
+            print("run #\(id) recorded (cluster-mgr history show \(id))")
+          }
+        }
+        let code = AdHocOperation.exitStatus(results)
+        if code != ExitStatus.success { throw ExitCode(code) }
+      }
+    }
+
+    /// One host's group: a header line, then its output; standard error lines marked.
+    static func text(_ result: AdHocHostResult) -> String {
+      var header = "==> \(result.host) <== "
+      switch result.status {
+      case .ok, .failed:
+        if let signal = result.signal {
+          header += "\(result.status.rawValue), killed by SIG\(signal)"
+        } else {
+          header += "\(result.status.rawValue), exit \(result.exitStatus ?? -1)"
+        }
+      case .timedOut, .unreachable:
+        header += result.status.rawValue.uppercased()
+      }
+      header += String(
+        format: " (%.1f s)",
+        Double(result.duration.components.seconds) + Double(result.duration.components.attoseconds)
+          / 1e18)
+      var lines = [header]
+      lines += body(result.stdout).map { $0 }
+      lines += body(result.stderr).map { "stderr: " + $0 }
+      if let error = result.error { lines.append("error: " + error) }
+      return lines.joined(separator: "\n") + "\n\n"
+    }
+
+    static func body(_ text: String) -> [String] {
+      guard !text.isEmpty else { return [] }
+      var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+      if lines.last == "" { lines.removeLast() }
+      return lines
+    }
+
+    static func summary(_ results: [AdHocHostResult]) -> String {
+      let counts = Dictionary(grouping: results, by: \.status).mapValues(\.count)
+      var parts = ["\(counts[.ok] ?? 0) ok"]
+      for status in [AdHocHostResult.Status.failed, .timedOut, .unreachable] {
+        if let count = counts[status] {
+          let names = results.filter { $0.status == status }.map(\.host).joined(separator: ", ")
+          parts.append("\(count) \(status.rawValue) (\(names))")
+        }
+      }
+      return "\(results.count) host\(results.count == 1 ? "" : "s"): "
+        + parts.joined(separator: ", ")
+    }
+
+    static func json(_ results: [AdHocHostResult], command: String, runID: Int64?) -> String {
+      let hosts: [InventoryValue] = results.map { result in
+        .map([
+          "host": .string(result.host), "status": .string(result.status.rawValue),
+          "exitStatus": result.exitStatus.map { .int(Int($0)) } ?? .null,
+          "signal": result.signal.map { .string($0) } ?? .null,
+          "stdout": .string(result.stdout), "stderr": .string(result.stderr),
+          "error": result.error.map { .string($0) } ?? .null,
+          "durationMilliseconds": .int(
+            Int(
+              result.duration.components.seconds * 1000 + result.duration.components.attoseconds
+                / 1_000_000_000_000_000)),
+        ])
+      }
+      return JSONText.pretty(
+        .map([
+          "command": .string(command), "hosts": .list(hosts),
+          "exitStatus": .int(Int(AdHocOperation.exitStatus(results))),
+          "run": runID.map { .int(Int($0)) } ?? .null,
+        ]), sortKeys: false, indent: 2)
+    }
+  }
+}

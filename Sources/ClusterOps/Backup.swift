@@ -1,0 +1,279 @@
+import Basics
+import Foundation
+import Inventory
+import RunHistory
+import SSHTransport
+
+/// Which datastore a K3s server runs.
+public enum Datastore: String, Sendable, Codable {
+  /// Embedded etcd (`cluster-init`, or a joined server).
+  case etcd
+  /// The default single-server SQLite database (kine).
+  case sqlite
+}
+
+/// What `backup` writes next to each snapshot file (`FILE.json`).
+public struct BackupManifest: Codable, Sendable, Equatable {
+  /// The snapshot file's name (in the same directory).
+  public var file: String
+  /// `cluster_name` of the inventory.
+  public var cluster: String
+  /// The server it was taken on.
+  public var server: String
+  /// The datastore it holds.
+  public var datastore: Datastore
+  /// Where it is on the server.
+  public var remotePath: String
+  /// Its SHA-256 (hex), the same on the server and here.
+  public var sha256: String
+  /// Its size in bytes.
+  public var size: Int64
+  /// When it was taken.
+  public var createdAt: Date
+}
+
+/// A snapshot file on a server.
+public struct RemoteSnapshot: Sendable, Equatable {
+  /// The file name in the server's snapshot directory.
+  public var name: String
+  /// Its size in bytes.
+  public var size: Int64
+  /// Its modification time.
+  public var modified: Date
+}
+
+/// A backup on the workstation and whether its file still matches the manifest.
+public struct LocalBackup: Sendable {
+  /// The manifest.
+  public var manifest: BackupManifest
+  /// The snapshot file's full path.
+  public var path: String
+  /// `ok`, `missing` or `CHANGED` (the file's SHA-256 differs from the manifest).
+  public var state: String
+}
+
+/// `cluster-mgr backup`: a datastore snapshot on a server, fetched to the workstation and
+/// checked by SHA-256; `backup list` shows what is here and on the server.
+public enum BackupOperation {
+  /// `$CLUSTER_MGR_STATE_DIR/backups/<cluster_name>` (see ``StatePaths``).
+  public static func defaultDirectory(cluster: String) -> String {
+    StatePaths.directory.appendingPathComponent("backups").appendingPathComponent(cluster).path
+  }
+
+  /// The server whose datastore is backed up: a single server directly (its SQLite copy does
+  /// not need the API), else the first server whose API is ready.
+  static func server(_ context: ClusterContext) async throws -> (String, SSHConnection) {
+    guard context.servers.count > 1 else {
+      guard let only = context.servers.first else {
+        throw BackupError("the inventory has no server")
+      }
+      return (only.name, try await context.connection(to: only.name))
+    }
+    let access = ClusterAccess(context: context)
+    _ = try await access.onServer(.argv(["true"], step: "choose a server"))
+    let name = await access.serverName ?? context.servers[0].name
+    return (name, try await context.connection(to: name))
+  }
+
+  /// The datastore `connection`'s server runs.
+  static func datastore(on connection: SSHConnection, server: String) async throws -> Datastore {
+    let answer = try await connection.execute(
+      .script(BackupScripts.detectDatastore, sudo: true, step: "detect the datastore"))
+    switch answer.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) {
+    case "etcd": return .etcd
+    case "sqlite": return .sqlite
+    case "external":
+      throw BackupError(
+        "\(server) uses an external datastore (datastore-endpoint)",
+        remedy: "back the database up with its own tools (pg_dump, mysqldump, etcdctl)")
+    default:
+      throw BackupError(
+        "\(server) has no K3s datastore in \(BackupScripts.databaseDirectory)",
+        remedy: "is K3s installed there? (cluster-mgr provision)")
+    }
+  }
+
+  /// Takes a snapshot on a server and fetches it into `directory`, checked by SHA-256.
+  ///
+  /// The local copy must have the server's SHA-256; the manifest goes next to it. Recorded in
+  /// the run history.
+  public static func create(
+    context: ClusterContext, directory: String?, commandLine: [String] = CommandLine.arguments,
+    say: @Sendable (String) -> Void
+  ) async throws -> (manifest: BackupManifest, path: String, runID: Int64?, historyWarning: String?)
+  {
+    let cluster = context.settings.clusterName
+    let history = await OperationHistory.begin(
+      command: "backup", commandLine: commandLine, inventoryPath: context.inventory.path,
+      redactor: context.redactor)
+    let started = ContinuousClock.now
+    var host = context.servers.first?.name ?? "server"
+    do {
+      let (server, connection) = try await Self.server(context)
+      host = server
+      let kind = try await datastore(on: connection, server: server)
+      let stamp = timestamp(Date())
+      say(
+        "taking \(kind == .etcd ? "an etcd snapshot" : "a consistent copy of the SQLite datastore") on \(server) ..."
+      )
+      let saved: BackupScripts.SavedFile
+      switch kind {
+      case .etcd:
+        let name = "cluster-mgr-\(cluster)-\(stamp)"
+        let out = try await connection.execute(
+          .argv(
+            ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-backup", name], sudo: true,
+            timeout: .seconds(600), step: "etcd snapshot"))
+        guard out.succeeded else {
+          throw BackupError(
+            "\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))"
+          )
+        }
+        saved = try BackupScripts.SavedFile(output: out.stdoutText, server: server)
+      case .sqlite:
+        let name = "cluster-mgr-\(cluster)-\(server)-\(stamp).sqlite"
+        let out = try await connection.execute(
+          .argv(
+            ["/bin/sh", "-c", BackupScripts.sqliteBackup, "cluster-mgr-backup", name], sudo: true,
+            timeout: .seconds(600), step: "sqlite backup"))
+        guard out.succeeded else {
+          throw BackupError(
+            "\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))"
+          )
+        }
+        saved = try BackupScripts.SavedFile(output: out.stdoutText, server: server)
+      }
+      say("\(saved.path) on \(server): \(saved.size) bytes, sha256 \(saved.sha256)")
+      let data = try await connection.download(saved.path, sudo: true)
+      let local = FileHash.sha256(of: data)
+      guard local == saved.sha256, Int64(data.count) == saved.size else {
+        throw BackupError(
+          "the copy fetched from \(server) does not match: sha256 \(local) (\(data.count) bytes) here, \(saved.sha256) (\(saved.size) bytes) there",
+          remedy: "run the backup again; nothing was written here")
+      }
+      let target = directory ?? defaultDirectory(cluster: cluster)
+      let file = (saved.path as NSString).lastPathComponent
+      let manifest = BackupManifest(
+        file: file, cluster: cluster, server: server, datastore: kind, remotePath: saved.path,
+        sha256: local,
+        size: saved.size, createdAt: Date())
+      let path = try write(data, manifest: manifest, to: target)
+      history.record(
+        host: server, step: "backup \(kind.rawValue)", status: .changed, started: started,
+        message: "\(path) sha256 \(local)")
+      let id = await history.finish(.succeeded)
+      return (manifest, path, id, history.warning)
+    } catch {
+      history.record(
+        host: host, step: "backup", status: .failed, started: started,
+        message: RemoveNodeOperation.describe(error))
+      await history.finish(.failed)
+      throw error
+    }
+  }
+
+  /// Writes the snapshot (mode 0600: it holds the cluster's secrets) and its manifest into
+  /// `directory`, each atomically; returns the snapshot's path.
+  static func write(_ data: Data, manifest: BackupManifest, to directory: String) throws -> String {
+    do {
+      try FileManager.default.createDirectory(
+        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
+      )
+      let path = (directory as NSString).appendingPathComponent(manifest.file)
+      try writeAtomically(data, to: path)
+      let encoder = JSONEncoder()
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      encoder.dateEncodingStrategy = .iso8601
+      try writeAtomically(try encoder.encode(manifest) + Data("\n".utf8), to: path + ".json")
+      return path
+    } catch let error as BackupError {
+      throw error
+    } catch {
+      throw BackupError("cannot write the backup into \(directory): \(error.localizedDescription)")
+    }
+  }
+
+  static func writeAtomically(_ data: Data, to path: String) throws {
+    let temporary = path + ".partial"
+    guard
+      FileManager.default.createFile(
+        atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
+    else {
+      throw BackupError("cannot create \(temporary)")
+    }
+    guard rename(temporary, path) == 0 else {
+      let code = errno
+      unlink(temporary)
+      throw BackupError("cannot rename \(temporary) to \(path): \(String(cString: strerror(code)))")
+    }
+  }
+
+  /// The backups in `directory` (every `*.json` manifest), newest first, each checked.
+  public static func localBackups(in directory: String) -> [LocalBackup] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    var backups: [LocalBackup] = []
+    for name in names where name.hasSuffix(".json") {
+      let manifestPath = (directory as NSString).appendingPathComponent(name)
+      guard let data = FileManager.default.contents(atPath: manifestPath),
+        let manifest = try? decoder.decode(BackupManifest.self, from: data)
+      else { continue }
+      let path = (directory as NSString).appendingPathComponent(manifest.file)
+      let state: String
+      if let sha = try? FileHash.sha256(path: path) {
+        state = sha == manifest.sha256 ? "ok" : "CHANGED"
+      } else {
+        state = "missing"
+      }
+      backups.append(LocalBackup(manifest: manifest, path: path, state: state))
+    }
+    return backups.sorted { $0.manifest.createdAt > $1.manifest.createdAt }
+  }
+
+  /// The snapshot files in a server's snapshot directory, newest first.
+  public static func remoteSnapshots(context: ClusterContext) async throws -> (
+    server: String, snapshots: [RemoteSnapshot]
+  ) {
+    let (server, connection) = try await Self.server(context)
+    let listing = try await connection.execute(
+      .script(BackupScripts.listSnapshots, sudo: true, step: "list snapshots"))
+    guard listing.succeeded else {
+      throw BackupError(
+        "\(server): cannot list \(BackupScripts.snapshotDirectory): \(listing.stderrText)")
+    }
+    let snapshots = listing.stdoutText.split(separator: "\n").compactMap {
+      line -> RemoteSnapshot? in
+      let fields = line.split(separator: "\t").map(String.init)
+      guard fields.count == 3, let size = Int64(fields[1]), let time = Double(fields[2]) else {
+        return nil
+      }
+      return RemoteSnapshot(
+        name: fields[0], size: size, modified: Date(timeIntervalSince1970: time))
+    }
+    return (server, snapshots.sorted { $0.modified > $1.modified })
+  }
+
+  /// `20250102T030405Z`: sorts in time order and is safe in file names.
+  static func timestamp(_ date: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+    return formatter.string(from: date)
+  }
+}
+
+/// A backup or restore that cannot be done, or went wrong.
+public struct BackupError: OperatorError {
+  public let message: String
+  public var remedy: String?
+  public var exitStatus: Int32
+
+  /// Creates the error.
+  public init(_ message: String, remedy: String? = nil, exitStatus: Int32 = ExitStatus.failure) {
+    self.message = message
+    self.remedy = remedy
+    self.exitStatus = exitStatus
+  }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// A Node of the cluster as the day-2 commands need it (unlike the raw JSON, it is Sendable).
+public struct ClusterNodeInfo: Sendable, Equatable {
+  /// `metadata.name`.
+  public var name: String
+  /// The Ready condition is True.
+  public var ready: Bool
+  /// Labelled as a control-plane (or master) node.
+  public var controlPlane: Bool
+  /// The InternalIP address.
+  public var internalIP: String?
+  /// The node's labels.
+  public var labels: [String: String]
+  /// `status.nodeInfo.kubeletVersion`.
+  public var kubeletVersion: String?
+
+  /// Reads a Node object of `k3s kubectl get nodes -o json`.
+  init(_ node: [String: Any]) {
+    let metadata = node["metadata"] as? [String: Any] ?? [:]
+    let status = node["status"] as? [String: Any] ?? [:]
+    name = metadata["name"] as? String ?? ""
+    labels = metadata["labels"] as? [String: String] ?? [:]
+    let conditions = status["conditions"] as? [[String: Any]] ?? []
+    ready = conditions.contains {
+      $0["type"] as? String == "Ready" && $0["status"] as? String == "True"
+    }
+    controlPlane =
+      labels["node-role.kubernetes.io/control-plane"] == "true"
+      || labels["node-role.kubernetes.io/master"] == "true"
+    let addresses = status["addresses"] as? [[String: Any]] ?? []
+    internalIP = addresses.first { $0["type"] as? String == "InternalIP" }?["address"] as? String
+    kubeletVersion = (status["nodeInfo"] as? [String: Any])?["kubeletVersion"] as? String
+  }
+}
+
+extension ClusterAccess {
+  /// Every Node of the cluster, read into ``ClusterNodeInfo``.
+  public func nodeInfos() async throws -> [ClusterNodeInfo] {
+    try await nodes().map(ClusterNodeInfo.init)
+  }
+}
