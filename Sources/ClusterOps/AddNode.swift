@@ -214,7 +214,7 @@ public enum AddNodeOperation {
   ) async throws -> (InventoryFile.WriteResult, runID: Int64?, historyWarning: String?) {
     if dryRun {
       return (
-        try InventoryFile(path: request.inventoryPath).apply([plan.edit], dryRun: true), nil, nil
+        try await InventoryFile(path: request.inventoryPath).apply([plan.edit], dryRun: true), nil, nil
       )
     }
     let history = await OperationHistory.begin(
@@ -222,7 +222,7 @@ public enum AddNodeOperation {
       redactor: SecretRedactor())
     let started = ContinuousClock.now
     do {
-      let result = try InventoryFile(path: request.inventoryPath).apply([plan.edit])
+      let result = try await InventoryFile(path: request.inventoryPath).apply([plan.edit])
       let diff = result.changes.map {
         LineDiff.unified(old: $0.value.old, new: $0.value.new, file: $0.key)
       }.joined()

@@ -273,7 +273,7 @@ public enum RemoveNodeOperation {
       let step = "remove from inventory"
       let started = ContinuousClock.now
       do {
-        let written = try InventoryFile(path: request.inventoryPath).apply([.removeHost(name: name)]
+        let written = try await InventoryFile(path: request.inventoryPath).apply([.removeHost(name: name)]
         )
         result.inventory = written
         let diff = written.changes.map {
