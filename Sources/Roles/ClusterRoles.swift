@@ -8,8 +8,10 @@ import OrderedCollections
 enum ClusterRoles {
   /// Every selected node Ready with the pinned kubelet version (the running one, via the API).
   static func ready(_ inputs: ProvisionInputs, nodes: [NodeSpec]) -> Role {
-    Role("cluster_ready", tags: ["k3s"]) { _ in
-      nodes.map {
+    Role("cluster_ready", tags: ["k3s"]) { context in
+      // A host that failed earlier in this run is reported there; waiting for it here would
+      // only add minutes.
+      nodes.filter { !context.facts.droppedHosts.contains($0.name) }.map {
         Task("\($0.name) Ready with kubelet \(inputs.settings.k3sVersion)", NodeReady(node: $0.name, version: inputs.settings.k3sVersion, timeoutSeconds: 300))
       }
     }
@@ -18,8 +20,8 @@ enum ClusterRoles {
   /// Labels and taints reconciled through the API (added, changed and removed; ownership kept
   /// in annotations). Reservations are kubelet settings in each node's config.yaml.
   static func nodeConfig(_ inputs: ProvisionInputs, nodes: [NodeSpec]) -> Role {
-    Role("node_config", tags: ["node_config", "labels"]) { _ in
-      nodes.map { node in
+    Role("node_config", tags: ["node_config", "labels"]) { context in
+      nodes.filter { !context.facts.droppedHosts.contains($0.name) }.map { node in
         var labels = Array(node.labels.map { (key: $0.key, value: $0.value) })
         if node.role == .agent, node.labels["node-role.kubernetes.io/worker"] == nil {
           labels.append((key: "node-role.kubernetes.io/worker", value: "true"))

@@ -7,9 +7,14 @@ public final class FactStore: @unchecked Sendable {
   public struct Snapshot: Sendable {
     /// Facts by host, then by name.
     public var byHost: [String: [String: Fact]]
+    /// Hosts that failed or were unreachable earlier in the run (dropped from later plays).
+    public var droppedHosts: Set<String>
 
     /// A snapshot holding `byHost`.
-    public init(byHost: [String: [String: Fact]]) { self.byHost = byHost }
+    public init(byHost: [String: [String: Fact]], droppedHosts: Set<String> = []) {
+      self.byHost = byHost
+      self.droppedHosts = droppedHosts
+    }
 
     /// The fact `name` published by `host`.
     public func value(_ name: String, on host: String) -> String? { byHost[host]?[name]?.value }
@@ -17,6 +22,7 @@ public final class FactStore: @unchecked Sendable {
 
   private let lock = NSLock()
   private var facts: [String: [String: Fact]] = [:]
+  private var dropped: Set<String> = []
   private let redactor: SecretRedactor
 
   /// A store that registers secret facts with `redactor` as they arrive.
@@ -30,10 +36,17 @@ public final class FactStore: @unchecked Sendable {
     lock.unlock()
   }
 
+  /// Records that `host` left the run (failed or unreachable).
+  public func drop(_ host: String) {
+    lock.lock()
+    dropped.insert(host)
+    lock.unlock()
+  }
+
   /// The facts now.
   public var snapshot: Snapshot {
     lock.lock()
     defer { lock.unlock() }
-    return Snapshot(byHost: facts)
+    return Snapshot(byHost: facts, droppedHosts: dropped)
   }
 }

@@ -68,6 +68,7 @@ public struct Runner: Sendable {
           if outcome == .unreachable { recap.unreachable = 1 }
           if outcome != .succeeded {
             dropped.insert(host)
+            facts.drop(host)
             playFailures += 1
           }
           recaps[host] = recap
