@@ -16,7 +16,7 @@ struct ClusterMgr: AsyncParsableCommand {
     version: BuildInfo.version,
     subcommands: [
       Version.self, Discover.self, Provision.self, InventoryCommand.self, ConfigGet.self,
-      ConfigSet.self, History.self,
+      ConfigSet.self, History.self, Status.self, Drift.self, Tui.self,
     ]
   )
 
