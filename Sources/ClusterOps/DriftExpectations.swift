@@ -106,8 +106,10 @@ enum DriftExpectations {
 
   /// `cpu=500m,memory=1Gi` in a stable order.
   static func text(_ values: [String: String]) -> String {
-    values.isEmpty ? "none" : values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-      .joined(separator: ",")
+    values.isEmpty
+      ? "none"
+      : values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        .joined(separator: ",")
   }
 
   /// Whether two reservation sets are the same amounts.

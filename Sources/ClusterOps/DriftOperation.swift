@@ -48,9 +48,10 @@ public enum DriftOperation {
       generatedAt: Date())
   }
 
-  /// `kube-reserved`/`system-reserved` from each host's /etc/rancher/k3s/config.yaml (only
-  /// those lines travel: the file also holds the cluster token). Hosts the tailnet reports
-  /// offline are not tried.
+  /// Each host's `kube-reserved`/`system-reserved` from /etc/rancher/k3s/config.yaml.
+  ///
+  /// Only those lines leave the host (the file also holds the cluster token). Hosts the tailnet
+  /// reports offline are not tried.
   static func readConfigReservations(
     _ context: ClusterContext, hosts: [String], tailnet: StatusTailnet
   ) async -> [String: Result<[String: [String: String]], DriftReadError>] {
@@ -66,14 +67,16 @@ public enum DriftOperation {
     let path = "/etc/rancher/k3s/config.yaml"
     let quoted = ShellQuote.quote(path)
     let pattern = ShellQuote.quote("(kube|system)-reserved=[^\"' ]*")
-    let script = "[ -f \(quoted) ] || { echo absent; exit 0; }; grep -oE \(pattern) \(quoted) || true"
+    let script =
+      "[ -f \(quoted) ] || { echo absent; exit 0; }; grep -oE \(pattern) \(quoted) || true"
     let reads = await context.sessions.forEach(targets) { _, connection in
       try await connection.executeChecked(
         .script(script, sudo: true, timeout: .seconds(20), step: "read kubelet reservations"))
     }
     for (target, read) in zip(targets, reads) {
       switch read {
-      case .success(let output) where output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "absent":
+      case .success(let output)
+      where output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "absent":
         result[target.name] = .failure(DriftReadError(message: "\(path) does not exist"))
       case .success(let output):
         let arguments = output.stdoutText.split(separator: "\n").map(String.init)

@@ -105,8 +105,10 @@ enum MonitorWorkloads {
   /// A Kubernetes event: its last time, type, object (`pod/web-0`) and message.
   static func event(_ json: [String: Any]) -> MonitorEvent? {
     let metadata = json["metadata"] as? [String: Any] ?? [:]
-    let times = [json["lastTimestamp"], json["eventTime"], json["firstTimestamp"],
-      metadata["creationTimestamp"]]
+    let times = [
+      json["lastTimestamp"], json["eventTime"], json["firstTimestamp"],
+      metadata["creationTimestamp"],
+    ]
     guard let time = times.compactMap({ ($0 as? String).flatMap(StatusTime.parse) }).first else {
       return nil
     }

@@ -128,7 +128,8 @@ public actor MonitorClusterSource: MonitorDataSource {
       switch await MonitorDeadline.result(of: task, by: deadline) {
       case .success(let reading)?:
         pendingHosts[node.name] = nil
-        let cpu = reading.sampledCPUPercent
+        let cpu =
+          reading.sampledCPUPercent
           ?? lastCPU[node.name].flatMap { reading.cpu.busyPercent(since: $0) }
         lastCPU[node.name] = reading.cpu
         let usage = NodeUsage(

@@ -34,7 +34,8 @@ enum MonitorNodes {
       if let recorded = spec.tailscaleIP, let actual = peer?.ipv4, recorded != actual {
         details.append(MonitorDetail("Inventory IP", "\(recorded) (the tailnet says \(actual))"))
       }
-      details.append(MonitorDetail("SSH", "\(spec.user.map { "\($0)@" } ?? "")\(spec.address):\(spec.port)"))
+      details.append(
+        MonitorDetail("SSH", "\(spec.user.map { "\($0)@" } ?? "")\(spec.address):\(spec.port)"))
       if let peer, !peer.online, let seen = peer.lastSeen {
         details.append(MonitorDetail("Tailnet", "offline, last seen \(StatusJSON.date(seen))"))
       }
@@ -62,7 +63,8 @@ enum MonitorNodes {
         name: kube.name, role: role(of: kube),
         tailnetOnline: tailnet.isKnown ? peer?.online : nil)
       fill(&node, kube: kube, pods: activePods, registeredIfKnown: true)
-      node.details.insert(MonitorDetail("Inventory", "not in the inventory (no SSH figures)"), at: 0)
+      node.details.insert(
+        MonitorDetail("Inventory", "not in the inventory (no SSH figures)"), at: 0)
       rows.append(node)
     }
     return rows
@@ -71,7 +73,8 @@ enum MonitorNodes {
   /// `server` for control-plane nodes, `agent` otherwise.
   static func role(of kube: StatusKubeNode?) -> String {
     guard let kube else { return "-" }
-    return kube.roles.contains("control-plane") || kube.roles.contains("master") ? "server" : "agent"
+    return kube.roles.contains("control-plane") || kube.roles.contains("master")
+      ? "server" : "agent"
   }
 
   /// The API's side of a row: readiness, version, GPUs, age, and details.
@@ -87,8 +90,11 @@ enum MonitorNodes {
     node.gpuCount = kube.gpuCount
     node.createdAt = kube.createdAt
     var details: [MonitorDetail] = []
-    details.append(MonitorDetail("Status", kube.statusText + (kube.readyReason.map { " (\($0))" } ?? "")))
-    if !kube.roles.isEmpty { details.append(MonitorDetail("Roles", kube.roles.joined(separator: ","))) }
+    details.append(
+      MonitorDetail("Status", kube.statusText + (kube.readyReason.map { " (\($0))" } ?? "")))
+    if !kube.roles.isEmpty {
+      details.append(MonitorDetail("Roles", kube.roles.joined(separator: ",")))
+    }
     if let ip = kube.internalIP { details.append(MonitorDetail("Internal IP", ip)) }
     let onNode = pods.filter { $0.nodeName == kube.name }
     if let allocatable = kube.allocatableMillicores {

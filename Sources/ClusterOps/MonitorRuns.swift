@@ -26,9 +26,10 @@ enum MonitorRuns {
       parts.append("\(counts.changed) changed")
       if counts.failed > 0 { parts.append("\(counts.failed) failed") }
       if counts.unreachable > 0 { parts.append("\(counts.unreachable) unreachable") }
-      let took = run.durationMilliseconds.map {
-        String(format: " (%.1fs)", Double($0) / 1000)
-      } ?? ""
+      let took =
+        run.durationMilliseconds.map {
+          String(format: " (%.1fs)", Double($0) / 1000)
+        } ?? ""
       message = "\(command) \(outcome.rawValue): " + parts.joined(separator: ", ") + took
     } else {
       message = "\(command) running (or stopped without saying how it ended)"

@@ -36,20 +36,22 @@ extension StatusReport {
       "gpus": StatusJSON.value(kube?.gpuCount),
       "createdAt": StatusJSON.value(kube?.createdAt.map(StatusJSON.date)),
     ]
-    object["cpu"] = node.cpu.map { resource -> Any in
-      [
-        "capacityMillicores": StatusJSON.value(resource.capacity.map { Int64($0) }),
-        "allocatableMillicores": StatusJSON.value(resource.allocatable.map { Int64($0) }),
-        "requestedMillicores": Int64(resource.requested),
-      ]
-    } ?? NSNull()
-    object["memory"] = node.memory.map { resource -> Any in
-      [
-        "capacityBytes": StatusJSON.value(resource.capacity.map { UInt64($0) }),
-        "allocatableBytes": StatusJSON.value(resource.allocatable.map { UInt64($0) }),
-        "requestedBytes": UInt64(resource.requested),
-      ]
-    } ?? NSNull()
+    object["cpu"] =
+      node.cpu.map { resource -> Any in
+        [
+          "capacityMillicores": StatusJSON.value(resource.capacity.map { Int64($0) }),
+          "allocatableMillicores": StatusJSON.value(resource.allocatable.map { Int64($0) }),
+          "requestedMillicores": Int64(resource.requested),
+        ]
+      } ?? NSNull()
+    object["memory"] =
+      node.memory.map { resource -> Any in
+        [
+          "capacityBytes": StatusJSON.value(resource.capacity.map { UInt64($0) }),
+          "allocatableBytes": StatusJSON.value(resource.allocatable.map { UInt64($0) }),
+          "requestedBytes": UInt64(resource.requested),
+        ]
+      } ?? NSNull()
     if let host = node.host {
       object["host"] = [
         "readable": true, "error": NSNull(),

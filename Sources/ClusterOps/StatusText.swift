@@ -77,18 +77,20 @@ extension StatusReport {
     case false?: tailnet = styler.paint("offline", .red)
     case nil: tailnet = styler.paint("unknown", .yellow)
     }
-    let cpuRequests = node.cpu.map { resource -> String in
-      let allocatable = resource.allocatable.map { StatusFormat.cores(Int64($0)) } ?? "?"
-      return StatusFormat.cores(Int64(resource.requested)) + "/" + allocatable + " ("
-        + StatusFormat.share(resource.requested, of: resource.allocatable ?? 0) + ")"
-    } ?? (clusterKnown ? "-" : unknown)
-    let memoryRequests = node.memory.map { resource -> String in
-      guard let allocatable = resource.allocatable else {
-        return StatusFormat.bytes(UInt64(resource.requested)) + "/?"
-      }
-      return StatusFormat.bytesPair(UInt64(resource.requested), UInt64(allocatable)) + " ("
-        + StatusFormat.share(resource.requested, of: allocatable) + ")"
-    } ?? (clusterKnown ? "-" : unknown)
+    let cpuRequests =
+      node.cpu.map { resource -> String in
+        let allocatable = resource.allocatable.map { StatusFormat.cores(Int64($0)) } ?? "?"
+        return StatusFormat.cores(Int64(resource.requested)) + "/" + allocatable + " ("
+          + StatusFormat.share(resource.requested, of: resource.allocatable ?? 0) + ")"
+      } ?? (clusterKnown ? "-" : unknown)
+    let memoryRequests =
+      node.memory.map { resource -> String in
+        guard let allocatable = resource.allocatable else {
+          return StatusFormat.bytes(UInt64(resource.requested)) + "/?"
+        }
+        return StatusFormat.bytesPair(UInt64(resource.requested), UInt64(allocatable)) + " ("
+          + StatusFormat.share(resource.requested, of: allocatable) + ")"
+      } ?? (clusterKnown ? "-" : unknown)
     var figures = ["-", "-", "-"]
     if let host = node.host {
       let cores = host.cores.map { " of \($0)" } ?? ""
@@ -100,8 +102,10 @@ extension StatusReport {
     } else if node.hostProblem != nil {
       figures = Array(repeating: styler.paint("N/A", .red), count: 3)
     }
-    return [name, roles, status, version, node.tailscaleIP ?? "-", tailnet, cpuRequests,
-      memoryRequests] + figures
+    return [
+      name, roles, status, version, node.tailscaleIP ?? "-", tailnet, cpuRequests,
+      memoryRequests,
+    ] + figures
   }
 
   private static func seconds(_ value: Double) -> String {

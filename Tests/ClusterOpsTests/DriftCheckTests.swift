@@ -95,7 +95,9 @@ struct DriftCheckTests {
       ],
       nodeArgs: ["agent", "--kubelet-arg", Fixtures.defaultSystemReserved])
     let findings = try check(cluster).findings
-    let summary = findings.map { "\($0.host) \($0.kind.rawValue) \($0.expected ?? "-") \($0.actual ?? "-")" }
+    let summary = findings.map {
+      "\($0.host) \($0.kind.rawValue) \($0.expected ?? "-") \($0.actual ?? "-")"
+    }
     #expect(
       summary == [
         "w1 label tier=web -",
@@ -109,14 +111,17 @@ struct DriftCheckTests {
     var cluster = Self.convergedCluster()
     cluster[0] = Fixtures.node(
       "cp1", version: "v1.31.5+k3s1", roles: ["control-plane"],
-      nodeArgs: ["server", "--kubelet-arg", "system-reserved=cpu=500m,memory=2Gi,ephemeral-storage=1Gi"])
+      nodeArgs: [
+        "server", "--kubelet-arg", "system-reserved=cpu=500m,memory=2Gi,ephemeral-storage=1Gi",
+      ])
     cluster.remove(at: 2)
     cluster.append(Fixtures.node("stranger", roles: ["worker"]))
     let findings = try check(cluster).findings
     let kinds = findings.map { "\($0.host) \($0.kind.rawValue)" }
     #expect(
       kinds == [
-        "cp1 version-skew", "cp1 reservation", "w2 missing-from-cluster", "stranger not-in-inventory",
+        "cp1 version-skew", "cp1 reservation", "w2 missing-from-cluster",
+        "stranger not-in-inventory",
       ])
     #expect(findings[0].actual == "v1.31.5+k3s1")
     #expect(findings[1].message.contains("memory=2Gi"))
@@ -126,7 +131,9 @@ struct DriftCheckTests {
     var cluster = Self.convergedCluster()
     cluster[2] = Fixtures.node(
       "w2", labels: ["node-role.kubernetes.io/worker": "true"],
-      nodeArgs: ["agent", "--kubelet-arg", "system-reserved=cpu=0.5,memory=1024Mi,ephemeral-storage=1Gi"])
+      nodeArgs: [
+        "agent", "--kubelet-arg", "system-reserved=cpu=0.5,memory=1024Mi,ephemeral-storage=1Gi",
+      ])
     #expect(try check(cluster).findings.isEmpty)
   }
 
@@ -174,28 +181,39 @@ struct DriftCheckTests {
       findings: [], unchecked: [], server: "cp1", clusterChecked: true, tailnetChecked: true,
       generatedAt: Date())
     #expect(clean.exitStatus == 0)
-    #expect(clean.textLines() == ["No drift: the cluster, the tailnet and the hosts match the inventory."])
+    #expect(
+      clean.textLines() == ["No drift: the cluster, the tailnet and the hosts match the inventory."]
+    )
   }
 
   @Test func reservationsFallBackToConfigYAMLAndSayWhenUnknown() throws {
     let (nodes, settings) = try Fixtures.inventory()
     var cluster = Self.convergedCluster().compactMap(StatusKubeNode.init)
     for index in cluster.indices { cluster[index].annotations["k3s.io/node-args"] = nil }
-    var check = DriftCheck(nodes: nodes, settings: settings, cluster: cluster, tailnet: Self.tailnet)
+    var check = DriftCheck(
+      nodes: nodes, settings: settings, cluster: cluster, tailnet: Self.tailnet)
     check.configReservations = [
-      "cp1": .success(["system-reserved": ["cpu": "500m", "memory": "1Gi", "ephemeral-storage": "1Gi"]]),
+      "cp1": .success([
+        "system-reserved": ["cpu": "500m", "memory": "1Gi", "ephemeral-storage": "1Gi"]
+      ]),
       "w1": .success([:]),
       "w2": .failure(DriftReadError(message: "the host is offline in the tailnet")),
     ]
     let result = check.run()
-    #expect(result.findings.map { "\($0.host) \($0.kind.rawValue)" } == ["w1 reservation", "w1 reservation"])
+    #expect(
+      result.findings.map { "\($0.host) \($0.kind.rawValue)" } == [
+        "w1 reservation", "w1 reservation",
+      ])
     #expect(result.findings.allSatisfy { $0.message.contains("config.yaml has none") })
-    #expect(result.unchecked == ["w2: reservations not compared: the host is offline in the tailnet"])
+    #expect(
+      result.unchecked == ["w2: reservations not compared: the host is offline in the tailnet"])
   }
 
   @Test func kubeletArgumentsAreReadFromTheNodeArgsAnnotation() {
     let arguments = DriftExpectations.kubeletArguments(
-      nodeArgs: #"["agent","--token","********","--kubelet-arg","kube-reserved=cpu=1","--kubelet-arg=max-pods=50"]"#)
+      nodeArgs:
+        #"["agent","--token","********","--kubelet-arg","kube-reserved=cpu=1","--kubelet-arg=max-pods=50"]"#
+    )
     #expect(arguments == ["kube-reserved=cpu=1", "max-pods=50"])
     #expect(DriftExpectations.kubeletArguments(nodeArgs: nil) == nil)
     #expect(DriftExpectations.kubeletArguments(nodeArgs: "not json") == nil)

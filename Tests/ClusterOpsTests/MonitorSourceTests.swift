@@ -24,7 +24,9 @@ struct MonitorSourceTests {
     ]
   }
 
-  static func pod(_ name: String, owner: String, hash: String, restarts: Int, waiting: String? = nil)
+  static func pod(
+    _ name: String, owner: String, hash: String, restarts: Int, waiting: String? = nil
+  )
     -> [String: Any]
   {
     var state: [String: Any] = ["running": [:]]
@@ -33,7 +35,9 @@ struct MonitorSourceTests {
       "kind": "Pod",
       "metadata": [
         "name": name, "namespace": "shop", "labels": ["pod-template-hash": hash],
-        "ownerReferences": [["kind": "ReplicaSet", "name": "\(owner)-\(hash)", "controller": true]],
+        "ownerReferences": [
+          ["kind": "ReplicaSet", "name": "\(owner)-\(hash)", "controller": true]
+        ],
       ],
       "spec": ["nodeName": "w1", "containers": [["name": "c"]]],
       "status": [
@@ -111,8 +115,10 @@ struct MonitorSourceTests {
     let rows = MonitorNodes.rows(
       inventory: inventory, cluster: snapshot, clusterIsCurrent: true,
       tailnet: StatusTailnet(
-        peers: ["cp1": Fixtures.peer("cp1", ip: "100.64.0.10"),
-                "w2": Fixtures.peer("w2", ip: "100.64.0.12", online: false)],
+        peers: [
+          "cp1": Fixtures.peer("cp1", ip: "100.64.0.10"),
+          "w2": Fixtures.peer("w2", ip: "100.64.0.12", online: false),
+        ],
         problem: nil),
       hosts: [
         "cp1": .read(usage, at: Date()), "w1": .read(usage, at: Date()),

@@ -83,8 +83,8 @@ struct StatusParsingTests {
     #expect(node.statusText == "NotReady,SchedulingDisabled")
     #expect(node.roles == ["worker"])
     #expect(node.allocatableMillicores == 1500)
-    #expect(node.capacityMemory == 8 * 1_073_741_824)
-    #expect(node.taints.map(\.spec) == ["a=b:NoSchedule"])
+    #expect(node.capacityMemory == UInt64(8) * 1_073_741_824)
+    #expect(node.taints.map { $0.spec } == ["a=b:NoSchedule"])
     #expect(node.internalIP == "100.64.0.99")
     #expect(node.createdAt == StatusTime.parse("2026-01-02T03:04:05Z"))
   }
@@ -99,7 +99,10 @@ struct StatusParsingTests {
       "spec": [
         "nodeName": "w1",
         "containers": [
-          ["name": "a", "image": "nginx", "resources": ["requests": ["cpu": "100m", "memory": "64Mi"]]],
+          [
+            "name": "a", "image": "nginx",
+            "resources": ["requests": ["cpu": "100m", "memory": "64Mi"]],
+          ],
           ["name": "b", "image": "sidecar", "resources": ["requests": ["cpu": "0.25"]]],
         ],
       ],

@@ -42,7 +42,7 @@ enum Fixtures {
   static func node(
     _ name: String, version: String = "v1.31.4+k3s1", ready: Bool = true,
     labels: [String: String] = [:], annotations: [String: String] = [:],
-    taints: [[String: String]] = [], nodeArgs: [String]? = nil, roles: [String] = []
+    taints: [[String: String]] = [], roles: [String] = [], nodeArgs: [String]? = nil
   ) -> [String: Any] {
     var allLabels = labels
     for role in roles { allLabels["node-role.kubernetes.io/\(role)"] = "true" }

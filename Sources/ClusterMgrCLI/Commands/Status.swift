@@ -9,7 +9,8 @@ extension ClusterMgr {
   /// `cluster-mgr status`: nodes (and pods) as the API, the tailnet and the hosts see them.
   struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Show the cluster's nodes: readiness, roles, versions, tailnet state, capacity and use.",
+      abstract:
+        "Show the cluster's nodes: readiness, roles, versions, tailnet state, capacity and use.",
       discussion: """
         Reads the Kubernetes API with `k3s kubectl` over SSH on the first server that answers \
         (no kubectl or kubeconfig needed here), the tailnet through the local tailscaled, and \
