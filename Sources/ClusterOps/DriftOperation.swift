@@ -23,11 +23,11 @@ public enum DriftOperation {
     case .unreachable(let message, let tried):
       let names = tried.isEmpty ? "none in the inventory" : tried.joined(separator: ", ")
       unchecked.append(
-        "cluster: the API is unreachable (servers tried: \(names)): \(message); membership, "
+        "cluster: the API is unreachable (servers tried: \(names)): \(clause(message)); membership, "
           + "versions, labels, taints and reservations not compared")
     }
     if let problem = tailnet.problem {
-      unchecked.append("tailnet: \(problem); addresses and online state not compared")
+      unchecked.append("tailnet: \(clause(problem)); addresses and online state not compared")
     }
     var check = DriftCheck(
       nodes: context.nodes, settings: context.settings, cluster: clusterNodes, tailnet: tailnet)
@@ -46,6 +46,12 @@ public enum DriftOperation {
       findings: findings, unchecked: unchecked + notes, server: serverName,
       clusterChecked: clusterNodes != nil, tailnetChecked: tailnet.isKnown,
       generatedAt: Date())
+  }
+
+  /// `message` without its final full stop, to continue the sentence.
+  static func clause(_ message: String) -> String {
+    let trimmed = message.trimmingCharacters(in: .whitespacesAndNewlines)
+    return trimmed.hasSuffix(".") ? String(trimmed.dropLast()) : trimmed
   }
 
   /// Each host's `kube-reserved`/`system-reserved` from /etc/rancher/k3s/config.yaml.

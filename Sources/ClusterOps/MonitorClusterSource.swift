@@ -61,7 +61,9 @@ public actor MonitorClusterSource: MonitorDataSource {
       lastSnapshot = snapshot
     case .failure(let error)?:
       pendingCluster = nil
+      let broken = access
       access = ClusterAccess(context: context.withNewSessions())
+      Task.detached { await broken.context.sessions.closeAll() }
       server = .unreachable(lastContact: lastSnapshot?.readAt)
       notices.append(StatusOperation.describe(error))
     case nil:
