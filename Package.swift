@@ -150,6 +150,12 @@ let package = Package(
       dependencies: ["RunHistory", "Basics", .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: strict),
     .testTarget(
+      name: "ClusterOpsTests",
+      dependencies: [
+        "ClusterOps", "ClusterMgrTesting", "Inventory", "Tailscale", "TerminalUI", "RunHistory",
+      ],
+      swiftSettings: strict),
+    .testTarget(
       name: "EndToEndTests",
       dependencies: ["ClusterMgrTesting", "Inventory", "RunHistory", "Basics"],
       swiftSettings: strict),

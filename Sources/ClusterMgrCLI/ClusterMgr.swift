@@ -15,9 +15,9 @@ struct ClusterMgr: AsyncParsableCommand {
       """,
     version: BuildInfo.version,
     subcommands: [
-      Version.self, Discover.self, Ping.self, Provision.self, AddNode.self, RemoveNode.self,
-      Run.self, Shell.self, Backup.self, Restore.self, InventoryCommand.self, ConfigGet.self,
-      ConfigSet.self, History.self,
+      Version.self, Discover.self, Ping.self, Provision.self, Status.self, Drift.self, Tui.self,
+      AddNode.self, RemoveNode.self, Run.self, Shell.self, Backup.self, Restore.self,
+      InventoryCommand.self, ConfigGet.self, ConfigSet.self, History.self,
     ]
   )
 

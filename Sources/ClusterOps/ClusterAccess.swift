@@ -44,8 +44,10 @@ public actor ClusterAccess {
   }
 
   /// Runs `k3s kubectl ARGS` and decodes its JSON output; a failure names the server and stderr.
-  public func json(_ arguments: [String]) async throws -> [String: Any] {
-    let result = try await kubectl(arguments + ["-o", "json"])
+  public func json(_ arguments: [String], timeout: Duration = .seconds(120)) async throws
+    -> sending [String: Any]
+  {
+    let result = try await kubectl(arguments + ["-o", "json"], timeout: timeout)
     guard result.succeeded else {
       throw ClusterAccessError(
         message: "\(serverName ?? "server"): k3s kubectl \(arguments.joined(separator: " ")) failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
@@ -57,7 +59,7 @@ public actor ClusterAccess {
   }
 
   /// Every node object of the cluster.
-  public func nodes() async throws -> [[String: Any]] {
+  public func nodes() async throws -> sending [[String: Any]] {
     try await json(["get", "nodes"])["items"] as? [[String: Any]] ?? []
   }
 
