@@ -2,17 +2,10 @@ import Foundation
 
 /// Paths inside the cluster-mgr checkout and its build, for tests.
 public enum Repository {
-  /// The package root (the directory holding Package.swift).
-  public static let root: URL = {
-    var url = URL(fileURLWithPath: #filePath)
-    while url.path != "/" {
-      url.deleteLastPathComponent()
-      if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
-        return url
-      }
-    }
-    fatalError("Package.swift not found above \(#filePath)")
-  }()
+  /// The package root (the directory holding Package.swift): this file lives in
+  /// `<root>/Sources/ClusterMgrTesting/`.
+  public static let root: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
   /// `scripts/lab` in this checkout.
   public static var labScript: String { root.appendingPathComponent("scripts/lab").path }

@@ -143,7 +143,7 @@ struct DiscoverFailureTests {
 
   @Test func aBadTimeoutIsAUsageError() throws {
     let result = try DiscoverRun(lab: try LabInstance.required()).run(["--timeout", "0"])
-    #expect(result.status == 64)
+    #expect(result.status == 2)
     #expect(result.stderr.contains("--timeout must be between 0 and 600 seconds."))
   }
 }

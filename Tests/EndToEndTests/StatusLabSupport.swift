@@ -30,6 +30,9 @@ struct StatusLabCluster {
   /// The lab's inventory with the version and lab-w1's label, passed through `edit`.
   func writeInventory(to path: String? = nil, _ edit: (String) -> String) throws {
     var text = try String(contentsOfFile: lab.inventoryPath, encoding: .utf8)
+    // Pin the version whether or not the lab's inventory already names one.
+    text = text.split(separator: "\n", omittingEmptySubsequences: false)
+      .filter { !$0.hasPrefix("    k3s_version:") }.joined(separator: "\n")
     text = text.replacingOccurrences(
       of: "\n  vars:\n", with: "\n  vars:\n    k3s_version: \(Self.version)\n")
     let w1 = lab.host("lab-w1").address
