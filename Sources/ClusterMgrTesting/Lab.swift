@@ -88,7 +88,9 @@ public struct LabInstance: Sendable {
   /// Runs `command` as root inside `host` without SSH (nsenter), for test setup and checks.
   @discardableResult
   public func exec(_ host: String, _ command: String) throws -> ProcessResult {
-    try ProcessRunner.run([Repository.labScript, "--name", name, "exec", host, "--", "sh", "-c", command])
+    try ProcessRunner.run([
+      Repository.labScript, "--name", name, "exec", host, "--", "sh", "-c", command,
+    ])
   }
 
   /// Powers `host` off (its disk is kept).

@@ -28,7 +28,9 @@ public actor ClusterAccess {
   public var serverName: String? { chosen?.name }
 
   /// Runs `k3s kubectl ARGS` on a reachable server (as root), with `stdin` if given.
-  public func kubectl(_ arguments: [String], stdin: Data = Data(), timeout: Duration = .seconds(120)) async throws
+  public func kubectl(
+    _ arguments: [String], stdin: Data = Data(), timeout: Duration = .seconds(120)
+  ) async throws
     -> ExecResult
   {
     let (name, connection) = try await server()
@@ -50,10 +52,14 @@ public actor ClusterAccess {
     let result = try await kubectl(arguments + ["-o", "json"], timeout: timeout)
     guard result.succeeded else {
       throw ClusterAccessError(
-        message: "\(serverName ?? "server"): k3s kubectl \(arguments.joined(separator: " ")) failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        message:
+          "\(serverName ?? "server"): k3s kubectl \(arguments.joined(separator: " ")) failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
+      )
     }
-    guard let object = try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any] else {
-      throw ClusterAccessError(message: "\(serverName ?? "server"): k3s kubectl printed something that is not JSON")
+    guard let object = try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
+    else {
+      throw ClusterAccessError(
+        message: "\(serverName ?? "server"): k3s kubectl printed something that is not JSON")
     }
     return object
   }
@@ -64,13 +70,16 @@ public actor ClusterAccess {
   }
 
   /// Runs `command` on the server in use (for `k3s etcd-snapshot` and the like).
-  public func onServer(_ command: RemoteCommand) async throws -> (server: String, result: ExecResult) {
+  public func onServer(_ command: RemoteCommand) async throws -> (
+    server: String, result: ExecResult
+  ) {
     let (name, connection) = try await server()
     do {
       return (name, try await connection.execute(command))
     } catch {
       chosen = nil
-      throw ClusterAccessError(message: "\(name): \(error.message)", remedy: error.remedy, exitStatus: error.exitStatus)
+      throw ClusterAccessError(
+        message: "\(name): \(error.message)", remedy: error.remedy, exitStatus: error.exitStatus)
     }
   }
 
@@ -82,21 +91,27 @@ public actor ClusterAccess {
       do {
         let connection = try await context.connection(to: server.name)
         let ready = try await connection.execute(
-          .argv(["k3s", "kubectl", "get", "--raw", "/readyz"], sudo: true, timeout: .seconds(20), step: "API readiness"))
+          .argv(
+            ["k3s", "kubectl", "get", "--raw", "/readyz"], sudo: true, timeout: .seconds(20),
+            step: "API readiness"))
         if ready.succeeded {
           chosen = (server.name, connection)
           return (server.name, connection)
         }
-        attempts.append("\(server.name): API not ready (\(ready.stderrText.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)))")
+        attempts.append(
+          "\(server.name): API not ready (\(ready.stderrText.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)))"
+        )
       } catch let error as SSHError {
         attempts.append("\(server.name): \(error.message)")
       }
     }
     throw ClusterAccessError(
-      message: "no server answers: " + (attempts.isEmpty
+      message: "no server answers: "
+        + (attempts.isEmpty
           ? (excluded.isEmpty ? "the inventory has no server" : "the inventory has no other server")
           : attempts.joined(separator: "; ")),
-      remedy: "check that the servers are up and on the tailnet (cluster-mgr ping), and that K3s runs (cluster-mgr provision)",
+      remedy:
+        "check that the servers are up and on the tailnet (cluster-mgr ping), and that K3s runs (cluster-mgr provision)",
       exitStatus: ExitStatus.unreachable)
   }
 }

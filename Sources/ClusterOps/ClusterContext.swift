@@ -26,12 +26,14 @@ public struct ClusterContext: Sendable {
     inventoryPath: String, sshOptions: SSHOptions, tailscaleSocket: String? = nil, forks: Int = 20
   ) async throws -> ClusterContext {
     let inventory = try InventoryLoader.load(path: inventoryPath)
-    return try await make(inventory: inventory, sshOptions: sshOptions, tailscaleSocket: tailscaleSocket, forks: forks)
+    return try await make(
+      inventory: inventory, sshOptions: sshOptions, tailscaleSocket: tailscaleSocket, forks: forks)
   }
 
   /// A context for an already loaded inventory.
   public static func make(
-    inventory: ResolvedInventory, sshOptions: SSHOptions, tailscaleSocket: String? = nil, forks: Int = 20
+    inventory: ResolvedInventory, sshOptions: SSHOptions, tailscaleSocket: String? = nil,
+    forks: Int = 20
   ) async throws -> ClusterContext {
     let nodes = try inventory.nodes()
     let settings = inventory.clusterSettings

@@ -12,7 +12,9 @@ enum ClusterRoles {
       // A host that failed earlier in this run is reported there; waiting for it here would
       // only add minutes.
       nodes.filter { !context.facts.droppedHosts.contains($0.name) }.map {
-        Task("\($0.name) Ready with kubelet \(inputs.settings.k3sVersion)", NodeReady(node: $0.name, version: inputs.settings.k3sVersion, timeoutSeconds: 300))
+        Task(
+          "\($0.name) Ready with kubelet \(inputs.settings.k3sVersion)",
+          NodeReady(node: $0.name, version: inputs.settings.k3sVersion, timeoutSeconds: 300))
       }
     }
   }
@@ -29,7 +31,9 @@ enum ClusterRoles {
         if node.gpu, node.labels["nvidia.com/gpu.present"] == nil {
           labels.append((key: "nvidia.com/gpu.present", value: "true"))
         }
-        return Task("\(node.name) labels and taints", NodeMetadata(node: node.name, labels: labels, taints: node.taints.map(\.description)))
+        return Task(
+          "\(node.name) labels and taints",
+          NodeMetadata(node: node.name, labels: labels, taints: node.taints.map(\.description)))
       }
     }
   }
@@ -37,7 +41,11 @@ enum ClusterRoles {
   /// The admin kubeconfig, read from the first server for the workstation's ~/.kube/config.
   static func kubeconfig() -> Role {
     Role("kubeconfig", tags: ["kubeconfig"]) { _ in
-      [Task("read the admin kubeconfig", Fetch("/etc/rancher/k3s/k3s.yaml", as: "kubeconfig", secret: true, optional: true))]
+      [
+        Task(
+          "read the admin kubeconfig",
+          Fetch("/etc/rancher/k3s/k3s.yaml", as: "kubeconfig", secret: true, optional: true))
+      ]
     }
   }
 }

@@ -50,27 +50,42 @@ enum FluxRole {
   static func make(_ inputs: ProvisionInputs) -> Role {
     Role("flux", tags: ["flux", "gitops"]) { _ in
       let settings = inputs.settings
-      guard settings.gitopsEnabled, let url = settings.gitRepoURL, let flux = inputs.flux else { return [] }
+      guard settings.gitopsEnabled, let url = settings.gitRepoURL, let flux = inputs.flux else {
+        return []
+      }
       let namespace = settings.fluxNamespace
       var tasks: [Task] = []
       switch flux.install {
       case .file(let path):
         let manifest: String
         do { manifest = try String(contentsOfFile: path, encoding: .utf8) } catch {
-          throw PlanError("cannot read the Flux install manifest \(path): \(error.localizedDescription)")
+          throw PlanError(
+            "cannot read the Flux install manifest \(path): \(error.localizedDescription)")
         }
-        tasks.append(Task("Flux \(settings.fluxVersion) components", KubeApply(name: "flux-install", manifest: manifest, serverSide: true)))
+        tasks.append(
+          Task(
+            "Flux \(settings.fluxVersion) components",
+            KubeApply(name: "flux-install", manifest: manifest, serverSide: true)))
       case .download(let downloadURL, let sha256):
-        tasks.append(Task("Flux \(settings.fluxVersion) components", FluxDownloadInstall(version: settings.fluxVersion, url: downloadURL, sha256: sha256)))
+        tasks.append(
+          Task(
+            "Flux \(settings.fluxVersion) components",
+            FluxDownloadInstall(version: settings.fluxVersion, url: downloadURL, sha256: sha256)))
       }
       tasks.append(
         Task(
           "Flux CRDs established",
-          WaitFor(.command("k3s kubectl wait --for=condition=Established crd/gitrepositories.source.toolkit.fluxcd.io crd/kustomizations.kustomize.toolkit.fluxcd.io --timeout=5s"), timeoutSeconds: 180)))
+          WaitFor(
+            .command(
+              "k3s kubectl wait --for=condition=Established crd/gitrepositories.source.toolkit.fluxcd.io crd/kustomizations.kustomize.toolkit.fluxcd.io --timeout=5s"
+            ), timeoutSeconds: 180)))
       tasks.append(
         Task(
           "Flux controllers available",
-          WaitFor(.command("k3s kubectl -n \(namespace) wait --for=condition=Available deployment --all --timeout=5s"), timeoutSeconds: 300)))
+          WaitFor(
+            .command(
+              "k3s kubectl -n \(namespace) wait --for=condition=Available deployment --all --timeout=5s"
+            ), timeoutSeconds: 300)))
       var secretRef = ""
       if let key = flux.deployKey {
         let secret = """
@@ -87,22 +102,37 @@ enum FluxRole {
             known_hosts: |
           \(indent(key.knownHosts, 4))
           """
-        tasks.append(Task("deploy key Secret flux-system", KubeApply(name: "flux-deploy-key", manifest: secret, serverSide: false)))
+        tasks.append(
+          Task(
+            "deploy key Secret flux-system",
+            KubeApply(name: "flux-deploy-key", manifest: secret, serverSide: false)))
         secretRef = "flux-system"
       }
       let sync = try inputs.roleFiles.render(
         "flux", template: "gotk-sync",
-        ["namespace": namespace, "url": url, "branch": settings.gitBranch, "path": settings.gitPath,
-         "secretRef": secretRef, "hasSecret": !secretRef.isEmpty])
-      tasks.append(Task("GitRepository and Kustomization flux-system", KubeApply(name: "flux-sync", manifest: sync, serverSide: false)))
+        [
+          "namespace": namespace, "url": url, "branch": settings.gitBranch,
+          "path": settings.gitPath,
+          "secretRef": secretRef, "hasSecret": !secretRef.isEmpty,
+        ])
+      tasks.append(
+        Task(
+          "GitRepository and Kustomization flux-system",
+          KubeApply(name: "flux-sync", manifest: sync, serverSide: false)))
       tasks.append(
         Task(
           "GitRepository flux-system Ready",
-          WaitFor(.command("k3s kubectl -n \(namespace) wait gitrepository/flux-system --for=condition=Ready --timeout=5s"), timeoutSeconds: 180)))
+          WaitFor(
+            .command(
+              "k3s kubectl -n \(namespace) wait gitrepository/flux-system --for=condition=Ready --timeout=5s"
+            ), timeoutSeconds: 180)))
       tasks.append(
         Task(
           "Kustomization flux-system Ready",
-          WaitFor(.command("k3s kubectl -n \(namespace) wait kustomization/flux-system --for=condition=Ready --timeout=5s"), timeoutSeconds: 600)))
+          WaitFor(
+            .command(
+              "k3s kubectl -n \(namespace) wait kustomization/flux-system --for=condition=Ready --timeout=5s"
+            ), timeoutSeconds: 600)))
       return tasks
     }
   }
@@ -133,9 +163,10 @@ struct FluxDownloadInstall: Resource {
 
   func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     if current["applied"] == version { return .ok("Flux \(version) applied") }
-    let check = sha256.map {
-      "got=$(sha256sum < \"$t\" | cut -c1-64); [ \"$got\" = \($0) ] || { echo \"Flux install manifest has sha256 $got, expected \($0)\" >&2; rm -f \"$t\"; exit 1; }"
-    } ?? ""
+    let check =
+      sha256.map {
+        "got=$(sha256sum < \"$t\" | cut -c1-64); [ \"$got\" = \($0) ] || { echo \"Flux install manifest has sha256 $got, expected \($0)\" >&2; rm -f \"$t\"; exit 1; }"
+      } ?? ""
     let apply = """
       t=$(mktemp)
       curl -fsSL --retry 3 \(ShellQuote.quote(url)) -o "$t"

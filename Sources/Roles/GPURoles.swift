@@ -21,23 +21,36 @@ enum GPURoles {
       let vars = node.variables
       let repository = vars["nvidia_container_toolkit_repo_url"]?.stringValue ?? defaultRepository
       let keyURL = vars["nvidia_container_toolkit_gpgkey_url"]?.stringValue ?? defaultKeyURL
-      let fingerprint = vars["nvidia_container_toolkit_gpgkey_fingerprint"]?.stringValue ?? defaultKeyFingerprint
+      let fingerprint =
+        vars["nvidia_container_toolkit_gpgkey_fingerprint"]?.stringValue ?? defaultKeyFingerprint
       let arch = (context.facts.value("arch", on: node.name) == "aarch64") ? "arm64" : "amd64"
-      let source = "deb [signed-by=\(keyPath)] \(repository.replacingOccurrences(of: "$(ARCH)", with: arch)) /\n"
+      let source =
+        "deb [signed-by=\(keyPath)] \(repository.replacingOccurrences(of: "$(ARCH)", with: arch)) /\n"
       return [
         Task("NVIDIA GPU and driver present", NvidiaGPUCheck()),
         Task("NVIDIA apt key", AptSigningKey(url: keyURL, path: keyPath, fingerprint: fingerprint)),
-        Task("NVIDIA apt source", File("/etc/apt/sources.list.d/nvidia-container-toolkit.list", content: .text("# Managed by cluster-mgr.\n" + source)).aptSource()),
-        Task("nvidia-container-toolkit", Packages(["nvidia-container-toolkit"])).notify("restart \(unit)"),
+        Task(
+          "NVIDIA apt source",
+          File(
+            "/etc/apt/sources.list.d/nvidia-container-toolkit.list",
+            content: .text("# Managed by cluster-mgr.\n" + source)
+          ).aptSource()),
+        Task("nvidia-container-toolkit", Packages(["nvidia-container-toolkit"])).notify(
+          "restart \(unit)"),
         Task("restart K3s for the nvidia runtime", FlushHandlers()),
         Task(
           "K3s containerd has the nvidia runtime",
-          WaitFor(.command("grep -q nvidia /var/lib/rancher/k3s/agent/etc/containerd/config.toml"), timeoutSeconds: 120)),
+          WaitFor(
+            .command("grep -q nvidia /var/lib/rancher/k3s/agent/etc/containerd/config.toml"),
+            timeoutSeconds: 120)),
       ]
     }
     .withHandlers([
-      Handler("restart k3s", script: "systemctl restart k3s", failureDiagnostics: Service.journal("k3s")),
-      Handler("restart k3s-agent", script: "systemctl restart k3s-agent", failureDiagnostics: Service.journal("k3s-agent")),
+      Handler(
+        "restart k3s", script: "systemctl restart k3s", failureDiagnostics: Service.journal("k3s")),
+      Handler(
+        "restart k3s-agent", script: "systemctl restart k3s-agent",
+        failureDiagnostics: Service.journal("k3s-agent")),
     ])
   }
 
@@ -45,23 +58,34 @@ enum GPURoles {
   static func cluster(_ inputs: ProvisionInputs, gpuNodes: [NodeSpec]) -> Role {
     Role("gpu_cluster", tags: ["gpu"]) { context in
       guard !gpuNodes.isEmpty else { return [] }
-      let replicas = max(1, inputs.settings.gpuTimeSlicingEnabled ? inputs.settings.gpuTimeSlicingReplicas : 1)
-      let config = try inputs.roleFiles.render("gpu", template: "time-slicing-config", ["replicas": replicas])
+      let replicas = max(
+        1, inputs.settings.gpuTimeSlicingEnabled ? inputs.settings.gpuTimeSlicingReplicas : 1)
+      let config = try inputs.roleFiles.render(
+        "gpu", template: "time-slicing-config", ["replicas": replicas])
       let plugin = try inputs.roleFiles.render(
         "gpu", template: "device-plugin",
-        ["version": inputs.settings.nvidiaDevicePluginVersion,
-         "configHash": String(FileHash.sha256(of: Data(config.utf8)).prefix(16))])
+        [
+          "version": inputs.settings.nvidiaDevicePluginVersion,
+          "configHash": String(FileHash.sha256(of: Data(config.utf8)).prefix(16)),
+        ])
       let runtimeClass = try inputs.roleFiles.text("gpu", "manifests/runtimeclass.yaml")
       var tasks = [
-        Task("nvidia RuntimeClass", KubeApply(name: "gpu-runtimeclass", manifest: runtimeClass, serverSide: false)),
-        Task("device plugin and time-slicing (\(replicas) per GPU)", KubeApply(name: "gpu-device-plugin", manifest: config + "---\n" + plugin, serverSide: false)),
+        Task(
+          "nvidia RuntimeClass",
+          KubeApply(name: "gpu-runtimeclass", manifest: runtimeClass, serverSide: false)),
+        Task(
+          "device plugin and time-slicing (\(replicas) per GPU)",
+          KubeApply(
+            name: "gpu-device-plugin", manifest: config + "---\n" + plugin, serverSide: false)),
       ]
       for node in gpuNodes {
         tasks.append(
           Task(
             "\(node.name) offers nvidia.com/gpu",
             WaitFor(
-              .command("[ \"$(k3s kubectl get node \(node.name) -o jsonpath='{.status.allocatable.nvidia\\.com/gpu}')\" -ge \(replicas) ] 2>/dev/null"),
+              .command(
+                "[ \"$(k3s kubectl get node \(node.name) -o jsonpath='{.status.allocatable.nvidia\\.com/gpu}')\" -ge \(replicas) ] 2>/dev/null"
+              ),
               timeoutSeconds: 180)))
       }
       return tasks

@@ -6,14 +6,17 @@ import Testing
 @Suite struct CLIReferenceTests {
   @Test func docsCliMdMatchesTheBinary() throws {
     let result = try ProcessRunner.run([
-      Repository.root.appendingPathComponent("scripts/gen-cli-docs").path, "--check", Repository.clusterMgrBinary,
+      Repository.root.appendingPathComponent("scripts/gen-cli-docs").path, "--check",
+      Repository.clusterMgrBinary,
     ])
     #expect(result.status == 0, "\(result.stderr)")
   }
 
   @Test(arguments: ["bash", "zsh", "fish"])
   func completionScripts(shell: String) throws {
-    let result = try ProcessRunner.run([Repository.clusterMgrBinary, "--generate-completion-script", shell])
+    let result = try ProcessRunner.run([
+      Repository.clusterMgrBinary, "--generate-completion-script", shell,
+    ])
     #expect(result.status == 0)
     #expect(result.stdout.contains("provision"))
   }
@@ -26,7 +29,9 @@ import Testing
   }
 
   @Test func usageErrorsExitWithStatus2() throws {
-    let result = try ProcessRunner.run([Repository.clusterMgrBinary, "provision", "--forks", "many"])
+    let result = try ProcessRunner.run([
+      Repository.clusterMgrBinary, "provision", "--forks", "many",
+    ])
     #expect(result.status == 2)
     #expect(result.stderr.contains("forks"))
   }
@@ -34,13 +39,15 @@ import Testing
   @Test func listTagsAndTasksNeedNoHost() throws {
     let inventory = Repository.root.appendingPathComponent("inventory/gpu-workstation.yml").path
     let env = ["CLUSTER_MGR_TAILSCALE_SOCKET": "/nonexistent/socket"]
-    let tags = try ProcessRunner.run([Repository.clusterMgrBinary, "provision", "-i", inventory, "--list-tags"], environment: env)
+    let tags = try ProcessRunner.run(
+      [Repository.clusterMgrBinary, "provision", "-i", inventory, "--list-tags"], environment: env)
     #expect(tags.status == 0, "\(tags.stderr)")
     for tag in ["k3s", "gpu", "prerequisites", "tailscale", "node_config"] {
       #expect(tags.stdout.contains(tag), "tag \(tag)")
     }
     let tasks = try ProcessRunner.run(
-      [Repository.clusterMgrBinary, "provision", "-i", inventory, "--list-tasks", "--tags", "gpu"], environment: env)
+      [Repository.clusterMgrBinary, "provision", "-i", inventory, "--list-tasks", "--tags", "gpu"],
+      environment: env)
     #expect(tasks.status == 0, "\(tasks.stderr)")
     #expect(tasks.stdout.contains("nvidia-container-toolkit"))
     #expect(!tasks.stdout.contains("k3s config\u{20}"))

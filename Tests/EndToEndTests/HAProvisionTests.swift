@@ -17,7 +17,10 @@ struct HAProvisionTests {
 
   /// The index of `host_finished` for `host` in `play`.
   static func finished(_ events: [[String: Any]], host: String, play: String) -> Int? {
-    events.firstIndex { $0["event"] as? String == "host_finished" && $0["host"] as? String == host && $0["play"] as? String == play }
+    events.firstIndex {
+      $0["event"] as? String == "host_finished" && $0["host"] as? String == host
+        && $0["play"] as? String == play
+    }
   }
 
   @Test func threeServersFormOneClusterWithOneTokenAndUpgradeOneAtATime() async throws {
@@ -43,12 +46,16 @@ struct HAProvisionTests {
       #expect(try Self.config(lab, host).contains("token: \"\(token)\""))
     }
     for host in ["lab-cp2", "lab-cp3"] {
-      let own = try lab.exec(host, "cat /var/lib/rancher/k3s/server/token").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+      let own = try lab.exec(host, "cat /var/lib/rancher/k3s/server/token").stdout
+        .trimmingCharacters(in: .whitespacesAndNewlines)
       #expect(own == token, "\(host) holds the same token")
     }
     let nodes = try run.kubectlJSON(["get", "nodes"])["items"] as? [[String: Any]] ?? []
     #expect(nodes.count == 4)
-    let etcd = nodes.filter { (($0["metadata"] as? [String: Any])?["labels"] as? [String: String])?["node-role.kubernetes.io/etcd"] == "true" }
+    let etcd = nodes.filter {
+      (($0["metadata"] as? [String: Any])?["labels"] as? [String: String])?[
+        "node-role.kubernetes.io/etcd"] == "true"
+    }
     #expect(etcd.count == 3)
     // Joining servers go one at a time: cp2 finishes before cp3 starts.
     if let cp2Done = Self.finished(events, host: "lab-cp2", play: "joining servers"),
@@ -62,8 +69,11 @@ struct HAProvisionTests {
     // Upgrade: servers one at a time, then the agent; the running versions change.
     let (upgrade, upgradeEvents) = try run.provision(["-e", "k3s_version=v1.31.5+k3s1"])
     #expect(upgrade.status == 0, "upgrade failed: \(upgrade.stderr)")
-    let binaries = upgradeEvents.changedTasks.filter { ($0["task"] as? String)?.contains("binary") == true }
-    #expect(binaries.compactMap { $0["host"] as? String } == ["lab-cp1", "lab-cp2", "lab-cp3", "lab-w1"])
+    let binaries = upgradeEvents.changedTasks.filter {
+      ($0["task"] as? String)?.contains("binary") == true
+    }
+    #expect(
+      binaries.compactMap { $0["host"] as? String } == ["lab-cp1", "lab-cp2", "lab-cp3", "lab-w1"])
     if let cp2Done = Self.finished(upgradeEvents, host: "lab-cp2", play: "joining servers"),
       let cp3Start = Self.firstEvent(upgradeEvents, host: "lab-cp3", play: "joining servers"),
       let cp3Done = Self.finished(upgradeEvents, host: "lab-cp3", play: "joining servers"),
@@ -76,7 +86,9 @@ struct HAProvisionTests {
     }
     let upgraded = try run.kubectlJSON(["get", "nodes"])["items"] as? [[String: Any]] ?? []
     for node in upgraded {
-      #expect(((node["status"] as? [String: Any])?["nodeInfo"] as? [String: Any])?["kubeletVersion"] as? String == "v1.31.5+k3s1")
+      #expect(
+        ((node["status"] as? [String: Any])?["nodeInfo"] as? [String: Any])?["kubeletVersion"]
+          as? String == "v1.31.5+k3s1")
     }
   }
 }

@@ -31,7 +31,9 @@ struct ProvisionLifecycleTests {
     var times: [String: String] = [:]
     for host in allHosts {
       let unit = host == "lab-cp1" ? "k3s" : "k3s-agent"
-      times[host] = try lab.exec(host, "systemctl show -p ActiveEnterTimestampMonotonic --value \(unit)").stdout
+      times[host] = try lab.exec(
+        host, "systemctl show -p ActiveEnterTimestampMonotonic --value \(unit)"
+      ).stdout
     }
     return times
   }
@@ -55,7 +57,9 @@ struct ProvisionLifecycleTests {
     #expect(planned.contains("k3s config"))
     #expect(planned.contains("nvidia-container-toolkit"))
     for host in Self.allHosts {
-      #expect(try lab.exec(host, "test -e /usr/local/bin/k3s || test -e /etc/rancher/k3s/config.yaml").status != 0)
+      #expect(
+        try lab.exec(host, "test -e /usr/local/bin/k3s || test -e /etc/rancher/k3s/config.yaml")
+          .status != 0)
     }
 
     // The real run: every host joined and Ready, the kubeconfig context on the workstation.
@@ -66,12 +70,17 @@ struct ProvisionLifecycleTests {
     #expect(names == Set(Self.allHosts))
     for node in nodes {
       let conditions = (node["status"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []
-      #expect(conditions.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" })
+      #expect(
+        conditions.contains {
+          $0["type"] as? String == "Ready" && $0["status"] as? String == "True"
+        })
     }
     let kubeconfig = try String(contentsOfFile: run.kubeconfigPath, encoding: .utf8)
     #expect(kubeconfig.contains("name: t-prov"))
     #expect(kubeconfig.contains("server: https://\(lab.host("lab-cp1").address):6443"))
-    let mode = try FileManager.default.attributesOfItem(atPath: run.kubeconfigPath)[.posixPermissions] as? Int
+    let mode =
+      try FileManager.default.attributesOfItem(atPath: run.kubeconfigPath)[.posixPermissions]
+      as? Int
     #expect(mode == 0o600)
     // The config (with the token) is root-only on every host.
     #expect(try lab.exec("lab-w1", "stat -c %a /etc/rancher/k3s/config.yaml").stdout == "600\n")
@@ -80,7 +89,9 @@ struct ProvisionLifecycleTests {
     let before = try Self.serviceStartTimes(lab)
     let (second, events) = try run.provision()
     #expect(second.status == 0)
-    #expect(events.changedTasks.isEmpty, "changed: \(events.changedTasks.map { "\($0["host"]!) \($0["task"]!)" })")
+    #expect(
+      events.changedTasks.isEmpty,
+      "changed: \(events.changedTasks.map { "\($0["host"]!) \($0["task"]!)" })")
     #expect(try Self.serviceStartTimes(lab) == before)
   }
 
@@ -88,9 +99,12 @@ struct ProvisionLifecycleTests {
     let lab = try LabInstance.required()
     let real = lab.host("lab-w2").address
     let run = try ClusterMgrRun(lab: lab) { text in
-      text.replacingOccurrences(of: "          tailscale_ip: \(real)\n", with: "          tailscale_ip: 100.64.250.250\n")
+      text.replacingOccurrences(
+        of: "          tailscale_ip: \(real)\n", with: "          tailscale_ip: 100.64.250.250\n")
     }
-    let result = try run.run(["provision", "--check", "--artifacts", try ClusterMgrRun.artifacts(), "--limit", "lab-w2"])
+    let result = try run.run([
+      "provision", "--check", "--artifacts", try ClusterMgrRun.artifacts(), "--limit", "lab-w2",
+    ])
     #expect(result.status == 1)
     let output = result.stdout + result.stderr
     #expect(output.contains("100.64.250.250"))
@@ -102,14 +116,25 @@ struct ProvisionLifecycleTests {
     let lab = try LabInstance.required()
     let run = try Self.runner()
     try Self.ensureCluster(run)
-    #expect(try lab.exec("lab-gpu1", "dpkg-query -W -f='${Status}' nvidia-container-toolkit").stdout == "install ok installed")
-    #expect(try lab.exec("lab-gpu1", "grep -c nvidia /var/lib/rancher/k3s/agent/etc/containerd/config.toml").status == 0)
+    #expect(
+      try lab.exec("lab-gpu1", "dpkg-query -W -f='${Status}' nvidia-container-toolkit").stdout
+        == "install ok installed")
+    #expect(
+      try lab.exec(
+        "lab-gpu1", "grep -c nvidia /var/lib/rancher/k3s/agent/etc/containerd/config.toml"
+      ).status == 0)
     let runtimeClass = try run.kubectlJSON(["get", "runtimeclass", "nvidia"])
     #expect(runtimeClass["handler"] as? String == "nvidia")
-    let plugin = try run.kubectlJSON(["get", "daemonset", "nvidia-device-plugin-daemonset", "-n", "kube-system"])
-    let selector = ((((plugin["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any])?["nodeSelector"] as? [String: String])
+    let plugin = try run.kubectlJSON([
+      "get", "daemonset", "nvidia-device-plugin-daemonset", "-n", "kube-system",
+    ])
+    let selector =
+      ((((plugin["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"]
+        as? [String: Any])?["nodeSelector"] as? [String: String])
     #expect(selector == ["nvidia.com/gpu.present": "true"])
-    let config = try run.kubectlJSON(["get", "configmap", "nvidia-device-plugin-config", "-n", "kube-system"])
+    let config = try run.kubectlJSON([
+      "get", "configmap", "nvidia-device-plugin-config", "-n", "kube-system",
+    ])
     #expect(((config["data"] as? [String: String])?["config.yaml"] ?? "").contains("replicas: 4"))
     let gpuNode = try run.kubectlJSON(["get", "node", "lab-gpu1"])
     let allocatable = (gpuNode["status"] as? [String: Any])?["allocatable"] as? [String: String]
@@ -126,17 +151,23 @@ struct ProvisionLifecycleTests {
     #expect(publicKey.hasPrefix("ssh-ed25519 "))
     // ssh-keygen agrees that the private key is a valid OpenSSH key for that public key.
     let derived = try ProcessRunner.run(["ssh-keygen", "-y", "-f", keyPath])
-    #expect(derived.stdout.split(separator: " ").prefix(2) == publicKey.split(separator: " ").prefix(2))
+    #expect(
+      derived.stdout.split(separator: " ").prefix(2) == publicKey.split(separator: " ").prefix(2))
     let secret = try run.kubectlJSON(["get", "secret", "flux-system", "-n", "flux-system"])
     let keys = Set((secret["data"] as? [String: String] ?? [:]).keys)
     #expect(keys.isSuperset(of: ["identity", "identity.pub", "known_hosts"]))
     for kind in ["gitrepository", "kustomization"] {
       let object = try run.kubectlJSON(["get", kind, "flux-system", "-n", "flux-system"])
       let conditions = (object["status"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []
-      #expect(conditions.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" }, "\(kind) Ready")
+      #expect(
+        conditions.contains {
+          $0["type"] as? String == "Ready" && $0["status"] as? String == "True"
+        }, "\(kind) Ready")
     }
     let repo = try run.kubectlJSON(["get", "gitrepository", "flux-system", "-n", "flux-system"])
-    #expect((repo["spec"] as? [String: Any])?["url"] as? String == "ssh://git@github.com/example/homelab.git")
+    #expect(
+      (repo["spec"] as? [String: Any])?["url"] as? String
+        == "ssh://git@github.com/example/homelab.git")
   }
 
   @Test func gpuTagsLimitedToTheGPUHostTouchOnlyItsGPUTasks() async throws {
@@ -150,19 +181,24 @@ struct ProvisionLifecycleTests {
     #expect(hosts == ["lab-gpu1"])
     #expect(events.changedTasks.allSatisfy { $0["role"] as? String == "gpu" })
     #expect(events.changedTasks.contains { $0["task"] as? String == "NVIDIA apt source" })
-    #expect(try lab.exec("lab-gpu1", "test -f /etc/apt/sources.list.d/nvidia-container-toolkit.list").status == 0)
+    #expect(
+      try lab.exec("lab-gpu1", "test -f /etc/apt/sources.list.d/nvidia-container-toolkit.list")
+        .status == 0)
   }
 
   @Test func labelsAreAddedChangedAndRemovedThroughTheAPI() async throws {
     let run = try Self.runner()
     try Self.ensureCluster(run)
     func labels(_ node: String) throws -> [String: String] {
-      ((try run.kubectlJSON(["get", "node", node])["metadata"] as? [String: Any])?["labels"] as? [String: String]) ?? [:]
+      ((try run.kubectlJSON(["get", "node", node])["metadata"] as? [String: Any])?["labels"]
+        as? [String: String]) ?? [:]
     }
     let w2Before = try labels("lab-w2")
     let startedBefore = try Self.serviceStartTimes(run.lab)
     try run.editInventory {
-      $0.replacingOccurrences(of: "        lab-w1:\n", with: "        lab-w1:\n          node_labels:\n            tier: gold\n")
+      $0.replacingOccurrences(
+        of: "        lab-w1:\n",
+        with: "        lab-w1:\n          node_labels:\n            tier: gold\n")
     }
     let (added, addEvents) = try run.provision()
     #expect(added.status == 0, "\(added.stderr)")
@@ -170,16 +206,27 @@ struct ProvisionLifecycleTests {
     #expect(try labels("lab-w2") == w2Before)
     // Only lab-w1 changes: its labels through the API, and the labels it would register with
     // if it were ever reinstalled; nothing restarts.
-    #expect(Set(addEvents.changedTasks.compactMap { $0["host"] as? String }).isSubset(of: ["lab-w1", "lab-cp1"]))
-    #expect(addEvents.changedTasks.filter { $0["host"] as? String == "lab-cp1" }.compactMap { $0["task"] as? String } == ["lab-w1 labels and taints"])
-    #expect(addEvents.changedTasks.filter { $0["host"] as? String == "lab-w1" }.compactMap { $0["task"] as? String } == ["k3s registration labels and taints"])
+    #expect(
+      Set(addEvents.changedTasks.compactMap { $0["host"] as? String }).isSubset(of: [
+        "lab-w1", "lab-cp1",
+      ]))
+    #expect(
+      addEvents.changedTasks.filter { $0["host"] as? String == "lab-cp1" }.compactMap {
+        $0["task"] as? String
+      } == ["lab-w1 labels and taints"])
+    #expect(
+      addEvents.changedTasks.filter { $0["host"] as? String == "lab-w1" }.compactMap {
+        $0["task"] as? String
+      } == ["k3s registration labels and taints"])
     #expect(try Self.serviceStartTimes(run.lab) == startedBefore)
 
     try run.editInventory { $0.replacingOccurrences(of: "tier: gold", with: "tier: silver") }
     _ = try run.provision()
     #expect(try labels("lab-w1")["tier"] == "silver")
 
-    try run.editInventory { $0.replacingOccurrences(of: "          node_labels:\n            tier: silver\n", with: "") }
+    try run.editInventory {
+      $0.replacingOccurrences(of: "          node_labels:\n            tier: silver\n", with: "")
+    }
     let (removed, _) = try run.provision()
     #expect(removed.status == 0)
     #expect(try labels("lab-w1")["tier"] == nil)
@@ -196,7 +243,9 @@ struct ProvisionLifecycleTests {
       let info = (node["status"] as? [String: Any])?["nodeInfo"] as? [String: Any]
       #expect(info?["kubeletVersion"] as? String == "v1.31.5+k3s1")
     }
-    let binaryChanges = events.changedTasks.filter { ($0["task"] as? String)?.hasPrefix("k3s v1.31.5+k3s1 binary") == true }
+    let binaryChanges = events.changedTasks.filter {
+      ($0["task"] as? String)?.hasPrefix("k3s v1.31.5+k3s1 binary") == true
+    }
     let order = binaryChanges.compactMap { $0["host"] as? String }
     #expect(order.first == "lab-cp1")
     #expect(Set(order.dropFirst()) == ["lab-w1", "lab-w2", "lab-gpu1"])

@@ -14,17 +14,23 @@ struct SecretMaskingTests {
     let run = try ClusterMgrRun(lab: lab, freshState: true) { text in
       text.replacingOccurrences(
         of: "  children:\n",
-        with: "    token: \(Self.token)\n    ansible_become_password: \(Self.password)\n  children:\n")
+        with:
+          "    token: \(Self.token)\n    ansible_become_password: \(Self.password)\n  children:\n")
     }
     var transcripts: [String] = []
-    let check = try run.run(["provision", "--check", "--diff", "-v", "--artifacts", try ClusterMgrRun.artifacts()])
+    let check = try run.run([
+      "provision", "--check", "--diff", "-v", "--artifacts", try ClusterMgrRun.artifacts(),
+    ])
     #expect(check.status == 0, "\(check.stderr)")
     transcripts += [check.stdout, check.stderr]
     let (real, events) = try run.provision(["--diff", "-vv"])
     #expect(real.status == 0, "\(real.stderr)")
     transcripts += [real.stdout, real.stderr]
     #expect(events.contains { ($0["diff"] as? String)?.contains("secret content changed") == true })
-    let text = try run.run(["provision", "--diff", "-vv", "--artifacts", try ClusterMgrRun.artifacts(), "-e", "cluster_dns=10.43.0.11"])
+    let text = try run.run([
+      "provision", "--diff", "-vv", "--artifacts", try ClusterMgrRun.artifacts(), "-e",
+      "cluster_dns=10.43.0.11",
+    ])
     transcripts += [text.stdout, text.stderr]
     let history = try run.run(["history", "show", "last", "--diff", "--output", "json"])
     transcripts += [history.stdout, history.stderr]

@@ -41,10 +41,14 @@ struct EngineHarness {
     return await runner.run([Play("test", hosts: hosts, roles: roles)])
   }
 
-  func run(_ tasks: [Task], handlers: [Handler] = [], on host: String, check: Bool = false, diff: Bool = false)
+  func run(
+    _ tasks: [Task], handlers: [Handler] = [], on host: String, check: Bool = false,
+    diff: Bool = false
+  )
     async -> RunReport
   {
-    await run([Role("test", handlers: handlers) { _ in tasks }], on: [host], check: check, diff: diff)
+    await run(
+      [Role("test", handlers: handlers) { _ in tasks }], on: [host], check: check, diff: diff)
   }
 }
 

@@ -12,7 +12,9 @@ struct FailureTests {
     let lab = try LabInstance.required()
     let engine = EngineHarness(sessions: TestSessions.provider(for: lab))
     try lab.exec("lab-w2", "rm -f /etc/cm-gate")
-    let role = Role("app", handlers: [Handler("reload", script: "echo reloaded >> /var/log/cm-reload.log")]) { context in
+    let role = Role(
+      "app", handlers: [Handler("reload", script: "echo reloaded >> /var/log/cm-reload.log")]
+    ) { context in
       [
         Task("config", File("/etc/cm-app.conf", content: .text("v=1\n"))).notify("reload"),
         Task("gate", Command("test -e /etc/cm-gate || { echo 'gate is closed' >&2; exit 7; }")),
@@ -37,7 +39,10 @@ struct FailureTests {
     #expect(second.recaps.first { $0.host == "lab-w1" }?.failed == 0)
     #expect(second.recaps.first { $0.host == "lab-w2" }?.failed == 1)
     #expect(second.status("config", on: "lab-w1") == .ok)
-    #expect(second.results.contains { $0.host == "lab-w1" && $0.task == "handler: reload" && $0.status == .changed })
+    #expect(
+      second.results.contains {
+        $0.host == "lab-w1" && $0.task == "handler: reload" && $0.status == .changed
+      })
     #expect(try lab.exec("lab-w1", "cat /var/log/cm-reload.log").stdout == "reloaded\n")
 
     let third = await engine.run([role], on: ["lab-w1"])
@@ -63,11 +68,14 @@ struct FailureTests {
   @Test func aFailingServiceReportsItsJournal() async throws {
     let lab = try LabInstance.required()
     let engine = EngineHarness(sessions: TestSessions.provider(for: lab))
-    let unit = "[Unit]\nDescription=broken\n[Service]\nExecStart=/bin/sh -c 'echo cm-broken-start >&2; exit 3'\n"
-    let report = await engine.run([
-      Task("unit", File("/etc/systemd/system/cm-broken.service", content: .text(unit)).systemdUnit()),
-      Task("service", Service("cm-broken", enabled: false)),
-    ], on: "lab-w2")
+    let unit =
+      "[Unit]\nDescription=broken\n[Service]\nExecStart=/bin/sh -c 'echo cm-broken-start >&2; exit 3'\n"
+    let report = await engine.run(
+      [
+        Task(
+          "unit", File("/etc/systemd/system/cm-broken.service", content: .text(unit)).systemdUnit()),
+        Task("service", Service("cm-broken", enabled: false)),
+      ], on: "lab-w2")
     let failure = try #require(report.results.first { $0.status == .failed }?.failure)
     #expect(failure.contains("lab-w2 / test / service failed"))
     #expect(failure.contains("journal"))
@@ -78,7 +86,9 @@ struct FailureTests {
     let lab = try LabInstance.required()
     let engine = EngineHarness(sessions: TestSessions.provider(for: lab))
     try lab.exec("lab-w1", "mkdir -p /etc/cm-is-a-dir")
-    let report = await engine.run([Task("bad", LineInFile("/etc/cm-is-a-dir", matching: "x", line: "x"))], on: "lab-w1", check: true)
+    let report = await engine.run(
+      [Task("bad", LineInFile("/etc/cm-is-a-dir", matching: "x", line: "x"))], on: "lab-w1",
+      check: true)
     #expect(report.status("bad") == .failed)
     #expect(report.results.first?.failure?.contains("not a regular file") == true)
   }

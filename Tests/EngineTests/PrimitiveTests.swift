@@ -27,13 +27,18 @@ struct PrimitiveTests {
 
   @Test func fileWithContentModeAndOwner() async throws {
     let (lab, _) = try harness()
-    let task = Task("motd", File("/etc/cm-test/motd", content: .text("hello\n"), mode: 0o640, owner: "root", group: "lab"))
+    let task = Task(
+      "motd",
+      File("/etc/cm-test/motd", content: .text("hello\n"), mode: 0o640, owner: "root", group: "lab")
+    )
     let reports = try await converge([task])
     #expect(reports[0].status("motd") == .changed)
     #expect(reports[0].results.first?.diff?.contains("+hello") == true)
     #expect(reports[1].status("motd") == .changed)
     #expect(reports[2].status("motd") == .ok)
-    #expect(try lab.exec(host, "stat -c '%a %U %G' /etc/cm-test/motd; cat /etc/cm-test/motd").stdout == "640 root lab\nhello\n")
+    #expect(
+      try lab.exec(host, "stat -c '%a %U %G' /etc/cm-test/motd; cat /etc/cm-test/motd").stdout
+        == "640 root lab\nhello\n")
     try lab.exec(host, "chmod 600 /etc/cm-test/motd")
     let (_, engine) = try harness()
     #expect(await engine.run([task], on: host).status("motd") == .changed)
@@ -68,7 +73,10 @@ struct PrimitiveTests {
     ])
     #expect(reports[1].taskStatuses == [.changed, .changed, .changed])
     #expect(reports[2].taskStatuses == [.ok, .ok, .ok])
-    #expect(try lab.exec(host, "stat -c '%a %U' /srv/cm-dir; readlink /srv/cm-link; test -e /srv/cm-old || echo gone").stdout == "750 lab\n/srv/cm-dir\ngone\n")
+    #expect(
+      try lab.exec(
+        host, "stat -c '%a %U' /srv/cm-dir; readlink /srv/cm-link; test -e /srv/cm-old || echo gone"
+      ).stdout == "750 lab\n/srv/cm-dir\ngone\n")
   }
 
   @Test func lineInFileReplacesAppendsAndRemoves() async throws {
@@ -81,14 +89,17 @@ struct PrimitiveTests {
     ])
     #expect(reports[1].taskStatuses == [.changed, .changed, .changed])
     #expect(reports[2].taskStatuses == [.ok, .ok, .ok])
-    #expect(try lab.exec(host, "cat /etc/cm-lines").stdout == "# comment\nkeep=1\nname=new\nextra=yes\n")
+    #expect(
+      try lab.exec(host, "cat /etc/cm-lines").stdout == "# comment\nkeep=1\nname=new\nextra=yes\n")
   }
 
   @Test func packagesAlreadyInstalledAreOkAndMissingOnesArePlanned() async throws {
     let (_, engine) = try harness()
-    let installed = await engine.run([Task("pkgs", Packages(["ca-certificates", "openssh-server"]))], on: host)
+    let installed = await engine.run(
+      [Task("pkgs", Packages(["ca-certificates", "openssh-server"]))], on: host)
     #expect(installed.status("pkgs") == .ok)
-    let missing = await engine.run([Task("pkgs", Packages(["cm-not-installed-package"]))], on: host, check: true)
+    let missing = await engine.run(
+      [Task("pkgs", Packages(["cm-not-installed-package"]))], on: host, check: true)
     #expect(missing.status("pkgs") == .changed)
     #expect(missing.results.first?.summary == "install cm-not-installed-package")
   }
@@ -104,9 +115,13 @@ struct PrimitiveTests {
       WantedBy=multi-user.target
 
       """
-    let handlers = [Handler("restart", script: "echo restarted >> /var/log/cm-handler.log; systemctl restart cm-test")]
+    let handlers = [
+      Handler(
+        "restart", script: "echo restarted >> /var/log/cm-handler.log; systemctl restart cm-test")
+    ]
     let tasks = [
-      Task("unit", File("/etc/systemd/system/cm-test.service", content: .text(unit)).systemdUnit()).notify("restart"),
+      Task("unit", File("/etc/systemd/system/cm-test.service", content: .text(unit)).systemdUnit())
+        .notify("restart"),
       Task("conf", File("/etc/cm-test.conf", content: .text("a=1\n"))).notify("restart"),
       Task("service", Service("cm-test")),
     ]
@@ -116,7 +131,11 @@ struct PrimitiveTests {
     #expect(reports[1].handlersRun == ["handler: restart"])
     #expect(reports[2].taskStatuses == [.ok, .ok, .ok])
     #expect(reports[2].handlersRun.isEmpty)
-    #expect(try lab.exec(host, "cat /var/log/cm-handler.log; systemctl is-active cm-test; systemctl is-enabled cm-test").stdout == "restarted\nactive\nenabled\n")
+    #expect(
+      try lab.exec(
+        host,
+        "cat /var/log/cm-handler.log; systemctl is-active cm-test; systemctl is-enabled cm-test"
+      ).stdout == "restarted\nactive\nenabled\n")
   }
 
   @Test func sysctlAndKernelModules() async throws {
@@ -124,7 +143,9 @@ struct PrimitiveTests {
     try lab.exec(host, "sysctl -w net.ipv4.ip_forward=0")
     let reports = try await converge([
       Task("sysctl", Sysctl(file: "/etc/sysctl.d/90-cm-test.conf", [("net.ipv4.ip_forward", "1")])),
-      Task("modules", KernelModules(file: "/etc/modules-load.d/cm-test.conf", ["overlay", "br_netfilter"])),
+      Task(
+        "modules",
+        KernelModules(file: "/etc/modules-load.d/cm-test.conf", ["overlay", "br_netfilter"])),
     ])
     #expect(reports[1].taskStatuses == [.changed, .changed])
     #expect(reports[2].taskStatuses == [.ok, .ok])
@@ -134,7 +155,10 @@ struct PrimitiveTests {
   @Test func commandGuardsAndWaitFor() async throws {
     let (lab, _) = try harness()
     let reports = try await converge([
-      Task("creates", Command("echo once >> /var/log/cm-once.log; touch /var/lib/cm-once", creates: "/var/lib/cm-once")),
+      Task(
+        "creates",
+        Command(
+          "echo once >> /var/log/cm-once.log; touch /var/lib/cm-once", creates: "/var/lib/cm-once")),
       Task("unless", Command("echo x > /etc/cm-unless", unless: "grep -q x /etc/cm-unless")),
       Task("ssh up", WaitFor(.port(host: "127.0.0.1", port: 22), timeoutSeconds: 5)),
     ])
@@ -149,10 +173,12 @@ struct PrimitiveTests {
     let runner = Runner(
       sessions: engine.sessions, options: RunOptions(), observer: RecordingObserver(),
       redactor: engine.redactor)
-    let role = Role("fetcher") { _ in [
-      Task("token", Fetch("/root/cm-token", as: "token", secret: true)),
-      Task("echo", Command("cat /root/cm-token; echo done")),
-    ] }
+    let role = Role("fetcher") { _ in
+      [
+        Task("token", Fetch("/root/cm-token", as: "token", secret: true)),
+        Task("echo", Command("cat /root/cm-token; echo done")),
+      ]
+    }
     let report = await runner.run([Play("p", hosts: [host], roles: [role])])
     #expect(runner.facts.snapshot.value("token", on: host) == "s3cret-token-value")
     let text = report.results.map { "\($0.summary) \($0.output ?? "") \($0.diff ?? "")" }.joined()

@@ -34,26 +34,37 @@ import Yams
   }
 
   @Test func theClusterEntryPointsAtTheInfrastructureThenTheApps() throws {
-    let built = try ProcessRunner.run(["kubectl", "kustomize", Repository.root.appendingPathComponent("gitops/clusters/homelab").path])
+    let built = try ProcessRunner.run([
+      "kubectl", "kustomize",
+      Repository.root.appendingPathComponent("gitops/clusters/homelab").path,
+    ])
     let documents = try Self.documents(built.stdout)
-    let byName = Dictionary(uniqueKeysWithValues: documents.map { (($0["metadata"] as? [String: Any])?["name"] as? String ?? "", $0) })
+    let byName = Dictionary(
+      uniqueKeysWithValues: documents.map {
+        (($0["metadata"] as? [String: Any])?["name"] as? String ?? "", $0)
+      })
     let apps = try #require(byName["apps"]?["spec"] as? [String: Any])
     #expect((apps["dependsOn"] as? [[String: Any]])?.first?["name"] as? String == "infrastructure")
     for (name, document) in byName {
       let path = (document["spec"] as? [String: Any])?["path"] as? String ?? ""
       let target = Repository.root.appendingPathComponent(String(path.dropFirst(2))).path
-      #expect(FileManager.default.fileExists(atPath: target + "/kustomization.yaml"), "\(name) points at \(path)")
+      #expect(
+        FileManager.default.fileExists(atPath: target + "/kustomization.yaml"),
+        "\(name) points at \(path)")
     }
   }
 
   @Test func gpuManifestsRenderAndValidate() throws {
     let config = try Self.roleFiles.render("gpu", template: "time-slicing-config", ["replicas": 4])
     #expect(config.contains("replicas: 4"))
-    let plugin = try Self.roleFiles.render("gpu", template: "device-plugin", ["version": "v0.20.0", "configHash": "0123456789abcdef"])
+    let plugin = try Self.roleFiles.render(
+      "gpu", template: "device-plugin", ["version": "v0.20.0", "configHash": "0123456789abcdef"])
     let runtimeClass = try Self.roleFiles.text("gpu", "manifests/runtimeclass.yaml")
     try Self.validate(config + "---\n" + plugin + "---\n" + runtimeClass, name: "roles/gpu")
     let daemonSet = try #require(try Self.documents(plugin).first)
-    let podSpec = ((daemonSet["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any]
+    let podSpec =
+      ((daemonSet["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"]
+      as? [String: Any]
     #expect(podSpec?["runtimeClassName"] as? String == "nvidia")
     #expect((podSpec?["nodeSelector"] as? [String: String]) == ["nvidia.com/gpu.present": "true"])
   }
@@ -62,8 +73,11 @@ import Yams
     for hasSecret in [true, false] {
       let sync = try Self.roleFiles.render(
         "flux", template: "gotk-sync",
-        ["namespace": "flux-system", "url": "ssh://git@example.com/a/b.git", "branch": "main",
-         "path": "./clusters/x", "secretRef": hasSecret ? "flux-system" : "", "hasSecret": hasSecret])
+        [
+          "namespace": "flux-system", "url": "ssh://git@example.com/a/b.git", "branch": "main",
+          "path": "./clusters/x", "secretRef": hasSecret ? "flux-system" : "",
+          "hasSecret": hasSecret,
+        ])
       let documents = try Self.documents(sync)
       try Self.checkFlux(documents, name: "roles/flux")
       let repo = try #require(documents.first { $0["kind"] as? String == "GitRepository" })
@@ -80,11 +94,14 @@ import Yams
 
   /// Schema validation of the Kubernetes kinds; Flux kinds get their required fields checked.
   static func validate(_ yaml: String, name: String) throws {
-    let file = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID().uuidString).yaml")
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "manifest-\(UUID().uuidString).yaml")
     try yaml.write(to: file, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: file) }
     let validator = Repository.venvTool("kubernetes-validate")
-    try #require(FileManager.default.isExecutableFile(atPath: validator), "run scripts/setup: \(validator) is missing")
+    try #require(
+      FileManager.default.isExecutableFile(atPath: validator),
+      "run scripts/setup: \(validator) is missing")
     let result = try ProcessRunner.run([validator, "--strict", "--quiet", file.path])
     #expect(result.status == 0, "\(name): \(result.stdout)\(result.stderr)")
     try checkFlux(try documents(yaml), name: name)
@@ -98,11 +115,16 @@ import Yams
       case ("kustomize.toolkit.fluxcd.io/v1", "Kustomization"):
         #expect(spec["interval"] is String, "\(name): Kustomization needs spec.interval")
         #expect(spec["prune"] is Bool, "\(name): Kustomization needs spec.prune")
-        #expect((spec["sourceRef"] as? [String: Any])?["kind"] as? String == "GitRepository", "\(name): sourceRef")
-        #expect((spec["path"] as? String)?.hasPrefix("./") == true, "\(name): path must start with ./")
+        #expect(
+          (spec["sourceRef"] as? [String: Any])?["kind"] as? String == "GitRepository",
+          "\(name): sourceRef")
+        #expect(
+          (spec["path"] as? String)?.hasPrefix("./") == true, "\(name): path must start with ./")
       case ("source.toolkit.fluxcd.io/v1", "GitRepository"):
         #expect(spec["interval"] is String, "\(name): GitRepository needs spec.interval")
-        #expect((spec["url"] as? String).map { $0.hasPrefix("ssh://") || $0.hasPrefix("https://") } == true, "\(name): url")
+        #expect(
+          (spec["url"] as? String).map { $0.hasPrefix("ssh://") || $0.hasPrefix("https://") }
+            == true, "\(name): url")
         #expect((spec["ref"] as? [String: Any])?["branch"] is String, "\(name): ref.branch")
       default:
         continue

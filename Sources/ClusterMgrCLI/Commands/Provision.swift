@@ -11,7 +11,8 @@ extension ClusterMgr {
   /// `cluster-mgr provision`: makes the hosts of the inventory a K3s cluster, idempotently.
   struct Provision: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Install and configure K3s (and GPU support, Flux, your kubeconfig) on the inventory's hosts.",
+      abstract:
+        "Install and configure K3s (and GPU support, Flux, your kubeconfig) on the inventory's hosts.",
       discussion: """
         Plays, in order: prepare every host (prerequisites, tailscale); the first server alone; \
         further servers one at a time; agents in parallel; then, on the first server, nodes Ready \
@@ -35,7 +36,10 @@ extension ClusterMgr {
         valueName: "dir"))
     var artifacts: String?
 
-    @Option(help: ArgumentHelp("Merge the admin kubeconfig into this file (default: $KUBECONFIG, else ~/.kube/config).", valueName: "path"))
+    @Option(
+      help: ArgumentHelp(
+        "Merge the admin kubeconfig into this file (default: $KUBECONFIG, else ~/.kube/config).",
+        valueName: "path"))
     var kubeconfig: String?
 
     @Flag(help: "Do not touch the workstation's kubeconfig.")
@@ -55,7 +59,8 @@ extension ClusterMgr {
         var request = ProvisionRequest(inventoryPath: inventory.path)
         request.limit = selection.limit
         request.options = behaviour.runOptions(
-          tags: SelectionOptions.list(selection.tags), skipTags: SelectionOptions.list(selection.skipTags))
+          tags: SelectionOptions.list(selection.tags),
+          skipTags: SelectionOptions.list(selection.skipTags))
         request.extraVars = selection.extraVars
         request.artifactsDirectory = artifacts
         request.acceptNewHostKeys = connection.acceptNew
@@ -64,10 +69,13 @@ extension ClusterMgr {
         request.skipKubeconfig = noKubeconfig
         let setup = try await ProvisionSetup.prepare(request)
         if listTags || listTasks {
-          for line in TaskListing.lines(setup.plays, options: request.options, tagsOnly: listTags) { print(line) }
+          for line in TaskListing.lines(setup.plays, options: request.options, tagsOnly: listTags) {
+            print(line)
+          }
           return
         }
-        let code = try await Self.execute(request, setup: setup, connection: connection, json: output.isJSON, verbosity: verbose)
+        let code = try await Self.execute(
+          request, setup: setup, connection: connection, json: output.isJSON, verbosity: verbose)
         if code != ExitStatus.success { throw ExitCode(code) }
       }
     }
@@ -79,16 +87,27 @@ extension ClusterMgr {
     ) async throws -> Int32 {
       for notice in setup.notices { printToStandardError(notice) }
       let ssh = connection.sshOptions
-      let hosts = setup.plays.flatMap(\.hosts).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-      let display = RunProgress(hosts: hosts, json: json, verbosity: verbosity, diff: request.options.diffMode)
-      let result = await ProvisionOperation.run(request, setup: setup, observer: display, sshOptions: ssh)
+      let hosts = setup.plays.flatMap(\.hosts).reduce(into: [String]()) {
+        if !$0.contains($1) { $0.append($1) }
+      }
+      let display = RunProgress(
+        hosts: hosts, json: json, verbosity: verbosity, diff: request.options.diffMode)
+      let result = await ProvisionOperation.run(
+        request, setup: setup, observer: display, sshOptions: ssh)
       display.finish()
       if !json {
         if let (path, outcome) = result.kubeconfig {
-          print(outcome == .updated ? "kubeconfig: context \(setup.inputs.settings.clusterName) written to \(path)" : "kubeconfig: \(path) already up to date")
+          print(
+            outcome == .updated
+              ? "kubeconfig: context \(setup.inputs.settings.clusterName) written to \(path)"
+              : "kubeconfig: \(path) already up to date")
         }
-        if let warning = result.historyWarning { printToStandardError("warning: run history: \(warning)") }
-        if let id = result.historyRunID { print("run #\(id) recorded (cluster-mgr history show \(id))") }
+        if let warning = result.historyWarning {
+          printToStandardError("warning: run history: \(warning)")
+        }
+        if let id = result.historyRunID {
+          print("run #\(id) recorded (cluster-mgr history show \(id))")
+        }
       }
       return result.exitStatus
     }

@@ -19,7 +19,9 @@ struct SelectionOptions: ParsableArguments {
       valueName: "tags"))
   var tags: String?
 
-  @Option(name: .long, help: ArgumentHelp("Never tasks with one of these tags (comma-separated).", valueName: "tags"))
+  @Option(
+    name: .long,
+    help: ArgumentHelp("Never tasks with one of these tags (comma-separated).", valueName: "tags"))
   var skipTags: String?
 
   @Option(
@@ -30,13 +32,18 @@ struct SelectionOptions: ParsableArguments {
   var extraVars: [String] = []
 
   static func list(_ text: String?) -> Set<String> {
-    Set((text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    Set(
+      (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+        !$0.isEmpty
+      })
   }
 }
 
 /// How a run behaves: `--check`, `--diff`, `--forks`, `--serial`, failure policy.
 struct BehaviourOptions: ParsableArguments {
-  @Flag(name: [.customShort("C"), .long], help: "Report what would change; change nothing (works on fresh hosts).")
+  @Flag(
+    name: [.customShort("C"), .long],
+    help: "Report what would change; change nothing (works on fresh hosts).")
   var check = false
 
   @Flag(name: [.customShort("D"), .long], help: "Show unified diffs of files (secrets masked).")
@@ -71,7 +78,10 @@ struct BehaviourOptions: ParsableArguments {
 
 /// How hosts are reached: `--accept-new`, `--socket`, `--connect-timeout`.
 struct ConnectionOptions: ParsableArguments {
-  @Flag(help: "Record the host key of a host seen for the first time (like OpenSSH's accept-new) instead of refusing it.")
+  @Flag(
+    help:
+      "Record the host key of a host seen for the first time (like OpenSSH's accept-new) instead of refusing it."
+  )
   var acceptNew = false
 
   @Option(

@@ -12,23 +12,34 @@ public struct DeployKeyPair: Sendable {
   /// A new random key pair.
   public static func generate(comment: String) -> DeployKeyPair {
     let key = Curve25519.Signing.PrivateKey()
-    return make(seed: key.rawRepresentation, public: key.publicKey.rawRepresentation, comment: comment)
+    return make(
+      seed: key.rawRepresentation, public: key.publicKey.rawRepresentation, comment: comment)
   }
 
   /// The key pair stored at `path` (private) and `path.pub`, created first if absent.
-  public static func loadOrCreate(at path: String, comment: String) throws -> (DeployKeyPair, created: Bool) {
+  public static func loadOrCreate(at path: String, comment: String) throws -> (
+    DeployKeyPair, created: Bool
+  ) {
     let fm = FileManager.default
     if let privateKey = try? String(contentsOfFile: path, encoding: .utf8),
       let publicKey = try? String(contentsOfFile: path + ".pub", encoding: .utf8)
     {
-      return (DeployKeyPair(privateKey: privateKey, publicKey: publicKey.trimmingCharacters(in: .whitespacesAndNewlines)), false)
+      return (
+        DeployKeyPair(
+          privateKey: privateKey,
+          publicKey: publicKey.trimmingCharacters(in: .whitespacesAndNewlines)), false
+      )
     }
     let pair = generate(comment: comment)
     try fm.createDirectory(
       atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
       attributes: [.posixPermissions: 0o700])
-    guard fm.createFile(atPath: path, contents: Data(pair.privateKey.utf8), attributes: [.posixPermissions: 0o600]),
-      fm.createFile(atPath: path + ".pub", contents: Data((pair.publicKey + "\n").utf8), attributes: [.posixPermissions: 0o644])
+    guard
+      fm.createFile(
+        atPath: path, contents: Data(pair.privateKey.utf8), attributes: [.posixPermissions: 0o600]),
+      fm.createFile(
+        atPath: path + ".pub", contents: Data((pair.publicKey + "\n").utf8),
+        attributes: [.posixPermissions: 0o644])
     else { throw DeployKeyError(message: "cannot write the deploy key to \(path)") }
     return (pair, true)
   }
@@ -70,15 +81,19 @@ public struct DeployKeyPair: Sendable {
       lines.append(String(body[index..<end]))
       index = end
     }
-    let privateKey = "-----BEGIN OPENSSH PRIVATE KEY-----\n" + lines.joined(separator: "\n")
+    let privateKey =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\n" + lines.joined(separator: "\n")
       + "\n-----END OPENSSH PRIVATE KEY-----\n"
-    return DeployKeyPair(privateKey: privateKey, publicKey: "\(type) \(publicBlob.base64EncodedString()) \(comment)")
+    return DeployKeyPair(
+      privateKey: privateKey, publicKey: "\(type) \(publicBlob.base64EncodedString()) \(comment)")
   }
 }
 
 extension Data {
   fileprivate mutating func appendUInt32(_ value: UInt32) {
-    append(contentsOf: [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)])
+    append(contentsOf: [
+      UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff),
+    ])
   }
 
   fileprivate mutating func appendSSHString(_ bytes: Data) {

@@ -7,13 +7,18 @@ public final class JSONEventsObserver: RunObserver, @unchecked Sendable {
   private let write: @Sendable (String) -> Void
 
   /// Writes lines through `write` (standard output by default).
-  public init(write: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) {
+  public init(
+    write: @escaping @Sendable (String) -> Void = {
+      FileHandle.standardOutput.write(Data(($0 + "\n").utf8))
+    }
+  ) {
     self.write = write
   }
 
   public func handle(_ event: RunEvent) {
     guard let object = Self.object(for: event) else { return }
-    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
+    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    else { return }
     lock.lock()
     write(String(decoding: data, as: UTF8.self))
     lock.unlock()
@@ -50,7 +55,8 @@ public final class JSONEventsObserver: RunObserver, @unchecked Sendable {
 
   static func recapObject(_ recap: HostRecap) -> [String: Any] {
     [
-      "host": recap.host, "ok": recap.ok, "changed": recap.changed, "unreachable": recap.unreachable,
+      "host": recap.host, "ok": recap.ok, "changed": recap.changed,
+      "unreachable": recap.unreachable,
       "failed": recap.failed, "skipped": recap.skipped, "round_trips": recap.roundTrips,
     ]
   }

@@ -16,7 +16,8 @@ public enum KubeconfigMerge {
 
   /// The merged kubeconfig text: `existing` (may be empty) plus `serverConfig` renamed to
   /// `name` with `server` as the API URL.
-  public static func merge(existing: String, serverConfig: String, name: String, server: String) throws
+  public static func merge(existing: String, serverConfig: String, name: String, server: String)
+    throws
     -> String
   {
     let incoming = try mapping(serverConfig, what: "the server's kubeconfig")
@@ -26,14 +27,21 @@ public enum KubeconfigMerge {
     var clusterBody = cluster.mapping ?? [:]
     clusterBody["server"] = Node(server)
     let userName = "\(name)-admin"
-    var base = existing.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-      ? Node.Mapping([(Node("apiVersion"), Node("v1")), (Node("kind"), Node("Config")), (Node("preferences"), Node.mapping([:]))])
+    var base =
+      existing.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+      ? Node.Mapping([
+        (Node("apiVersion"), Node("v1")), (Node("kind"), Node("Config")),
+        (Node("preferences"), Node.mapping([:])),
+      ])
       : try mapping(existing, what: "the existing kubeconfig")
     upsert(&base, "clusters", name: name, body: ("cluster", Node.mapping(clusterBody)))
     upsert(&base, "users", name: userName, body: ("user", user))
     upsert(
       &base, "contexts", name: name,
-      body: ("context", Node.mapping(Node.Mapping([(Node("cluster"), Node(name)), (Node("user"), Node(userName))]))))
+      body: (
+        "context",
+        Node.mapping(Node.Mapping([(Node("cluster"), Node(name)), (Node("user"), Node(userName))]))
+      ))
     if (base["current-context"]?.string ?? "").isEmpty {
       base["current-context"] = Node(name)
     }
@@ -41,22 +49,30 @@ public enum KubeconfigMerge {
   }
 
   /// Writes the merge into `path` (mode 0600, atomically), creating the directory if needed.
-  public static func write(serverConfig: String, name: String, server: String, to path: String) throws
+  public static func write(serverConfig: String, name: String, server: String, to path: String)
+    throws
     -> Outcome
   {
     let fm = FileManager.default
     let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-    let merged = try merge(existing: existing, serverConfig: serverConfig, name: name, server: server)
-    if !existing.isEmpty, let old = try? Yams.compose(yaml: existing), let new = try? Yams.compose(yaml: merged),
+    let merged = try merge(
+      existing: existing, serverConfig: serverConfig, name: name, server: server)
+    if !existing.isEmpty, let old = try? Yams.compose(yaml: existing),
+      let new = try? Yams.compose(yaml: merged),
       old == new
     {
       return .unchanged
     }
     let url = URL(fileURLWithPath: path)
-    try fm.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
+    try fm.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
       attributes: [.posixPermissions: 0o700])
-    let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).cluster-mgr-\(getpid())")
-    guard fm.createFile(atPath: temp.path, contents: Data(merged.utf8), attributes: [.posixPermissions: 0o600]) else {
+    let temp = url.deletingLastPathComponent().appendingPathComponent(
+      ".\(url.lastPathComponent).cluster-mgr-\(getpid())")
+    guard
+      fm.createFile(
+        atPath: temp.path, contents: Data(merged.utf8), attributes: [.posixPermissions: 0o600])
+    else {
       throw KubeconfigError(message: "cannot write \(temp.path)")
     }
     if rename(temp.path, path) != 0 {
@@ -85,7 +101,9 @@ public enum KubeconfigMerge {
     mapping[key]?.sequence?.first
   }
 
-  private static func upsert(_ base: inout Node.Mapping, _ key: String, name: String, body: (String, Node)) {
+  private static func upsert(
+    _ base: inout Node.Mapping, _ key: String, name: String, body: (String, Node)
+  ) {
     var list = base[key]?.sequence.map { Array($0) } ?? []
     let entry = Node.mapping(Node.Mapping([(Node("name"), Node(name)), (Node(body.0), body.1)]))
     if let index = list.firstIndex(where: { $0.mapping?["name"]?.string == name }) {

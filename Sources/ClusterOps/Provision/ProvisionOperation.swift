@@ -43,8 +43,10 @@ public enum ProvisionOperation {
         checkMode: request.options.checkMode))
     let recording = HistoryObserver(recorder: recorder, next: observer)
     let sessions = SSHHostSessionProvider(
-      sessions: SSHSessions(options: sshOptions, forks: request.options.forks), targets: setup.targets)
-    let runner = Runner(sessions: sessions, options: request.options, observer: recording, redactor: setup.redactor)
+      sessions: SSHSessions(options: sshOptions, forks: request.options.forks),
+      targets: setup.targets)
+    let runner = Runner(
+      sessions: sessions, options: request.options, observer: recording, redactor: setup.redactor)
     let report = await runner.run(setup.plays)
     await sessions.closeAll()
 
@@ -56,18 +58,24 @@ public enum ProvisionOperation {
       // The API endpoint when set, else the first server's Tailscale IP: reachable from any
       // tailnet machine whether or not MagicDNS is on (the MagicDNS name is a tls-san too).
       let facts = runner.facts.snapshot
-      let host = setup.inputs.settings.apiEndpoint ?? first.tailscaleIP ?? facts.value("tailscale_ipv4", on: first.name) ?? first.address
-      let server = "https://\(host.contains(":") ? "[\(host)]" : host):\(setup.inputs.settings.apiPort)"
+      let host =
+        setup.inputs.settings.apiEndpoint ?? first.tailscaleIP ?? facts.value(
+          "tailscale_ipv4", on: first.name) ?? first.address
+      let server =
+        "https://\(host.contains(":") ? "[\(host)]" : host):\(setup.inputs.settings.apiPort)"
       do {
         let outcome = try KubeconfigMerge.write(
-          serverConfig: serverConfig, name: setup.inputs.settings.clusterName, server: server, to: path)
+          serverConfig: serverConfig, name: setup.inputs.settings.clusterName, server: server,
+          to: path)
         result.kubeconfig = (path, outcome)
       } catch {
         observer.handle(.warning("could not merge the kubeconfig into \(path): \(error)"))
       }
     }
     let outcome: RunOutcome =
-      report.succeeded ? .succeeded : (report.recaps.allSatisfy { $0.failed + $0.unreachable > 0 } ? .failed : .partial)
+      report.succeeded
+      ? .succeeded
+      : (report.recaps.allSatisfy { $0.failed + $0.unreachable > 0 } ? .failed : .partial)
     await recorder.finish(outcome)
     result.historyWarning = recorder.warning?.description
     result.historyRunID = recorder.runID?.rawValue
@@ -76,7 +84,9 @@ public enum ProvisionOperation {
 
   /// `$KUBECONFIG`'s first file, else `~/.kube/config`.
   public static var defaultKubeconfigPath: String {
-    if let env = ProcessInfo.processInfo.environment["KUBECONFIG"], let first = env.split(separator: ":").first {
+    if let env = ProcessInfo.processInfo.environment["KUBECONFIG"],
+      let first = env.split(separator: ":").first
+    {
       return String(first)
     }
     return StatePaths.homeDirectory.appendingPathComponent(".kube/config").path

@@ -37,14 +37,18 @@ public struct ProvisionSetup: Sendable {
     var selected = Set(nodes.map(\.name))
     if let limit = request.limit, !limit.isEmpty {
       selected = Set(try inventory.selectHosts(limit))
-      if selected.isEmpty { throw ProvisionError(message: "--limit \(limit) matches no host", exitStatus: ExitStatus.invalidInput) }
+      if selected.isEmpty {
+        throw ProvisionError(
+          message: "--limit \(limit) matches no host", exitStatus: ExitStatus.invalidInput)
+      }
     }
     let roleFiles = try RoleFiles.locate()
     let source: K3sSource = request.artifactsDirectory.map { .artifacts(directory: $0) } ?? .github
     var notices: [String] = []
     let flux = try fluxInputs(inventory, request: request, redactor: redactor, notices: &notices)
     let inputs = ProvisionInputs(
-      nodes: nodes, settings: settings, selected: selected, includeClusterSide: request.includeClusterSide,
+      nodes: nodes, settings: settings, selected: selected,
+      includeClusterSide: request.includeClusterSide,
       k3sSource: source, roleFiles: roleFiles, flux: flux)
     let plays = try ProvisionSite.plays(inputs)
     let hostKeys = await ClusterContext.tailnetHostKeys(socket: request.tailscaleSocket)
@@ -55,7 +59,8 @@ public struct ProvisionSetup: Sendable {
   }
 
   static func fluxInputs(
-    _ inventory: ResolvedInventory, request: ProvisionRequest, redactor: SecretRedactor, notices: inout [String]
+    _ inventory: ResolvedInventory, request: ProvisionRequest, redactor: SecretRedactor,
+    notices: inout [String]
   ) throws -> FluxInputs? {
     let settings = inventory.clusterSettings
     guard settings.gitopsEnabled, let url = settings.gitRepoURL else { return nil }
@@ -72,20 +77,26 @@ public struct ProvisionSetup: Sendable {
     }
     var deployKey: FluxInputs.DeployKey?
     if url.hasPrefix("ssh://") || url.contains("@") && !url.hasPrefix("http") {
-      let keyPath = StatePaths.directory.appendingPathComponent("flux/\(settings.clusterName)/identity").path
-      let (pair, created) = try DeployKeyPair.loadOrCreate(at: keyPath, comment: "flux-\(settings.clusterName)")
+      let keyPath = StatePaths.directory.appendingPathComponent(
+        "flux/\(settings.clusterName)/identity"
+      ).path
+      let (pair, created) = try DeployKeyPair.loadOrCreate(
+        at: keyPath, comment: "flux-\(settings.clusterName)")
       redactor.register(pair.privateKey)
       if created {
         notices.append(
-          "A deploy key for Flux was created in \(keyPath). Add this public key to \(url) as a read-only deploy key:\n  \(pair.publicKey)")
+          "A deploy key for Flux was created in \(keyPath). Add this public key to \(url) as a read-only deploy key:\n  \(pair.publicKey)"
+        )
       }
       guard let knownHosts = gitKnownHosts, !knownHosts.isEmpty else {
         throw ProvisionError(
           message: "git_repo_url \(url) is an SSH URL but the inventory has no git_known_hosts",
-          remedy: "set git_known_hosts to the Git host's known_hosts line(s), e.g. from `ssh-keyscan github.com`",
+          remedy:
+            "set git_known_hosts to the Git host's known_hosts line(s), e.g. from `ssh-keyscan github.com`",
           exitStatus: ExitStatus.invalidInput)
       }
-      deployKey = FluxInputs.DeployKey(privateKey: pair.privateKey, publicKey: pair.publicKey, knownHosts: knownHosts)
+      deployKey = FluxInputs.DeployKey(
+        privateKey: pair.privateKey, publicKey: pair.publicKey, knownHosts: knownHosts)
     }
     return FluxInputs(install: install, deployKey: deployKey)
   }

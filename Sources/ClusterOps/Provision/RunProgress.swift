@@ -30,15 +30,19 @@ public final class RunProgress: RunObserver, @unchecked Sendable {
     guard let display else { return }
     switch event {
     case .playStarted(let name, let hosts):
-      display.handle(.message(host: nil, text: "PLAY [\(name)] \(hosts.count) host\(hosts.count == 1 ? "" : "s")"))
+      display.handle(
+        .message(
+          host: nil, text: "PLAY [\(name)] \(hosts.count) host\(hosts.count == 1 ? "" : "s")"))
       for host in hosts { display.handle(.hostStarted(host: host)) }
     case .hostPhase(let play, let host, let phase):
       display.handle(.taskStarted(host: host, role: play, task: phase))
     case .taskFinished(let result):
       display.handle(
         .taskFinished(
-          host: result.host, role: result.role, task: result.task, outcome: Self.outcome(result.status),
-          duration: .milliseconds(Int(result.duration * 1000)), detail: result.failure ?? (result.status == .ok ? nil : result.summary)))
+          host: result.host, role: result.role, task: result.task,
+          outcome: Self.outcome(result.status),
+          duration: .milliseconds(Int(result.duration * 1000)),
+          detail: result.failure ?? (result.status == .ok ? nil : result.summary)))
       if diff, let text = result.diff { display.handle(.message(host: result.host, text: text)) }
       if verbosity > 0, let output = result.output, !output.isEmpty {
         display.handle(.message(host: result.host, text: output))

@@ -10,12 +10,16 @@ public enum TaskListing {
     var tags = Set<String>()
     var lines: [String] = []
     for play in plays {
-      lines.append("play \"\(play.name)\" on \(play.hosts.joined(separator: ", "))\(play.strategy == .parallel ? "" : " (one at a time)")")
+      lines.append(
+        "play \"\(play.name)\" on \(play.hosts.joined(separator: ", "))\(play.strategy == .parallel ? "" : " (one at a time)")"
+      )
       for role in play.roles {
         // The task list of the play's first host that has any (roles build tasks per host).
         var tasks: [Task] = []
         for host in play.hosts {
-          if let built = try? role.tasks(RoleContext(host: host, facts: empty, checkMode: true)), !built.isEmpty {
+          if let built = try? role.tasks(RoleContext(host: host, facts: empty, checkMode: true)),
+            !built.isEmpty
+          {
             tasks = built
             break
           }

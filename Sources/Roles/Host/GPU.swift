@@ -18,17 +18,24 @@ struct NvidiaGPUCheck: Resource {
     let gpus = current.values("gpu").filter { $0.hasPrefix("GPU ") }
     switch current["smi"] {
     case "ok" where !gpus.isEmpty:
-      return .ok("\(gpus.count) GPU(s): \(gpus.map { $0.split(separator: "(").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? $0 }.joined(separator: "; "))",
+      return .ok(
+        "\(gpus.count) GPU(s): \(gpus.map { $0.split(separator: "(").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? $0 }.joined(separator: "; "))",
         facts: ["gpu_count": Fact(String(gpus.count))])
     case "failed":
       let why = current.data("smi_error").map { String(decoding: $0, as: UTF8.self) } ?? ""
-      throw PlanError("\(context.host): gpu is true but nvidia-smi fails: \(why.trimmingCharacters(in: .whitespacesAndNewlines)). Install or repair the NVIDIA driver, then provision again.")
+      throw PlanError(
+        "\(context.host): gpu is true but nvidia-smi fails: \(why.trimmingCharacters(in: .whitespacesAndNewlines)). Install or repair the NVIDIA driver, then provision again."
+      )
     default:
       let pci = current.values("pci")
       if !pci.isEmpty {
-        throw PlanError("\(context.host): an NVIDIA GPU is present (\(pci[0])) but the driver is not (no working nvidia-smi). Install the NVIDIA driver, then provision again.")
+        throw PlanError(
+          "\(context.host): an NVIDIA GPU is present (\(pci[0])) but the driver is not (no working nvidia-smi). Install the NVIDIA driver, then provision again."
+        )
       }
-      throw PlanError("\(context.host): gpu is true in the inventory but no NVIDIA GPU was found (nvidia-smi -L and lspci found nothing). Set gpu: false or check the host.")
+      throw PlanError(
+        "\(context.host): gpu is true in the inventory but no NVIDIA GPU was found (nvidia-smi -L and lspci found nothing). Set gpu: false or check the host."
+      )
     }
   }
 }
@@ -40,7 +47,9 @@ struct AptSigningKey: Resource {
   let path: String
   let fingerprint: String
 
-  var normalizedFingerprint: String { fingerprint.replacingOccurrences(of: " ", with: "").uppercased() }
+  var normalizedFingerprint: String {
+    fingerprint.replacingOccurrences(of: " ", with: "").uppercased()
+  }
 
   func probeScript(_ context: PlanContext) -> String {
     let p = ShellQuote.quote(path)
@@ -53,7 +62,9 @@ struct AptSigningKey: Resource {
 
   func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let present = (current["fingerprints"] ?? "").split(separator: ",").map(String.init)
-    if present.contains(normalizedFingerprint) { return .ok("\(path): key \(normalizedFingerprint.suffix(16))") }
+    if present.contains(normalizedFingerprint) {
+      return .ok("\(path): key \(normalizedFingerprint.suffix(16))")
+    }
     let apply = """
       t=$(mktemp)
       curl -fsSL --retry 3 \(ShellQuote.quote(url)) -o "$t"
@@ -63,6 +74,9 @@ struct AptSigningKey: Resource {
       install -m 0644 -o root -g root "$t" \(ShellQuote.quote(path)); rm -f "$t"
       : > "$cm_run/apt-update"
       """
-    return Plan(.change, "\(path): install the key from \(url) (fingerprint \(normalizedFingerprint.suffix(16)))", apply: apply)
+    return Plan(
+      .change,
+      "\(path): install the key from \(url) (fingerprint \(normalizedFingerprint.suffix(16)))",
+      apply: apply)
   }
 }

@@ -36,26 +36,32 @@ struct TailscaleCheck: Resource {
     let host = context.host
     if current["cli"] == "absent" {
       throw PlanError(
-        "\(host): Tailscale is not installed (no `tailscale` command). Install Tailscale and run `tailscale up` on the host, then provision again.")
+        "\(host): Tailscale is not installed (no `tailscale` command). Install Tailscale and run `tailscale up` on the host, then provision again."
+      )
     }
     guard let data = current.data("status"),
       let status = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
     else {
       throw PlanError(
-        "\(host): tailscaled is not answering (service \(current["daemon"] ?? "unknown")). Start it with `sudo systemctl enable --now tailscaled`.")
+        "\(host): tailscaled is not answering (service \(current["daemon"] ?? "unknown")). Start it with `sudo systemctl enable --now tailscaled`."
+      )
     }
     let state = status["BackendState"] as? String ?? "unknown"
     guard state == "Running" else {
       throw PlanError(
-        "\(host): Tailscale is \(state), not Running. Log the host in with `sudo tailscale up` (cluster-mgr never does this for you), then provision again.")
+        "\(host): Tailscale is \(state), not Running. Log the host in with `sudo tailscale up` (cluster-mgr never does this for you), then provision again."
+      )
     }
-    let ips = (status["TailscaleIPs"] as? [String]) ?? ((status["Self"] as? [String: Any])?["TailscaleIPs"] as? [String]) ?? []
+    let ips =
+      (status["TailscaleIPs"] as? [String])
+      ?? ((status["Self"] as? [String: Any])?["TailscaleIPs"] as? [String]) ?? []
     guard let ipv4 = ips.first(where: { !$0.contains(":") }) else {
       throw PlanError("\(host): Tailscale is Running but has no IPv4 address.")
     }
     if let expectedIPv4, expectedIPv4 != ipv4 {
       throw PlanError(
-        "\(host): the inventory's tailscale_ip is \(expectedIPv4) but the host's Tailscale IPv4 is \(ipv4). Fix the inventory (cluster-mgr config-set tailscale_ip \(ipv4) --scope \(host)) or check that this is the right machine.")
+        "\(host): the inventory's tailscale_ip is \(expectedIPv4) but the host's Tailscale IPv4 is \(ipv4). Fix the inventory (cluster-mgr config-set tailscale_ip \(ipv4) --scope \(host)) or check that this is the right machine."
+      )
     }
     let dnsName = ((status["Self"] as? [String: Any])?["DNSName"] as? String ?? "")
       .trimmingCharacters(in: CharacterSet(charactersIn: "."))
@@ -89,21 +95,27 @@ struct FirewallPorts: Resource {
       let rules = current.values("rule").joined(separator: "\n")
       let missing = ports.filter { port in
         let ufwPort = port.replacingOccurrences(of: ":", with: ":")
-        return !rules.split(separator: "\n").contains { $0.hasPrefix(ufwPort) && $0.contains(source) }
+        return !rules.split(separator: "\n").contains {
+          $0.hasPrefix(ufwPort) && $0.contains(source)
+        }
       }
       if missing.isEmpty { return .ok("ufw active: K3s ports open for \(source)") }
       let commands = missing.map { port -> String in
         let parts = port.split(separator: "/")
-        return "ufw allow from \(source) to any port \(parts[0]) proto \(parts.count > 1 ? parts[1] : "tcp")"
+        return
+          "ufw allow from \(source) to any port \(parts[0]) proto \(parts.count > 1 ? parts[1] : "tcp")"
       }
-      return Plan(.change, "ufw active: open \(missing.joined(separator: ", ")) for \(source)", apply: commands.joined(separator: "\n"))
+      return Plan(
+        .change, "ufw active: open \(missing.joined(separator: ", ")) for \(source)",
+        apply: commands.joined(separator: "\n"))
     case "firewalld":
       if (current.lineValue("sources") ?? "").split(separator: " ").contains(Substring(source)) {
         return .ok("firewalld active: \(source) trusted")
       }
       return Plan(
         .change, "firewalld active: trust \(source)",
-        apply: "firewall-cmd --permanent --zone=trusted --add-source=\(source)\nfirewall-cmd --reload")
+        apply:
+          "firewall-cmd --permanent --zone=trusted --add-source=\(source)\nfirewall-cmd --reload")
     default:
       return .ok("no active firewall (none is enabled by cluster-mgr)")
     }

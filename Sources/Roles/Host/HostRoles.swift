@@ -12,26 +12,41 @@ enum HostRoles {
       guard let node = inputs.node(context.host) else { return [] }
       var tasks = [
         Task("host facts", HostFacts()).tagged("always"),
-        Task("base packages", Packages(["ca-certificates", "curl"] + (node.gpu ? ["gnupg", "pciutils"] : []))),
-        Task("kernel modules for K3s", KernelModules(file: "/etc/modules-load.d/cluster-mgr-k3s.conf", ["overlay", "br_netfilter"])),
+        Task(
+          "base packages",
+          Packages(["ca-certificates", "curl"] + (node.gpu ? ["gnupg", "pciutils"] : []))),
+        Task(
+          "kernel modules for K3s",
+          KernelModules(
+            file: "/etc/modules-load.d/cluster-mgr-k3s.conf", ["overlay", "br_netfilter"])),
         Task(
           "forwarding and bridge sysctls",
           Sysctl(
             file: "/etc/sysctl.d/90-cluster-mgr-k3s.conf",
-            [("net.ipv4.ip_forward", "1"), ("net.bridge.bridge-nf-call-iptables", "1"),
-             ("net.bridge.bridge-nf-call-ip6tables", "1")]
-              + (node.variables["ipv6_forwarding"]?.boolValue == true ? [("net.ipv6.conf.all.forwarding", "1")] : []))),
+            [
+              ("net.ipv4.ip_forward", "1"), ("net.bridge.bridge-nf-call-iptables", "1"),
+              ("net.bridge.bridge-nf-call-ip6tables", "1"),
+            ]
+              + (node.variables["ipv6_forwarding"]?.boolValue == true
+                ? [("net.ipv6.conf.all.forwarding", "1")] : []))),
       ]
       if node.variables["disable_swap"]?.boolValue == true {
-        tasks.append(Task("swap off now", Command("swapoff -a", unless: "[ -z \"$(swapon --show --noheadings 2>/dev/null)\" ]")))
-        tasks.append(Task("no swap in /etc/fstab", LineInFile("/etc/fstab", absent: "^[^#].*\\sswap\\s")))
+        tasks.append(
+          Task(
+            "swap off now",
+            Command("swapoff -a", unless: "[ -z \"$(swapon --show --noheadings 2>/dev/null)\" ]")))
+        tasks.append(
+          Task("no swap in /etc/fstab", LineInFile("/etc/fstab", absent: "^[^#].*\\sswap\\s")))
       }
       var ports = ["10250/tcp", "8472/udp"]
       if node.role == .server {
         ports.append("6443/tcp")
         if inputs.servers.count > 1 { ports.append("2379:2380/tcp") }
       }
-      tasks.append(Task("K3s ports in an active firewall", FirewallPorts(ports: ports, source: inputs.settings.tailscaleNetwork)))
+      tasks.append(
+        Task(
+          "K3s ports in an active firewall",
+          FirewallPorts(ports: ports, source: inputs.settings.tailscaleNetwork)))
       return tasks
     }
   }
@@ -40,7 +55,12 @@ enum HostRoles {
   static func tailscale(_ inputs: ProvisionInputs) -> Role {
     Role("tailscale", tags: ["tailscale"]) { context in
       guard let node = inputs.node(context.host) else { return [] }
-      return [Task("Tailscale is up with the inventory's address", TailscaleCheck(expectedIPv4: node.tailscaleIP)).tagged("always")]
+      return [
+        Task(
+          "Tailscale is up with the inventory's address",
+          TailscaleCheck(expectedIPv4: node.tailscaleIP)
+        ).tagged("always")
+      ]
     }
   }
 }

@@ -12,7 +12,8 @@ public enum K3sSource: Sendable, Equatable {
   case artifacts(directory: String)
 
   /// GitHub's release downloads.
-  public static let github = K3sSource.download(baseURL: "https://github.com/k3s-io/k3s/releases/download")
+  public static let github = K3sSource.download(
+    baseURL: "https://github.com/k3s-io/k3s/releases/download")
 }
 
 /// The names K3s release assets use for a machine architecture (`uname -m`).
@@ -47,12 +48,17 @@ final class ArtifactCatalog: @unchecked Sendable {
     defer { lock.unlock() }
     if let sha = verified[path] { return (path, sha) }
     guard FileManager.default.fileExists(atPath: path) else {
-      throw PlanError("the artifact directory has no \(asset.binary) for K3s \(version) (expected \(path)); download it and \(asset.checksums) from https://github.com/k3s-io/k3s/releases/tag/\(version)")
+      throw PlanError(
+        "the artifact directory has no \(asset.binary) for K3s \(version) (expected \(path)); download it and \(asset.checksums) from https://github.com/k3s-io/k3s/releases/tag/\(version)"
+      )
     }
     guard let text = try? String(contentsOfFile: sums, encoding: .utf8) else {
       throw PlanError("the artifact directory has no \(sums) to verify \(path) against")
     }
-    guard let line = text.split(separator: "\n").first(where: { $0.hasSuffix(" " + asset.binary) || $0.hasSuffix("*" + asset.binary) }),
+    guard
+      let line = text.split(separator: "\n").first(where: {
+        $0.hasSuffix(" " + asset.binary) || $0.hasSuffix("*" + asset.binary)
+      }),
       let expected = line.split(separator: " ").first.map(String.init)
     else { throw PlanError("\(sums) lists no checksum for \(asset.binary)") }
     let actual: String
@@ -60,7 +66,9 @@ final class ArtifactCatalog: @unchecked Sendable {
       throw PlanError("cannot read \(path): \(error.localizedDescription)")
     }
     guard actual == expected else {
-      throw PlanError("\(path) has sha256 \(actual) but \(asset.checksums) says \(expected): the artifact is corrupt or not the release")
+      throw PlanError(
+        "\(path) has sha256 \(actual) but \(asset.checksums) says \(expected): the artifact is corrupt or not the release"
+      )
     }
     verified[path] = actual
     return (path, actual)
@@ -93,7 +101,10 @@ struct K3sDownload: Resource {
       rm -rf "$t"
       """
     return Plan(
-      .change, "K3s \(installed.map { "\($0) → " } ?? "install ")\(version) (download)", apply: apply,
-      verify: "[ \"$(/usr/local/bin/k3s --version | awk 'NR==1{print $3}')\" = \(ShellQuote.quote(version)) ]")
+      .change, "K3s \(installed.map { "\($0) → " } ?? "install ")\(version) (download)",
+      apply: apply,
+      verify:
+        "[ \"$(/usr/local/bin/k3s --version | awk 'NR==1{print $3}')\" = \(ShellQuote.quote(version)) ]"
+    )
   }
 }

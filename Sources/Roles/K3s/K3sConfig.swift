@@ -33,7 +33,9 @@ struct K3sConfig: Sendable {
   /// Appends to a list key.
   mutating func append(_ key: String, _ items: [String]) {
     guard !items.isEmpty else { return }
-    if let index = entries.firstIndex(where: { $0.key == key }), case .list(let old) = entries[index].value {
+    if let index = entries.firstIndex(where: { $0.key == key }),
+      case .list(let old) = entries[index].value
+    {
       entries[index].value = .list(old + items)
     } else {
       set(key, .list(items))

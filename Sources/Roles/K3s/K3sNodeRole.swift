@@ -21,7 +21,8 @@ enum K3sNodeRole {
       handlers: [Service.restartHandler("restart \(unit)", unit: unit)]
     ) { context in
       guard let node = inputs.node(context.host) else { return [] }
-      return try tasks(kind, node: node, unit: unit, inputs: inputs, context: context, catalog: catalog)
+      return try tasks(
+        kind, node: node, unit: unit, inputs: inputs, context: context, catalog: catalog)
     }
   }
 
@@ -52,10 +53,12 @@ enum K3sNodeRole {
       tasks.append(Task("cluster token matches the inventory", TokenGuard(inventoryToken: token)))
     }
 
-    let config = try configuration(kind, node: node, isFirst: isFirst, token: token, inputs: inputs, facts: context.facts)
+    let config = try configuration(
+      kind, node: node, isFirst: isFirst, token: token, inputs: inputs, facts: context.facts)
     tasks.append(Task("k3s config directory", Directory("/etc/rancher/k3s", mode: 0o755)))
     let configFile: any Resource =
-      missingToken.map(Unsatisfiable.init) ?? File(configPath, content: .text(config), mode: 0o600, secret: true)
+      missingToken.map(Unsatisfiable.init)
+      ?? File(configPath, content: .text(config), mode: 0o600, secret: true)
     tasks.append(Task("k3s config", configFile).notify(restart))
     // Labels and taints K3s applies when the node registers, and only then: a change never
     // needs a restart (node_config reconciles them through the API).
@@ -72,32 +75,56 @@ enum K3sNodeRole {
       guard let catalog else { throw PlanError("no artifact directory") }
       let artifact = try catalog.k3s(version: version, asset: asset)
       tasks.append(
-        Task("k3s \(version) binary", File("/usr/local/bin/k3s", content: .artifact(localPath: artifact.path, sha256: artifact.sha256), mode: 0o755))
-          .notify(restart))
+        Task(
+          "k3s \(version) binary",
+          File(
+            "/usr/local/bin/k3s",
+            content: .artifact(localPath: artifact.path, sha256: artifact.sha256), mode: 0o755)
+        )
+        .notify(restart))
     case .download(let base):
-      tasks.append(Task("k3s \(version) binary", K3sDownload(version: version, baseURL: base, asset: asset)).notify(restart))
+      tasks.append(
+        Task("k3s \(version) binary", K3sDownload(version: version, baseURL: base, asset: asset))
+          .notify(restart))
     }
     for tool in ["kubectl", "crictl", "ctr"] {
-      tasks.append(Task("\(tool) → k3s", Symlink("/usr/local/bin/\(tool)", target: "/usr/local/bin/k3s")))
+      tasks.append(
+        Task("\(tool) → k3s", Symlink("/usr/local/bin/\(tool)", target: "/usr/local/bin/k3s")))
     }
     let unitText = try inputs.roleFiles.render(
       "k3s", template: "k3s.service",
-      ["role": isServer ? "server" : "agent", "node": node.name, "command": isServer ? "server" : "agent"])
+      [
+        "role": isServer ? "server" : "agent", "node": node.name,
+        "command": isServer ? "server" : "agent",
+      ])
     tasks.append(
-      Task("\(unit) unit", File("/etc/systemd/system/\(unit).service", content: .text(unitText)).systemdUnit())
-        .notify(restart))
+      Task(
+        "\(unit) unit",
+        File("/etc/systemd/system/\(unit).service", content: .text(unitText)).systemdUnit()
+      )
+      .notify(restart))
     let uninstall = try inputs.roleFiles.text("k3s", "files/cluster-mgr-k3s-uninstall.sh")
     tasks.append(
-      Task("uninstall script", File("/usr/local/bin/cluster-mgr-k3s-uninstall.sh", content: .text(uninstall), mode: 0o755)))
+      Task(
+        "uninstall script",
+        File("/usr/local/bin/cluster-mgr-k3s-uninstall.sh", content: .text(uninstall), mode: 0o755))
+    )
     tasks.append(Task("\(unit) service", Service(unit)))
     tasks.append(Task("apply restarts now", FlushHandlers()))
     if isServer {
       tasks.append(
-        Task("API ready (authenticated /readyz)", WaitFor(.command("k3s kubectl get --raw /readyz"), timeoutSeconds: 300)))
+        Task(
+          "API ready (authenticated /readyz)",
+          WaitFor(.command("k3s kubectl get --raw /readyz"), timeoutSeconds: 300)))
       tasks.append(
-        Task("node Ready with kubelet \(version)", NodeReady(node: node.name, version: version, timeoutSeconds: 300)))
+        Task(
+          "node Ready with kubelet \(version)",
+          NodeReady(node: node.name, version: version, timeoutSeconds: 300)))
     } else {
-      tasks.append(Task("\(unit) running", WaitFor(.command("systemctl is-active --quiet k3s-agent"), timeoutSeconds: 120)))
+      tasks.append(
+        Task(
+          "\(unit) running",
+          WaitFor(.command("systemctl is-active --quiet k3s-agent"), timeoutSeconds: 120)))
     }
     if isFirst {
       tasks.append(Task("read the cluster token", Fetch(tokenPath, as: "token", secret: true)))
@@ -112,7 +139,8 @@ enum K3sNodeRole {
   ) throws -> String {
     let settings = inputs.settings
     guard let ip = inputs.nodeIP(node, facts) else {
-      throw PlanError("\(node.name) has no tailscale_ip in the inventory and its Tailscale address is unknown")
+      throw PlanError(
+        "\(node.name) has no tailscale_ip in the inventory and its Tailscale address is unknown")
     }
     var config = K3sConfig()
     config.set("node-name", .string(node.name))
@@ -141,16 +169,22 @@ enum K3sNodeRole {
     if let cpu = node.reservedCPU { kubeReserved.append("cpu=\(cpu)") }
     if let memory = node.reservedMemory { kubeReserved.append("memory=\(memory)") }
     if !kubeReserved.isEmpty {
-      if !node.reservedEphemeralStorage.isEmpty { kubeReserved.append("ephemeral-storage=\(node.reservedEphemeralStorage)") }
+      if !node.reservedEphemeralStorage.isEmpty {
+        kubeReserved.append("ephemeral-storage=\(node.reservedEphemeralStorage)")
+      }
       kubeletArgs.append("kube-reserved=" + kubeReserved.joined(separator: ","))
     }
     var systemReserved: [String] = []
     if !node.systemReservedCPU.isEmpty { systemReserved.append("cpu=\(node.systemReservedCPU)") }
-    if !node.systemReservedMemory.isEmpty { systemReserved.append("memory=\(node.systemReservedMemory)") }
+    if !node.systemReservedMemory.isEmpty {
+      systemReserved.append("memory=\(node.systemReservedMemory)")
+    }
     if !node.systemReservedEphemeralStorage.isEmpty {
       systemReserved.append("ephemeral-storage=\(node.systemReservedEphemeralStorage)")
     }
-    if !systemReserved.isEmpty { kubeletArgs.append("system-reserved=" + systemReserved.joined(separator: ",")) }
+    if !systemReserved.isEmpty {
+      kubeletArgs.append("system-reserved=" + systemReserved.joined(separator: ","))
+    }
     config.append("kubelet-arg", kubeletArgs)
     // User extras: real config keys (`k3s_server_args` / `k3s_agent_args` maps), then
     // k3s-ansible's flag strings (`extra_server_args` / `extra_agent_args`).
@@ -162,9 +196,11 @@ enum K3sNodeRole {
     do {
       for (key, value) in try K3sConfig.flags(flagString) { config.set(key, value) }
     } catch let error as K3sConfigError {
-      throw PlanError("\(kind == .server ? "extra_server_args" : "extra_agent_args"): \(error.message)")
+      throw PlanError(
+        "\(kind == .server ? "extra_server_args" : "extra_agent_args"): \(error.message)")
     }
-    return try config.yaml(header: "Managed by cluster-mgr for \(node.name); edit the inventory, not this file.")
+    return try config.yaml(
+      header: "Managed by cluster-mgr for \(node.name); edit the inventory, not this file.")
   }
 
   static let registrationPath = "/etc/rancher/k3s/config.yaml.d/50-cluster-mgr-registration.yaml"
@@ -173,10 +209,14 @@ enum K3sNodeRole {
   /// node first registers (so a new node never runs workloads before its taints are in place).
   static func registration(_ node: NodeSpec) throws -> String {
     var config = K3sConfig()
-    config.set("node-label", .list(node.labels.filter { !isReservedLabel($0.key) }.map { "\($0.key)=\($0.value)" }))
+    config.set(
+      "node-label",
+      .list(node.labels.filter { !isReservedLabel($0.key) }.map { "\($0.key)=\($0.value)" }))
     config.set("node-taint", .list(node.taints.map(\.description)))
     return try config.yaml(
-      header: "Managed by cluster-mgr: labels and taints K3s applies when \(node.name) registers. Later changes go through the API.")
+      header:
+        "Managed by cluster-mgr: labels and taints K3s applies when \(node.name) registers. Later changes go through the API."
+    )
   }
 
   /// Labels kubelet refuses at registration (`kubernetes.io`/`k8s.io` namespaces); set through
@@ -199,11 +239,15 @@ struct TokenGuard: Resource {
 
   func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     guard let data = current.data("token") else { return .ok("no cluster yet") }
-    let existing = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    let existing = String(decoding: data, as: UTF8.self).trimmingCharacters(
+      in: .whitespacesAndNewlines)
     // Secure form K10<hash>::server:<password>; the inventory may hold either form.
     let password = existing.components(separatedBy: "::server:").last ?? existing
-    if existing == inventoryToken || password == inventoryToken { return .ok("the cluster's token is the inventory's") }
+    if existing == inventoryToken || password == inventoryToken {
+      return .ok("the cluster's token is the inventory's")
+    }
     throw PlanError(
-      "\(context.host): the inventory's token differs from the token this cluster was created with; K3s would refuse to start. Remove `token` from the inventory (cluster-mgr reads it from the server), or rotate it with `k3s token rotate` first.")
+      "\(context.host): the inventory's token differs from the token this cluster was created with; K3s would refuse to start. Remove `token` from the inventory (cluster-mgr reads it from the server), or rotate it with `k3s token rotate` first."
+    )
   }
 }

@@ -86,8 +86,10 @@ struct KubeApply: Resource {
     }
     var diff: String?
     if context.diffMode {
-      diff = "--- \(name) (cluster)\n+++ \(name) (desired)\n"
-        + objects.map { "+ \($0.kind)/\($0.name)\($0.namespace.map { " -n \($0)" } ?? "")\n" }.joined()
+      diff =
+        "--- \(name) (cluster)\n+++ \(name) (desired)\n"
+        + objects.map { "+ \($0.kind)/\($0.name)\($0.namespace.map { " -n \($0)" } ?? "")\n" }
+        .joined()
     }
     return Plan(.change, "\(label): \(why)", diff: diff, apply: applyScript())
   }

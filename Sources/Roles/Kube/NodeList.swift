@@ -22,11 +22,14 @@ enum NodeList {
   /// Whether the node's Ready condition is True.
   static func isReady(_ node: [String: Any]) -> Bool {
     let conditions = (node["status"] as? [String: Any])?["conditions"] as? [[String: Any]] ?? []
-    return conditions.contains { $0["type"] as? String == "Ready" && $0["status"] as? String == "True" }
+    return conditions.contains {
+      $0["type"] as? String == "Ready" && $0["status"] as? String == "True"
+    }
   }
 
   /// The version of the kubelet that runs now.
   static func kubeletVersion(_ node: [String: Any]) -> String? {
-    ((node["status"] as? [String: Any])?["nodeInfo"] as? [String: Any])?["kubeletVersion"] as? String
+    ((node["status"] as? [String: Any])?["nodeInfo"] as? [String: Any])?["kubeletVersion"]
+      as? String
   }
 }

@@ -48,14 +48,18 @@ struct NodeMetadata: Resource {
 
   func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let desiredTaints = try taints.map { spec -> Taint in
-      guard let taint = Taint(spec: spec) else { throw PlanError("invalid taint \(spec) for \(node)") }
+      guard let taint = Taint(spec: spec) else {
+        throw PlanError("invalid taint \(spec) for \(node)")
+      }
       return taint
     }
     guard let json = NodeList.node(node, in: current) else {
       let what = labels.map { "\($0.key)=\($0.value)" } + desiredTaints.map(\.spec)
       return Plan(
-        .change, "node \(node) not registered yet: set \(what.isEmpty ? "nothing" : what.joined(separator: ", ")) once it is",
-        apply: "echo \(ShellQuote.quote("node \(node) is not registered in the cluster")) >&2; exit 1")
+        .change,
+        "node \(node) not registered yet: set \(what.isEmpty ? "nothing" : what.joined(separator: ", ")) once it is",
+        apply:
+          "echo \(ShellQuote.quote("node \(node) is not registered in the cluster")) >&2; exit 1")
     }
     let metadata = json["metadata"] as? [String: Any] ?? [:]
     let currentLabels = metadata["labels"] as? [String: String] ?? [:]
@@ -64,14 +68,18 @@ struct NodeMetadata: Resource {
     let managedTaints = Set(Self.list(annotations[Self.taintsAnnotation]))
     let spec = json["spec"] as? [String: Any] ?? [:]
     let currentTaints = (spec["taints"] as? [[String: Any]] ?? []).map {
-      Taint(key: $0["key"] as? String ?? "", value: $0["value"] as? String ?? "", effect: $0["effect"] as? String ?? "")
+      Taint(
+        key: $0["key"] as? String ?? "", value: $0["value"] as? String ?? "",
+        effect: $0["effect"] as? String ?? "")
     }
 
     var labelArgs: [String] = []
     var changes: [String] = []
     for (key, value) in labels where currentLabels[key] != value {
       labelArgs.append("\(key)=\(value)")
-      changes.append(currentLabels[key] == nil ? "+label \(key)=\(value)" : "label \(key): \(currentLabels[key]!) → \(value)")
+      changes.append(
+        currentLabels[key] == nil
+          ? "+label \(key)=\(value)" : "label \(key): \(currentLabels[key]!) → \(value)")
     }
     let declaredKeys = Set(labels.map(\.key))
     for key in managedLabels.subtracting(declaredKeys).sorted() where currentLabels[key] != nil {
@@ -96,19 +104,26 @@ struct NodeMetadata: Resource {
       || annotations[Self.taintsAnnotation] ?? "" != newManagedTaints
     if changes.isEmpty && !ownershipChanged { return .ok("\(node): labels and taints as declared") }
     var commands: [String] = []
-    if !labelArgs.isEmpty { commands.append(Kubectl.call(["label", "node", node, "--overwrite"] + labelArgs)) }
+    if !labelArgs.isEmpty {
+      commands.append(Kubectl.call(["label", "node", node, "--overwrite"] + labelArgs))
+    }
     commands += taintCommands.map(Kubectl.call)
     commands.append(
       Kubectl.call([
         "annotate", "node", node, "--overwrite", "\(Self.labelsAnnotation)=\(newManagedLabels)",
         "\(Self.taintsAnnotation)=\(newManagedTaints)",
       ]))
-    let summary = changes.isEmpty ? "\(node): record ownership of its labels and taints" : "\(node): \(changes.joined(separator: ", "))"
+    let summary =
+      changes.isEmpty
+      ? "\(node): record ownership of its labels and taints"
+      : "\(node): \(changes.joined(separator: ", "))"
     return Plan(.change, summary, apply: commands.joined(separator: "\n"))
   }
 
   static func list(_ text: String?) -> [String] {
-    (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+      !$0.isEmpty
+    }
   }
 }
 
@@ -147,6 +162,8 @@ struct NodeReady: Resource {
       echo @@cm-unchanged
       """
     let was = running.map { $0 == version ? "" : " (runs \($0) now)" } ?? ""
-    return Plan(.change, "wait for \(node) Ready with kubelet \(version)\(was)", apply: apply, reportsOwnChange: true)
+    return Plan(
+      .change, "wait for \(node) Ready with kubelet \(version)\(was)", apply: apply,
+      reportsOwnChange: true)
   }
 }

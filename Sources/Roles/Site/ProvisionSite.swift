@@ -14,7 +14,8 @@ public enum ProvisionSite {
   /// The plays for `inputs`.
   public static func plays(_ inputs: ProvisionInputs) throws -> [Play] {
     guard let first = inputs.firstServer else {
-      throw PlanError("the inventory has no server: put at least one host in the control_plane (or server) group")
+      throw PlanError(
+        "the inventory has no server: put at least one host in the control_plane (or server) group")
     }
     let catalog: ArtifactCatalog?
     if case .artifacts(let directory) = inputs.k3sSource {
@@ -29,21 +30,31 @@ public enum ProvisionSite {
     let gpu = GPURoles.host(inputs)
 
     var plays: [Play] = []
-    plays.append(Play("prepare hosts", hosts: selectedNames, roles: [HostRoles.prerequisites(inputs), HostRoles.tailscale(inputs)]))
+    plays.append(
+      Play(
+        "prepare hosts", hosts: selectedNames,
+        roles: [HostRoles.prerequisites(inputs), HostRoles.tailscale(inputs)]))
     if inputs.selected.contains(first.name) {
       plays.append(Play("first server", hosts: [first.name], roles: [server, gpu]))
     } else if inputs.settings.token == nil && selected.contains(where: { $0.role != nil }) {
       // Joining hosts need the token; read it without changing the first server.
       plays.append(
-        Play("read the cluster token", hosts: [first.name], roles: [
-          Role("cluster_token") { _ in
-            [Task("read the cluster token", Fetch(K3sNodeRole.tokenPath, as: "token", secret: true)).tagged("k3s", "k3s_server", "k3s_agent")]
-          }
-        ]))
+        Play(
+          "read the cluster token", hosts: [first.name],
+          roles: [
+            Role("cluster_token") { _ in
+              [
+                Task(
+                  "read the cluster token", Fetch(K3sNodeRole.tokenPath, as: "token", secret: true)
+                ).tagged("k3s", "k3s_server", "k3s_agent")
+              ]
+            }
+          ]))
     }
     let joining = inputs.servers.dropFirst().map(\.name).filter(inputs.selected.contains)
     if !joining.isEmpty {
-      plays.append(Play("joining servers", hosts: joining, roles: [server, gpu], strategy: .serial(1)))
+      plays.append(
+        Play("joining servers", hosts: joining, roles: [server, gpu], strategy: .serial(1)))
     }
     let agents = inputs.agents.map(\.name).filter(inputs.selected.contains)
     if !agents.isEmpty {
@@ -51,7 +62,9 @@ public enum ProvisionSite {
     }
     if inputs.selected.contains(first.name) || inputs.includeClusterSide {
       let nodes = selected.filter { $0.role != nil }
-      var roles = [ClusterRoles.ready(inputs, nodes: nodes), ClusterRoles.nodeConfig(inputs, nodes: nodes)]
+      var roles = [
+        ClusterRoles.ready(inputs, nodes: nodes), ClusterRoles.nodeConfig(inputs, nodes: nodes),
+      ]
       roles.append(GPURoles.cluster(inputs, gpuNodes: inputs.nodes.filter(\.gpu)))
       roles.append(FluxRole.make(inputs))
       roles.append(ClusterRoles.kubeconfig())
