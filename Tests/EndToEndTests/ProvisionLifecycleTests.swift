@@ -170,6 +170,21 @@ struct ProvisionLifecycleTests {
         == "ssh://git@github.com/example/homelab.git")
   }
 
+  @Test func aNewTimeSlicingConfigurationRestartsTheDevicePlugin() async throws {
+    let run = try Self.runner()
+    try Self.ensureCluster(run)
+    try run.editInventory { $0.replacingOccurrences(of: "gpu_time_slicing_replicas: 4", with: "gpu_time_slicing_replicas: 2") }
+    defer { try? run.editInventory { $0.replacingOccurrences(of: "gpu_time_slicing_replicas: 2", with: "gpu_time_slicing_replicas: 4") } }
+    let (result, events) = try run.provision(["--tags", "gpu"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(events.changedTasks.contains { ($0["task"] as? String)?.hasPrefix("device plugin and time-slicing (2 per GPU)") == true })
+    // The plugin reads its configuration only when it starts: the offered GPUs follow only if
+    // the new configuration restarted it.
+    let node = try run.kubectlJSON(["get", "node", "lab-gpu1"])
+    let allocatable = (node["status"] as? [String: Any])?["allocatable"] as? [String: String]
+    #expect(allocatable?["nvidia.com/gpu"] == "2")
+  }
+
   @Test func gpuTagsLimitedToTheGPUHostTouchOnlyItsGPUTasks() async throws {
     let lab = try LabInstance.required()
     let run = try Self.runner()
