@@ -65,7 +65,7 @@ public enum BackupOperation {
   static func server(_ context: ClusterContext) async throws -> (String, SSHConnection) {
     guard context.servers.count > 1 else {
       guard let only = context.servers.first else {
-        throw BackupError("the inventory has no server")
+        throw OperationError("the inventory has no server")
       }
       return (only.name, try await context.connection(to: only.name))
     }
@@ -83,11 +83,11 @@ public enum BackupOperation {
     case "etcd": return .etcd
     case "sqlite": return .sqlite
     case "external":
-      throw BackupError(
+      throw OperationError(
         "\(server) uses an external datastore (datastore-endpoint)",
         remedy: "back the database up with its own tools (pg_dump, mysqldump, etcdctl)")
     default:
-      throw BackupError(
+      throw OperationError(
         "\(server) has no K3s datastore in \(BackupScripts.databaseDirectory)",
         remedy: "is K3s installed there? (cluster-mgr provision)")
     }
@@ -125,7 +125,7 @@ public enum BackupOperation {
             ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-backup", name], sudo: true,
             timeout: .seconds(600), step: "etcd snapshot"))
         guard out.succeeded else {
-          throw BackupError(
+          throw OperationError(
             "\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))"
           )
         }
@@ -137,7 +137,7 @@ public enum BackupOperation {
             ["/bin/sh", "-c", BackupScripts.sqliteBackup, "cluster-mgr-backup", name], sudo: true,
             timeout: .seconds(600), step: "sqlite backup"))
         guard out.succeeded else {
-          throw BackupError(
+          throw OperationError(
             "\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))"
           )
         }
@@ -147,7 +147,7 @@ public enum BackupOperation {
       let data = try await connection.download(saved.path, sudo: true)
       let local = FileHash.sha256(of: data)
       guard local == saved.sha256, Int64(data.count) == saved.size else {
-        throw BackupError(
+        throw OperationError(
           "the copy fetched from \(server) does not match: sha256 \(local) (\(data.count) bytes) here, \(saved.sha256) (\(saved.size) bytes) there",
           remedy: "run the backup again; nothing was written here")
       }
@@ -186,10 +186,10 @@ public enum BackupOperation {
       encoder.dateEncodingStrategy = .iso8601
       try writeAtomically(try encoder.encode(manifest) + Data("\n".utf8), to: path + ".json")
       return path
-    } catch let error as BackupError {
+    } catch let error as OperationError {
       throw error
     } catch {
-      throw BackupError("cannot write the backup into \(directory): \(error.localizedDescription)")
+      throw OperationError("cannot write the backup into \(directory): \(error.localizedDescription)")
     }
   }
 
@@ -199,12 +199,12 @@ public enum BackupOperation {
       FileManager.default.createFile(
         atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
     else {
-      throw BackupError("cannot create \(temporary)")
+      throw OperationError("cannot create \(temporary)")
     }
     guard rename(temporary, path) == 0 else {
       let code = errno
       unlink(temporary)
-      throw BackupError("cannot rename \(temporary) to \(path): \(String(cString: strerror(code)))")
+      throw OperationError("cannot rename \(temporary) to \(path): \(String(cString: strerror(code)))")
     }
   }
 
@@ -239,7 +239,7 @@ public enum BackupOperation {
     let listing = try await connection.execute(
       .script(BackupScripts.listSnapshots, sudo: true, step: "list snapshots"))
     guard listing.succeeded else {
-      throw BackupError(
+      throw OperationError(
         "\(server): cannot list \(BackupScripts.snapshotDirectory): \(listing.stderrText)")
     }
     let snapshots = listing.stdoutText.split(separator: "\n").compactMap {
@@ -264,16 +264,3 @@ public enum BackupOperation {
   }
 }
 
-/// A backup or restore that cannot be done, or went wrong.
-public struct BackupError: OperatorError {
-  public let message: String
-  public var remedy: String?
-  public var exitStatus: Int32
-
-  /// Creates the error.
-  public init(_ message: String, remedy: String? = nil, exitStatus: Int32 = ExitStatus.failure) {
-    self.message = message
-    self.remedy = remedy
-    self.exitStatus = exitStatus
-  }
-}

@@ -110,7 +110,7 @@ enum BackupScripts {
         }
       }
       guard let path, let sha, let size else {
-        throw BackupError("\(server) did not say which snapshot it wrote: \(output.prefix(300))")
+        throw OperationError("\(server) did not say which snapshot it wrote: \(output.prefix(300))")
       }
       self.path = path
       self.sha256 = sha

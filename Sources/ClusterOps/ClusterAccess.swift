@@ -41,7 +41,7 @@ public actor ClusterAccess {
       return try await connection.execute(command)
     } catch {
       chosen = nil
-      throw ClusterAccessError(message: "\(name): \(error.message)", remedy: error.remedy)
+      throw OperationError("\(name): \(error.message)", remedy: error.remedy)
     }
   }
 
@@ -51,15 +51,14 @@ public actor ClusterAccess {
   {
     let result = try await kubectl(arguments + ["-o", "json"], timeout: timeout)
     guard result.succeeded else {
-      throw ClusterAccessError(
-        message:
+      throw OperationError(
           "\(serverName ?? "server"): k3s kubectl \(arguments.joined(separator: " ")) failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
       )
     }
     guard let object = try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
     else {
-      throw ClusterAccessError(
-        message: "\(serverName ?? "server"): k3s kubectl printed something that is not JSON")
+      throw OperationError(
+        "\(serverName ?? "server"): k3s kubectl printed something that is not JSON")
     }
     return object
   }
@@ -78,8 +77,8 @@ public actor ClusterAccess {
       return (name, try await connection.execute(command))
     } catch {
       chosen = nil
-      throw ClusterAccessError(
-        message: "\(name): \(error.message)", remedy: error.remedy, exitStatus: error.exitStatus)
+      throw OperationError(
+        "\(name): \(error.message)", remedy: error.remedy, exitStatus: error.exitStatus)
     }
   }
 
@@ -105,8 +104,8 @@ public actor ClusterAccess {
         attempts.append("\(server.name): \(error.message)")
       }
     }
-    throw ClusterAccessError(
-      message: "no server answers: "
+    throw OperationError(
+      "no server answers: "
         + (attempts.isEmpty
           ? (excluded.isEmpty ? "the inventory has no server" : "the inventory has no other server")
           : attempts.joined(separator: "; ")),
@@ -116,16 +115,3 @@ public actor ClusterAccess {
   }
 }
 
-/// The cluster's API could not be reached or answered with an error.
-public struct ClusterAccessError: OperatorError {
-  public let message: String
-  public var remedy: String?
-  public var exitStatus: Int32
-
-  /// Creates the error.
-  public init(message: String, remedy: String? = nil, exitStatus: Int32 = ExitStatus.failure) {
-    self.message = message
-    self.remedy = remedy
-    self.exitStatus = exitStatus
-  }
-}

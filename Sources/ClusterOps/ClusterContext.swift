@@ -67,7 +67,7 @@ public struct ClusterContext: Sendable {
   /// The connection to `host`.
   public func connection(to host: String) async throws -> SSHConnection {
     guard let target = targets[host] else {
-      throw ClusterAccessError(message: "\(host) is not in the inventory")
+      throw OperationError("\(host) is not in the inventory")
     }
     return try await sessions.connection(to: target)
   }

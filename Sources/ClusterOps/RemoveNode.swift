@@ -75,7 +75,7 @@ public enum RemoveNodeOperation {
     -> RemoveNodePlan
   {
     guard let node = context.node(request.name) else {
-      throw RemoveNodeError(
+      throw OperationError(
         "\(request.name) is not in \(context.inventory.path)",
         remedy:
           "see the hosts with `cluster-mgr inventory --graph`; a node that is only in the cluster can be deleted with kubectl",
@@ -105,7 +105,7 @@ public enum RemoveNodeOperation {
       if etcd {
         // etcd needs a majority now to remove the member, and a majority of what is left after.
         guard ready > total / 2, remainingReady > remaining / 2 else {
-          throw RemoveNodeError(
+          throw OperationError(
             "removing \(node.name) would leave embedded etcd without quorum: \(ready) of \(total) servers Ready now, "
               + "\(remainingReady) of \(remaining) would be Ready after (a majority is needed before and after)",
             remedy:
@@ -136,8 +136,8 @@ public enum RemoveNodeOperation {
       steps: steps, server: server)
   }
 
-  static func lastControlPlane(_ name: String) -> RemoveNodeError {
-    RemoveNodeError(
+  static func lastControlPlane(_ name: String) -> OperationError {
+    OperationError(
       "\(name) is the last control-plane node (server) of the cluster; removing it would destroy the cluster",
       remedy:
         "add another server first (cluster-mgr add-node NAME --role control-plane --provision); "
@@ -162,13 +162,13 @@ public enum RemoveNodeOperation {
     var done: [String] = []
     func fail(
       _ step: String, _ started: ContinuousClock.Instant, _ message: String, remedy: String?
-    ) async -> RemoveNodeError {
+    ) async -> OperationError {
       history.record(host: name, step: step, status: .failed, started: started, message: message)
       await history.finish(done.isEmpty ? .failed : .partial)
       let already =
         done.isEmpty
         ? " Nothing was changed." : " Already done: " + done.joined(separator: "; ") + "."
-      return RemoveNodeError("\(step) failed: \(message).\(already)", remedy: remedy)
+      return OperationError("\(step) failed: \(message).\(already)", remedy: remedy)
     }
     func clean(_ text: String) -> String {
       context.redactor.redact(text).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -202,7 +202,7 @@ public enum RemoveNodeOperation {
           ],
           timeout: .seconds(request.drainTimeoutSeconds + 60))
         guard drained.succeeded else {
-          throw RemoveNodeError(
+          throw OperationError(
             clean(drained.stderrText.isEmpty ? drained.stdoutText : drained.stderrText))
         }
         history.record(host: name, step: step, status: .changed, started: started)
@@ -222,7 +222,7 @@ public enum RemoveNodeOperation {
       do {
         let deleted = try await access.kubectl(
           ["delete", "node", name, "--timeout=60s"], timeout: .seconds(90))
-        guard deleted.succeeded else { throw RemoveNodeError(clean(deleted.stderrText)) }
+        guard deleted.succeeded else { throw OperationError(clean(deleted.stderrText)) }
         history.record(host: name, step: step, status: .changed, started: started)
         done.append("Node deleted")
         say("deleted the Node \(name)")
@@ -241,7 +241,7 @@ public enum RemoveNodeOperation {
           .script(uninstallCommand, sudo: true, timeout: .seconds(300), step: "uninstall k3s"))
         let output = clean(outcome.stdoutText + "\n" + outcome.stderrText)
         guard outcome.succeeded else {
-          throw RemoveNodeError(output.isEmpty ? "exit status \(outcome.exitStatus)" : output)
+          throw OperationError(output.isEmpty ? "exit status \(outcome.exitStatus)" : output)
         }
         result.uninstalled = !output.contains(notInstalledMarker)
         history.record(
@@ -256,7 +256,7 @@ public enum RemoveNodeOperation {
         say(
           "warning: \(name) is not reachable over SSH, so K3s is still installed there: \(error.reason)\n"
             + "  when it is back, run: sudo \(uninstallScript)")
-      } catch let error as ClusterAccessError where error.exitStatus == ExitStatus.unreachable {
+      } catch let error as OperationError where error.exitStatus == ExitStatus.unreachable {
         result.uninstallSkipped = error.message
         history.record(
           host: name, step: step, status: .unreachable, started: started, message: error.message)
@@ -318,7 +318,7 @@ public enum RemoveNodeOperation {
         ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", name], sudo: true,
         timeout: .seconds(300), step: "etcd snapshot"))
     guard saved.succeeded else {
-      throw RemoveNodeError(
+      throw OperationError(
         "\(server): k3s etcd-snapshot save failed: \(saved.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
       )
     }
@@ -331,16 +331,3 @@ public enum RemoveNodeOperation {
   }
 }
 
-/// `remove-node` refused or a step failed.
-public struct RemoveNodeError: OperatorError {
-  public let message: String
-  public var remedy: String?
-  public var exitStatus: Int32
-
-  /// Creates the error.
-  public init(_ message: String, remedy: String? = nil, exitStatus: Int32 = ExitStatus.failure) {
-    self.message = message
-    self.remedy = remedy
-    self.exitStatus = exitStatus
-  }
-}

@@ -31,7 +31,7 @@ public enum RestoreOperation {
   /// anything is changed.
   public static func plan(snapshot: String, context: ClusterContext) async throws -> RestorePlan {
     guard context.servers.count == 1, let server = context.servers.first else {
-      throw BackupError(
+      throw OperationError(
         "restore is implemented for a cluster with one server; \(context.inventory.path) has \(context.servers.count)",
         remedy: "restore an HA cluster by hand: see docs/nodes.md, \"Restoring by hand\"",
         exitStatus: ExitStatus.invalidInput)
@@ -40,23 +40,23 @@ public enum RestoreOperation {
     let manifest = readManifest(path + ".json")
     let sha: String
     do { sha = try FileHash.sha256(path: path) } catch {
-      throw BackupError(
+      throw OperationError(
         "cannot read \(path): \(error.localizedDescription)", exitStatus: ExitStatus.invalidInput)
     }
     if let manifest, manifest.sha256 != sha {
-      throw BackupError(
+      throw OperationError(
         "\(path) has changed since it was backed up: sha256 \(sha), the manifest says \(manifest.sha256)",
         remedy: "use another backup (cluster-mgr backup list)", exitStatus: ExitStatus.invalidInput)
     }
     let connection = try await context.connection(to: server.name)
     let kind = try await BackupOperation.datastore(on: connection, server: server.name)
     if let manifest, manifest.datastore != kind {
-      throw BackupError(
+      throw OperationError(
         "\(path) is a\(manifest.datastore == .etcd ? "n etcd" : " SQLite") snapshot but \(server.name) runs \(kind == .etcd ? "etcd" : "SQLite")",
         remedy: "restore a snapshot of the same datastore", exitStatus: ExitStatus.invalidInput)
     }
     if kind == .sqlite, !isSQLite(path) {
-      throw BackupError("\(path) is not an SQLite database", exitStatus: ExitStatus.invalidInput)
+      throw OperationError("\(path) is not an SQLite database", exitStatus: ExitStatus.invalidInput)
     }
     return RestorePlan(
       path: path, manifest: manifest, server: server.name, datastore: kind, sha256: sha)
@@ -71,7 +71,7 @@ public enum RestoreOperation {
     if !snapshot.contains("/"), FileManager.default.fileExists(atPath: inDefault) {
       return inDefault
     }
-    throw BackupError(
+    throw OperationError(
       "no snapshot \(snapshot) here or in \(BackupOperation.defaultDirectory(cluster: cluster))",
       remedy: "see the backups with `cluster-mgr backup list`", exitStatus: ExitStatus.invalidInput)
   }
@@ -122,7 +122,7 @@ public enum RestoreOperation {
             ["/bin/sh", "-c", sqliteRestore, "cluster-mgr-restore", staged, stamp], sudo: true,
             timeout: .seconds(300), step: step))
         guard out.succeeded else {
-          throw BackupError(
+          throw OperationError(
             context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
         kept = out.stdoutText.split(separator: "\n").last.map(String.init).flatMap {
@@ -172,7 +172,7 @@ public enum RestoreOperation {
             ["/bin/sh", "-c", etcdRestore, "cluster-mgr-restore", target], sudo: true,
             timeout: .seconds(600), step: step))
         guard out.succeeded else {
-          throw BackupError(
+          throw OperationError(
             context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
         history.record(host: server, step: step, status: .changed, started: started)
@@ -188,7 +188,7 @@ public enum RestoreOperation {
       let message = RemoveNodeOperation.describe(error)
       history.record(host: server, step: step, status: .failed, started: started, message: message)
       await history.finish(.failed)
-      throw BackupError(
+      throw OperationError(
         "\(step) on \(server) failed: \(message)",
         remedy: changed
           ? "see docs/nodes.md, \"Restoring by hand\"; the previous datastore was kept (see above)"
@@ -215,7 +215,7 @@ public enum RestoreOperation {
       last = (check.stderrText + check.stdoutText).trimmingCharacters(in: .whitespacesAndNewlines)
       try await Task.sleep(for: .seconds(2))
     }
-    throw BackupError(
+    throw OperationError(
       "\(node) was not Ready within \(timeout) after the restore: \(last.prefix(300))")
   }
 

@@ -189,9 +189,7 @@ extension ClusterMgr {
             + "  fix: correct the problem, then run: cluster-mgr provision --limit \(name)")
         throw ExitCode(code)
       }
-      let context = try await ClusterContext.load(
-        inventoryPath: inventory.path, sshOptions: connection.sshOptions,
-        tailscaleSocket: connection.socket)
+      let context = try await connection.context(inventory)
       let access = ClusterAccess(context: context)
       let node = try await access.nodeInfos().first { $0.name == name }
       await context.sessions.closeAll()

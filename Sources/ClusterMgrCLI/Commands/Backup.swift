@@ -42,9 +42,7 @@ extension ClusterMgr {
 
     func run() async throws {
       try await reportingOperatorErrors {
-        let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
-          tailscaleSocket: connection.socket)
+        let context = try await connection.context(inventory)
         let outcome = try await BackupOperation.create(context: context, directory: directory) {
           print($0)
         }
@@ -86,9 +84,7 @@ extension ClusterMgr {
 
     func run() async throws {
       try await reportingOperatorErrors {
-        let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
-          tailscaleSocket: connection.socket)
+        let context = try await connection.context(inventory)
         let folder =
           directory ?? BackupOperation.defaultDirectory(cluster: context.settings.clusterName)
         let local = BackupOperation.localBackups(in: folder)

@@ -25,9 +25,7 @@ extension ClusterMgr {
 
     func run() async throws {
       try await reportingOperatorErrors {
-        let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
-          tailscaleSocket: connection.socket)
+        let context = try await connection.context(inventory)
         let report = await DriftOperation.run(context: context, tailscaleSocket: connection.socket)
         await context.sessions.closeAll()
         print(output.isJSON ? report.json() : report.textLines().joined(separator: "\n"))

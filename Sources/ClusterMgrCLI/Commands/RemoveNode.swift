@@ -52,9 +52,7 @@ extension ClusterMgr {
         request.drain = !noDrain
         request.drainTimeoutSeconds = drainTimeout
         request.keepInventory = keepInventory
-        let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
-          tailscaleSocket: connection.socket)
+        let context = try await connection.context(inventory)
         let isServer = context.node(name)?.role == .server
         let access = ClusterAccess(context: context, excluding: isServer ? [name] : [])
         let plan = try await RemoveNodeOperation.plan(request, context: context, access: access)

@@ -36,9 +36,7 @@ extension ClusterMgr {
 
     func run() async throws {
       try await reportingOperatorErrors {
-        let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
-          tailscaleSocket: connection.socket)
+        let context = try await connection.context(inventory)
         let plan = try await RestoreOperation.plan(snapshot: snapshot, context: context)
         let taken =
           plan.manifest.map {

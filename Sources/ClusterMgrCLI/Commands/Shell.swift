@@ -37,12 +37,10 @@ extension ClusterMgr {
 
     func run() async throws {
       try await reportingOperatorErrors {
-        let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
-          tailscaleSocket: connection.socket)
+        let context = try await connection.context(inventory)
         guard context.node(name) != nil else {
-          throw ClusterAccessError(
-            message: "\(name) is not in \(context.inventory.path)",
+          throw OperationError(
+            "\(name) is not in \(context.inventory.path)",
             remedy: "see the hosts with `cluster-mgr inventory --graph`",
             exitStatus: ExitStatus.invalidInput)
         }

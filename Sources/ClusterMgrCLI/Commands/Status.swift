@@ -35,9 +35,7 @@ extension ClusterMgr {
 
     func run() async throws {
       try await reportingOperatorErrors {
-        let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
-          tailscaleSocket: connection.socket)
+        let context = try await connection.context(inventory)
         var request = StatusRequest()
         request.includePods = pods
         request.namespace = namespace

@@ -33,9 +33,7 @@ extension ClusterMgr {
       try await reportingOperatorErrors {
         let terminal = SystemTerminal()
         guard terminal.isInteractive else { throw MonitorError.notATerminal }
-        let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
-          tailscaleSocket: connection.socket)
+        let context = try await connection.context(inventory)
         let interval = Duration.milliseconds(Int(refresh * 1000))
         let source = MonitorClusterSource(
           context: context, tailscaleSocket: connection.socket,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import ClusterOps
 import Foundation
 import SSHTransport
 
@@ -99,5 +100,13 @@ struct ConnectionOptions: ParsableArguments {
     options.acceptNewHostKeys = acceptNew
     options.connectTimeout = .seconds(max(1, connectTimeout))
     return options
+  }
+}
+
+extension ConnectionOptions {
+  /// The inventory's cluster, with connections that follow these options.
+  func context(_ inventory: InventoryOptions) async throws -> ClusterContext {
+    try await ClusterContext.load(
+      inventoryPath: inventory.path, sshOptions: sshOptions, tailscaleSocket: socket)
   }
 }

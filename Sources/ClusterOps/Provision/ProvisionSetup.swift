@@ -38,8 +38,8 @@ public struct ProvisionSetup: Sendable {
     if let limit = request.limit, !limit.isEmpty {
       selected = Set(try inventory.selectHosts(limit))
       if selected.isEmpty {
-        throw ProvisionError(
-          message: "--limit \(limit) matches no host", exitStatus: ExitStatus.invalidInput)
+        throw OperationError(
+          "--limit \(limit) matches no host", exitStatus: ExitStatus.invalidInput)
       }
     }
     let roleFiles = try RoleFiles.locate()
@@ -89,8 +89,8 @@ public struct ProvisionSetup: Sendable {
         )
       }
       guard let knownHosts = gitKnownHosts, !knownHosts.isEmpty else {
-        throw ProvisionError(
-          message: "git_repo_url \(url) is an SSH URL but the inventory has no git_known_hosts",
+        throw OperationError(
+          "git_repo_url \(url) is an SSH URL but the inventory has no git_known_hosts",
           remedy:
             "set git_known_hosts to the Git host's known_hosts line(s), e.g. from `ssh-keyscan github.com`",
           exitStatus: ExitStatus.invalidInput)
@@ -102,16 +102,3 @@ public struct ProvisionSetup: Sendable {
   }
 }
 
-/// A provision run cannot start.
-public struct ProvisionError: OperatorError {
-  public let message: String
-  public var remedy: String?
-  public var exitStatus: Int32
-
-  /// Creates the error.
-  public init(message: String, remedy: String? = nil, exitStatus: Int32 = ExitStatus.failure) {
-    self.message = message
-    self.remedy = remedy
-    self.exitStatus = exitStatus
-  }
-}
