@@ -40,6 +40,9 @@ struct BenchSite: AsyncParsableCommand {
   @Flag(help: "Print one JSON summary line instead of the recap.")
   var json = false
 
+  @Flag(help: "Print each host's phases with timestamps on stderr (for profiling).")
+  var trace = false
+
   func run() async throws {
     let resolved = try InventoryLoader.load(path: inventory)
     // The workload is not a cluster: every host, no cluster-level validation.
@@ -68,7 +71,7 @@ struct BenchSite: AsyncParsableCommand {
     options.forks = forks
     options.checkMode = check
     let sessions = SSHHostSessionProvider(sessions: SSHSessions(options: ssh, forks: forks), targets: targets)
-    let runner = Runner(sessions: sessions, options: options, observer: SilentObserver(), redactor: redactor)
+    let runner = Runner(sessions: sessions, options: options, observer: trace ? TraceObserver() : SilentObserver(), redactor: redactor)
     let report = await runner.run([Play("bench site", hosts: nodes.map(\.name), roles: [role])])
     await sessions.closeAll()
     if json {
@@ -93,4 +96,21 @@ struct BenchSite: AsyncParsableCommand {
 
 struct SilentObserver: RunObserver {
   func handle(_ event: RunEvent) {}
+}
+
+/// `--trace`: one stderr line per host phase, with the time since the observer was created.
+struct TraceObserver: RunObserver {
+  let start = ContinuousClock.now
+
+  func handle(_ event: RunEvent) {
+    let line: String
+    switch event {
+    case .hostPhase(_, let host, let phase): line = "\(host) \(phase)"
+    case .hostFinished(_, let host, let recap): line = "\(host) done ok=\(recap.ok) changed=\(recap.changed)"
+    default: return
+    }
+    let elapsed = start.duration(to: .now)
+    let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    FileHandle.standardError.write(Data(String(format: "%8.1f ms  %@\n", ms, line).utf8))
+  }
 }
