@@ -46,9 +46,10 @@ struct SSHHostSession: HostSession {
     }
   }
 
-  func stage(localPath: String, remotePath: String) async throws {
+  func stage(localPath: String, remotePath: String, sha256: String?) async throws {
     do {
-      try await connection.upload(file: URL(fileURLWithPath: localPath), to: remotePath, mode: 0o600)
+      try await connection.upload(
+        file: URL(fileURLWithPath: localPath), to: remotePath, mode: 0o600, sha256: sha256)
     } catch {
       throw Self.classify(error, host: host)
     }
