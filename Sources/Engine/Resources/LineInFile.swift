@@ -87,6 +87,6 @@ public struct LineInFile: Resource {
     return Plan(
       .change, summary, diff: diff.map(context.redactor.redact),
       apply: Shell.heredoc("cm_put \(put)", base64: newData.base64Lines),
-      verify: "[ \"$(sha256sum < \(Shell.q(path)) | cut -c1-64)\" = \(newData.sha256Hex) ]")
+      verify: "[ \"$(cm_sha256_of \(Shell.q(path)))\" = \(newData.sha256Hex) ]")
   }
 }

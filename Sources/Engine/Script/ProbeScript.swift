@@ -10,6 +10,8 @@ struct ProbeScript {
   /// output to each of them.
   static func build(_ probes: [String]) -> String {
     var out = """
+      cm_state=\(stateDirectory)
+      \(hashFunctions)
       printf '@@cm-probe pending\\n'
       ls -1 \(stateDirectory)/pending-handlers 2>/dev/null
 
@@ -22,6 +24,28 @@ struct ProbeScript {
     out += "printf '\\n@@cm-probe end\\n'\n"
     return out
   }
+
+  /// Shell shared by the probe and the change script: `cm_sha256_of FILE [KEY]` prints FILE's
+  /// sha256. With KEY (large artifacts, see ``File``) it uses the fastest hasher on the host
+  /// (`openssl dgst` is several times faster than coreutils' `sha256sum` on tens of MB) and
+  /// remembers the answer under `$cm_state/sha256/KEY` together with the file's identity
+  /// (device, inode, size, mtime and ctime in ns, written by the change script right after it
+  /// installed the file): while the identity is unchanged the file is not read again, so a
+  /// no-op run does not hash a 40 MiB binary on every host. Any write or replacement changes
+  /// mtime/ctime or the inode; only root can write the cache. Small files (no KEY) use
+  /// `sha256sum`, which starts faster.
+  static let hashFunctions = """
+    command -v openssl >/dev/null 2>&1 && cm_hash_large='openssl dgst -sha256 -r' || cm_hash_large=sha256sum
+    cm_sha256_of() { # FILE [KEY]
+      if [ -n "$2" ]; then
+        if read -r cm_k cm_h 2>/dev/null <"$cm_state/sha256/$2" && [ "$cm_k" = "$(stat -c '%d:%i:%s:%.9Y:%.9Z' -- "$1" 2>/dev/null)" ]; then echo "$cm_h"; return 0; fi
+        set -- $($cm_hash_large <"$1")
+      else
+        set -- $(sha256sum <"$1")
+      fi
+      echo "$1"
+    }
+    """
 
   /// What the probe printed, split per task.
   struct Result {
