@@ -62,6 +62,10 @@ struct BenchSite: AsyncParsableCommand {
     ).role
     var ssh = SSHOptions()
     if let knownHosts { ssh.knownHostsFiles.append(knownHosts) }
+    // The workload's ansible.cfg gives Ansible `timeout = 30`; the same here. On a loaded 2-core
+    // lab machine sshd's PAM session setup (pam_systemd starting user@.service) can take longer
+    // than the default 10 s, which bounds opening the session channel too.
+    ssh.connectTimeout = .seconds(30)
     let targets = nodes.map {
       SSHTarget(
         name: $0.name, address: $0.address, port: $0.port, user: $0.user ?? "root",
