@@ -85,7 +85,9 @@ public struct LineInFile: Resource {
           edits.append("append line")
         }
       }
-      if edits.isEmpty { return .ok("\(path): \(moreLines.isEmpty ? "line" : "lines") present") }
+      // Several edits may cancel out (two patterns taking turns on one line): what counts is the
+      // content they leave.
+      if edits.isEmpty || updated == lines { return .ok("\(path): \(moreLines.isEmpty ? "line" : "lines") present") }
       summary = "\(path): " + (edits.count == 1 ? edits[0] : "\(edits.count) lines (\(edits.filter { $0.hasPrefix("append") }.count) appended)")
     } else {
       updated = lines.filter { !matches($0, regex) }
