@@ -29,11 +29,12 @@ struct ApplyScript {
         if read -r cm_t cm_x 2>/dev/null </proc/uptime; then cm_t="${cm_t%.*}${cm_t#*.}0000000"; else cm_t=$(date +%s%N); fi
       }
       \(ProbeScript.hashFunctions)
-      cm_put() { # DEST MODE OWNER GROUP SHA256, base64 content on stdin
+      cm_put() { # DEST MODE OWNER GROUP SHA256 [KEY], base64 content on stdin (KEY: see cm_sha256_of)
         d=${1%/*}; [ -d "${d:-/}" ] || mkdir -p "$d"
         t=$(mktemp "$d/.cm-XXXXXX") || return 1
         if ! base64 -d > "$t"; then rm -f "$t"; return 1; fi
-        cm_install "$t" "$@"
+        cm_install "$t" "$1" "$2" "$3" "$4" "$5" || return 1
+        [ -z "$6" ] || cm_remember_sha256 "$1" "$5" "$6"
       }
       cm_put_staged() { # DEST MODE OWNER GROUP SHA256 NAME KEY (KEY: see cm_sha256_of)
         s="$cm_stage$6"
@@ -50,7 +51,7 @@ struct ApplyScript {
         chown "$4:$5" "$1" && chmod "$3" "$1" && mv -f "$1" "$2" || { rm -f "$1"; return 1; }
       }
       cm_remember_sha256() { # FILE SHA256 KEY: what cm_sha256_of FILE KEY answers while FILE stays this file
-        mkdir -p "$cm_state/sha256" && cm_k=$(stat -c '%d:%i:%s:%.9Y:%.9Z' -- "$1") && printf '%s %s\\n' "$cm_k" "$2" > "$cm_state/sha256/$3"
+        { [ -d "$cm_state/sha256" ] || mkdir -p "$cm_state/sha256"; } && cm_k=$(stat -c '%d:%i:%s:%.9Y:%.9Z' -- "$1") && printf '%s %s\\n' "$cm_k" "$2" > "$cm_state/sha256/$3"
       }
       cm_daemon_reload_if_requested() {
         if [ -e "$cm_run/daemon-reload" ]; then systemctl daemon-reload && rm -f "$cm_run/daemon-reload"; fi

@@ -13,7 +13,7 @@ struct ProbeScript {
       cm_state=\(stateDirectory)
       \(hashFunctions)
       printf '@@cm-probe pending\\n'
-      ls -1 \(stateDirectory)/pending-handlers 2>/dev/null
+      for cm_f in \(stateDirectory)/pending-handlers/*; do [ -e "$cm_f" ] && printf '%s\\n' "${cm_f##*/}"; done
 
       """
     var seen = Set<String>()
@@ -25,24 +25,24 @@ struct ProbeScript {
     return out
   }
 
-  /// Shell shared by the probe and the change script: `cm_sha256_of FILE [KEY]` prints FILE's
-  /// sha256. With KEY (large artifacts, see ``File``) it uses the fastest hasher on the host
-  /// (`openssl dgst` is several times faster than coreutils' `sha256sum` on tens of MB) and
-  /// remembers the answer under `$cm_state/sha256/KEY` together with the file's identity
-  /// (device, inode, size, mtime and ctime in ns, written by the change script right after it
-  /// installed the file): while the identity is unchanged the file is not read again, so a
-  /// no-op run does not hash a 40 MiB binary on every host. Any write or replacement changes
-  /// mtime/ctime or the inode; only root can write the cache. Small files (no KEY) use
-  /// `sha256sum`, which starts faster.
+  /// Shell shared by the probe and the change script: `cm_sha256_of FILE [KEY [IDENTITY]]`
+  /// prints FILE's sha256. With KEY (a ``File`` the engine installs) the answer the change script
+  /// recorded under `$cm_state/sha256/KEY` right after installing the file is reused while the
+  /// file's identity (device, inode, size, mtime and ctime in ns; IDENTITY when the caller has
+  /// already run stat) is unchanged, so a no-op run does not read managed files again (a 40 MiB
+  /// binary on every host). Any write or replacement changes mtime/ctime or the inode; only root
+  /// can write the records. Files over 1 MiB are hashed with `openssl dgst` when present
+  /// (several times faster than coreutils' `sha256sum`, which starts faster on small files).
   static let hashFunctions = """
     command -v openssl >/dev/null 2>&1 && cm_hash_large='openssl dgst -sha256 -r' || cm_hash_large=sha256sum
-    cm_sha256_of() { # FILE [KEY]
+    cm_sha256_of() { # FILE [KEY [IDENTITY]]
       if [ -n "$2" ]; then
-        if read -r cm_k cm_h 2>/dev/null <"$cm_state/sha256/$2" && [ "$cm_k" = "$(stat -c '%d:%i:%s:%.9Y:%.9Z' -- "$1" 2>/dev/null)" ]; then echo "$cm_h"; return 0; fi
-        set -- $($cm_hash_large <"$1")
-      else
-        set -- $(sha256sum <"$1")
+        cm_i=${3:-$(stat -c '%d:%i:%s:%.9Y:%.9Z' -- "$1" 2>/dev/null)}
+        if read -r cm_k cm_h 2>/dev/null <"$cm_state/sha256/$2" && [ "$cm_k" = "$cm_i" ]; then echo "$cm_h"; return 0; fi
+        cm_z=${cm_i#*:*:}; cm_z=${cm_z%%:*}
+        if [ "${cm_z:-0}" -gt 1048576 ] 2>/dev/null; then set -- $($cm_hash_large <"$1"); echo "$1"; return 0; fi
       fi
+      set -- $(sha256sum <"$1")
       echo "$1"
     }
     """
