@@ -69,12 +69,14 @@ struct BenchRole {
       Task("K3s systemd unit", File("/etc/systemd/system/k3s.service", content: try render("k3s.service"))).notify("reload systemd", "restart k3s"),
       Task("Enable k3s", Symlink("/etc/systemd/system/multi-user.target.wants/k3s.service", target: "/etc/systemd/system/k3s.service")),
     ]
-    for other in nodes {
+    // One task for all nodes, as Ansible's loop is one task: each line replaces the last line for
+    // that name or is appended, in node order, and /etc/hosts is written once.
+    let hostsLines = nodes.map { other in
       let fqdn = "\(other.name).\(site.hosts_domain)"
-      tasks.append(
-        Task(
-          "Cluster node \(other.name) in /etc/hosts",
-          LineInFile("/etc/hosts", matching: "^[^#]* \(NSRegularExpression.escapedPattern(for: fqdn))$", line: "\(other.ip) \(fqdn)")))
+      return (matching: "^[^#]* \(NSRegularExpression.escapedPattern(for: fqdn))$", line: "\(other.ip) \(fqdn)")
+    }
+    if !hostsLines.isEmpty {
+      tasks.append(Task("Cluster nodes in /etc/hosts", LineInFile("/etc/hosts", lines: hostsLines)))
     }
     tasks += [
       Task("K3s server data directory", Directory("/var/lib/rancher/k3s/server", mode: 0o700)),

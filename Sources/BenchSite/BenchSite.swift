@@ -40,6 +40,9 @@ struct BenchSite: AsyncParsableCommand {
   @Flag(help: "Print one JSON summary line instead of the recap.")
   var json = false
 
+  @Flag(help: "Print each host's phases with timestamps on stderr (for profiling).")
+  var trace = false
+
   func run() async throws {
     let resolved = try InventoryLoader.load(path: inventory)
     // The workload is not a cluster: every host, no cluster-level validation.
@@ -59,6 +62,10 @@ struct BenchSite: AsyncParsableCommand {
     ).role
     var ssh = SSHOptions()
     if let knownHosts { ssh.knownHostsFiles.append(knownHosts) }
+    // The workload's ansible.cfg gives Ansible `timeout = 30`; the same here. On a loaded 2-core
+    // lab machine sshd's PAM session setup (pam_systemd starting user@.service) can take longer
+    // than the default 10 s, which bounds opening the session channel too.
+    ssh.connectTimeout = .seconds(30)
     let targets = nodes.map {
       SSHTarget(
         name: $0.name, address: $0.address, port: $0.port, user: $0.user ?? "root",
@@ -68,7 +75,7 @@ struct BenchSite: AsyncParsableCommand {
     options.forks = forks
     options.checkMode = check
     let sessions = SSHHostSessionProvider(sessions: SSHSessions(options: ssh, forks: forks), targets: targets)
-    let runner = Runner(sessions: sessions, options: options, observer: SilentObserver(), redactor: redactor)
+    let runner = Runner(sessions: sessions, options: options, observer: trace ? TraceObserver() : SilentObserver(), redactor: redactor)
     let report = await runner.run([Play("bench site", hosts: nodes.map(\.name), roles: [role])])
     await sessions.closeAll()
     if json {
@@ -93,4 +100,21 @@ struct BenchSite: AsyncParsableCommand {
 
 struct SilentObserver: RunObserver {
   func handle(_ event: RunEvent) {}
+}
+
+/// `--trace`: one stderr line per host phase, with the time since the observer was created.
+struct TraceObserver: RunObserver {
+  let start = ContinuousClock.now
+
+  func handle(_ event: RunEvent) {
+    let line: String
+    switch event {
+    case .hostPhase(_, let host, let phase): line = "\(host) \(phase)"
+    case .hostFinished(_, let host, let recap): line = "\(host) done ok=\(recap.ok) changed=\(recap.changed)"
+    default: return
+    }
+    let elapsed = start.duration(to: .now)
+    let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    FileHandle.standardError.write(Data(String(format: "%8.1f ms  %@\n", ms, line).utf8))
+  }
 }

@@ -132,8 +132,10 @@ struct ExecChannel {
         _ = libssh2_keepalive_send(session.raw, &next)
       }
       if !progressed {
-        if libssh2_poll_channel_read(channel, 0) != 0 || libssh2_poll_channel_read(channel, 1) != 0
-        {
+        // > 0 only: it returns LIBSSH2_ERROR_BUFFER_TOO_SMALL while the reply to a keepalive
+        // (a 1-byte SSH_MSG_REQUEST_FAILURE, never consumed) sits in the queue, which made this
+        // loop spin on recvfrom() for the rest of the command instead of waiting on the socket.
+        if libssh2_poll_channel_read(channel, 0) > 0 || libssh2_poll_channel_read(channel, 1) > 0 {
           continue
         }
         var wait = Duration.seconds(1)

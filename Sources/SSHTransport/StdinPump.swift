@@ -9,7 +9,7 @@ final class StdinPump {
     case file(URL)
   }
 
-  static let chunkSize = 256 * 1024
+  static let chunkSize = 64 * 1024
 
   private var chunk: Data
   private var offset = 0

@@ -93,6 +93,17 @@ struct PrimitiveTests {
       try lab.exec(host, "cat /etc/cm-lines").stdout == "# comment\nkeep=1\nname=new\nextra=yes\n")
   }
 
+  @Test func lineInFileKeepsSeveralLinesInOneWrite() async throws {
+    let (lab, _) = try harness()
+    try lab.exec(host, "printf 'a=0\\nb=1\\n' > /etc/cm-multi")
+    let lines = [(matching: "^a=", line: "a=1"), (matching: "^c=", line: "c=3"), (matching: "^c=", line: "c=4")]
+    let reports = try await converge([Task("lines", LineInFile("/etc/cm-multi", lines: lines))])
+    #expect(reports[0].status("lines") == .changed)
+    #expect(reports[1].status("lines") == .changed)
+    #expect(reports[2].status("lines") == .ok)
+    #expect(try lab.exec(host, "cat /etc/cm-multi").stdout == "a=1\nb=1\nc=4\n")
+  }
+
   @Test func packagesAlreadyInstalledAreOkAndMissingOnesArePlanned() async throws {
     let (_, engine) = try harness()
     let installed = await engine.run(

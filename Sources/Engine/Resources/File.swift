@@ -81,7 +81,16 @@ public struct File: Resource {
 
   public func probeScript(_ context: PlanContext) -> String {
     let wantContent = !secret && context.diffMode
-    return FileProbe.script(path: path, withContent: wantContent)
+    return FileProbe.script(path: path, withContent: wantContent, hashKey: hashKey)
+  }
+
+  /// The name under which the host remembers this file's sha256 (see `ProbeScript.hashFunctions`).
+  var hashKey: String { Data(path.utf8).sha256Hex }
+
+  /// A large artifact (hashed with the fastest hasher, checked by identity after install).
+  var isArtifact: Bool {
+    if case .artifact = content { return true }
+    return false
   }
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
@@ -141,14 +150,14 @@ public struct File: Resource {
       case .artifact(let local, let sha):
         let name = sha
         staged.append(StagedFile(localPath: local, sha256: sha, name: name))
-        apply = "cm_put_staged \(args) \(Shell.q(name))"
+        apply = "cm_put_staged \(args) \(Shell.q(name)) \(hashKey)"
       case .text, .bytes:
-        apply = Shell.heredoc("cm_put \(args)", base64: content.data!.base64Lines)
+        apply = Shell.heredoc("cm_put \(args) \(hashKey)", base64: content.data!.base64Lines)
       }
     }
     if let afterChange { apply += "\n" + afterChange }
     let verify =
-      "[ \"$(sha256sum < \(Shell.q(path)) | cut -c1-64)\" = \(desiredSHA) ] && [ \"$(stat -c '%a %U %G' \(Shell.q(path)))\" = \(Shell.q("\(Shell.mode(mode)) \(owner) \(group)")) ]"
+      "[ \"$(cm_sha256_of \(Shell.q(path))\(isArtifact ? " " + hashKey : ""))\" = \(desiredSHA) ] && [ \"$(stat -c '%a %U %G' \(Shell.q(path)))\" = \(Shell.q("\(Shell.mode(mode)) \(owner) \(group)")) ]"
     return Plan(
       .change, context.redactor.redact(summary), diff: diff, apply: apply, verify: verify,
       stagedFiles: staged)
@@ -157,15 +166,15 @@ public struct File: Resource {
 
 /// Probing a path's type, mode, owner and content hash.
 enum FileProbe {
-  static func script(path: String, withContent: Bool) -> String {
+  static func script(path: String, withContent: Bool, hashKey: String? = nil) -> String {
     let p = Shell.q(path)
     return """
       p=\(p)
       if [ -L "$p" ]; then echo type=symlink; echo "target=$(readlink "$p")"
       elif [ -d "$p" ]; then echo type=directory; stat -c 'mode=%a owner=%U group=%G' "$p"
-      elif [ -f "$p" ]; then echo type=file; stat -c 'mode=%a owner=%U group=%G size=%s' "$p"
-        echo "sha256=$(sha256sum < "$p" | cut -c1-64)"
-      \(withContent ? "  [ \"$(stat -c %s \"$p\")\" -le 262144 ] && echo \"content=$(base64 -w0 < \"$p\")\"" : "")
+      elif [ -f "$p" ]; then echo type=file; cm_s=$(stat -c 'mode=%a owner=%U group=%G size=%s id=%d:%i:%s:%.9Y:%.9Z' "$p"); echo "$cm_s"
+        printf 'sha256='; cm_sha256_of "$p" \(Shell.q(hashKey ?? "")) "${cm_s##*id=}"
+      \(withContent ? "  cm_z=${cm_s##*size=}; [ \"${cm_z%% *}\" -le 262144 ] && { printf 'content='; base64 -w0 < \"$p\"; echo; }" : "")
       elif [ -e "$p" ]; then echo type=other
       else echo type=absent; fi
       """

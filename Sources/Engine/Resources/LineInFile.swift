@@ -3,6 +3,8 @@ import Foundation
 
 /// One line in a text file: the last line matching a pattern is replaced, or the line appended;
 /// or, with `absent`, every matching line removed. Other lines are kept byte for byte.
+/// ``init(_:lines:createMode:)`` keeps several lines in one task and one write (Ansible's
+/// `lineinfile` in a loop), each edit seeing the ones before it.
 public struct LineInFile: Resource {
   /// The file.
   public var path: String
@@ -12,6 +14,8 @@ public struct LineInFile: Resource {
   public var line: String?
   /// Mode, owner and group if the file has to be created.
   public var createMode: Int
+  /// Further (pattern, line) edits applied after the first, in order.
+  var moreLines: [(pattern: String, line: String)] = []
 
   /// Keeps `line` in `path`, replacing the last line that matches `pattern`.
   public init(_ path: String, matching pattern: String, line: String, createMode: Int = 0o644) {
@@ -19,6 +23,14 @@ public struct LineInFile: Resource {
     self.pattern = pattern
     self.line = line
     self.createMode = createMode
+  }
+
+  /// Keeps every line of `lines` in `path`, in order, in one write: each replaces the last line
+  /// matching its pattern, or is appended. `lines` must not be empty.
+  public init(_ path: String, lines: [(matching: String, line: String)], createMode: Int = 0o644) {
+    precondition(!lines.isEmpty, "LineInFile needs at least one line")
+    self.init(path, matching: lines[0].matching, line: lines[0].line, createMode: createMode)
+    moreLines = lines.dropFirst().map { ($0.matching, $0.line) }
   }
 
   /// Removes every line of `path` matching `pattern`.
@@ -41,10 +53,12 @@ public struct LineInFile: Resource {
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     guard let type = current["type"] else { throw PlanError("could not read \(path)") }
     if type == "other" { throw PlanError("\(path) is not a regular file") }
-    let regex: NSRegularExpression
-    do { regex = try NSRegularExpression(pattern: pattern) } catch {
-      throw PlanError("invalid pattern \(pattern) for \(path): \(error)")
+    func compile(_ pattern: String) throws -> NSRegularExpression {
+      do { return try NSRegularExpression(pattern: pattern) } catch {
+        throw PlanError("invalid pattern \(pattern) for \(path): \(error)")
+      }
     }
+    let regex = try compile(pattern)
     let original = context.overlay[path] ?? current.data("content") ?? Data()
     if type == "absent" && line == nil && context.overlay[path] == nil {
       return .ok("\(path) is absent")
@@ -53,24 +67,30 @@ public struct LineInFile: Resource {
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     let endsWithNewline = text.isEmpty || text.hasSuffix("\n")
     if endsWithNewline && !lines.isEmpty { lines.removeLast() }
-    func matches(_ s: String) -> Bool {
+    func matches(_ s: String, _ regex: NSRegularExpression) -> Bool {
       regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
     }
     var updated = lines
     var summary: String
     if let line {
-      if let last = lines.lastIndex(where: matches) {
-        if lines[last] == line { return .ok("\(path): line present") }
-        updated[last] = line
-        summary = "\(path): replace line \(last + 1)"
-      } else if lines.contains(line) {
-        return .ok("\(path): line present")
-      } else {
-        updated.append(line)
-        summary = "\(path): append line"
+      var edits: [String] = []
+      for (index, (pattern, wanted)) in ([(pattern, line)] + moreLines).enumerated() {
+        let regex = index == 0 ? regex : try compile(pattern)
+        if let last = updated.lastIndex(where: { matches($0, regex) }) {
+          if updated[last] == wanted { continue }
+          updated[last] = wanted
+          edits.append("replace line \(last + 1)")
+        } else if !updated.contains(wanted) {
+          updated.append(wanted)
+          edits.append("append line")
+        }
       }
+      // Several edits may cancel out (two patterns taking turns on one line): what counts is the
+      // content they leave.
+      if edits.isEmpty || updated == lines { return .ok("\(path): \(moreLines.isEmpty ? "line" : "lines") present") }
+      summary = "\(path): " + (edits.count == 1 ? edits[0] : "\(edits.count) lines (\(edits.filter { $0.hasPrefix("append") }.count) appended)")
     } else {
-      updated = lines.filter { !matches($0) }
+      updated = lines.filter { !matches($0, regex) }
       if updated.count == lines.count { return .ok("\(path): no matching line") }
       summary = "\(path): remove \(lines.count - updated.count) line(s)"
     }
@@ -87,6 +107,6 @@ public struct LineInFile: Resource {
     return Plan(
       .change, summary, diff: diff.map(context.redactor.redact),
       apply: Shell.heredoc("cm_put \(put)", base64: newData.base64Lines),
-      verify: "[ \"$(sha256sum < \(Shell.q(path)) | cut -c1-64)\" = \(newData.sha256Hex) ]")
+      verify: "[ \"$(cm_sha256_of \(Shell.q(path)))\" = \(newData.sha256Hex) ]")
   }
 }

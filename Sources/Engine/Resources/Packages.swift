@@ -12,10 +12,7 @@ public struct Packages: Resource {
     let list = names.map(Shell.q).joined(separator: " ")
     return """
       if command -v dpkg-query >/dev/null 2>&1; then echo manager=apt
-        for p in \(list); do
-          s=$(dpkg-query -W -f='${db:Status-Abbrev}|${Version}' "$p" 2>/dev/null || true)
-          echo "pkg=$p|$s"
-        done
+        dpkg-query -W -f='dpkg=${Package}|${Architecture}|${db:Status-Abbrev}|${Version}\\n' \(list) 2>/dev/null
       elif command -v rpm >/dev/null 2>&1; then echo manager=dnf
         for p in \(list); do
           v=$(rpm -q --qf '%{VERSION}-%{RELEASE}' "$p" 2>/dev/null) && echo "pkg=$p|ii |$v" || echo "pkg=$p||"
@@ -27,6 +24,22 @@ public struct Packages: Resource {
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let manager = current["manager"] ?? "none"
     var missing: [String] = []
+    if manager == "apt" {
+      // One dpkg-query for every name (it reads dpkg's whole status file each time it starts):
+      // PACKAGE|ARCH|STATUS|VERSION per known package; names it does not know print nothing.
+      let rows = current.values("dpkg").map { $0.split(separator: "|", omittingEmptySubsequences: false) }
+      for name in names {
+        let parts = name.split(separator: ":", maxSplits: 1)
+        let base = parts.first.map(String.init) ?? name
+        let arch = parts.count > 1 ? String(parts[1]) : nil
+        let installed = rows.contains { (row: [Substring]) -> Bool in
+          guard row.count >= 3, row[0] == base else { return false }
+          let archMatches = arch.map { row[1] == $0 || row[1] == "all" } ?? true
+          return archMatches && row[2].trimmingCharacters(in: .whitespaces) == "ii"
+        }
+        if !installed { missing.append(name) }
+      }
+    }
     for entry in current.values("pkg") {
       let parts = entry.split(separator: "|", omittingEmptySubsequences: false)
       guard let name = parts.first else { continue }

@@ -156,7 +156,7 @@ struct HostPlayRun {
     do {
       for file in staged.values.sorted(by: { $0.name < $1.name }) {
         observer.handle(.hostPhase(play: play.name, host: host, phase: "upload \(URL(fileURLWithPath: file.localPath).lastPathComponent)"))
-        try await session.stage(localPath: file.localPath, remotePath: stagePrefix + file.name)
+        try await session.stage(localPath: file.localPath, remotePath: stagePrefix + file.name, sha256: file.sha256)
       }
       observer.handle(.hostPhase(play: play.name, host: host, phase: "apply"))
       let script = ApplyScript.build(steps: steps, stagePrefix: stagePrefix, staged: Array(staged.values))

@@ -25,25 +25,33 @@ struct ApplyScript {
       cm_log="$cm_run/log"
       cm_stage=\(Shell.q(stagePrefix))
       trap 'rm -rf "$cm_run"\(staged.map { "; rm -f \"$cm_stage\"\(Shell.q($0.name))" }.joined())' EXIT
-      cm_now() { date +%s%N; }
-      cm_put() { # DEST MODE OWNER GROUP SHA256, base64 content on stdin
-        d=$(dirname "$1"); [ -d "$d" ] || mkdir -p "$d"
+      cm_now() { # a timestamp in ns (since boot, 10 ms steps) in $cm_t, without starting a process
+        if read -r cm_t cm_x 2>/dev/null </proc/uptime; then cm_t="${cm_t%.*}${cm_t#*.}0000000"; else cm_t=$(date +%s%N); fi
+      }
+      \(ProbeScript.hashFunctions)
+      cm_put() { # DEST MODE OWNER GROUP SHA256 [KEY], base64 content on stdin (KEY: see cm_sha256_of)
+        d=${1%/*}; [ -d "${d:-/}" ] || mkdir -p "$d"
         t=$(mktemp "$d/.cm-XXXXXX") || return 1
         if ! base64 -d > "$t"; then rm -f "$t"; return 1; fi
-        cm_install "$t" "$@"
+        cm_install "$t" "$1" "$2" "$3" "$4" "$5" || return 1
+        [ -z "$6" ] || cm_remember_sha256 "$1" "$5" "$6"
       }
-      cm_put_staged() { # DEST MODE OWNER GROUP SHA256 NAME
+      cm_put_staged() { # DEST MODE OWNER GROUP SHA256 NAME KEY (KEY: see cm_sha256_of)
         s="$cm_stage$6"
         [ -f "$s" ] || { echo "staged file $s is missing" >&2; return 1; }
-        d=$(dirname "$1"); [ -d "$d" ] || mkdir -p "$d"
+        d=${1%/*}; [ -d "${d:-/}" ] || mkdir -p "$d"
         t=$(mktemp "$d/.cm-XXXXXX") || return 1
         cp "$s" "$t" || { rm -f "$t"; return 1; }
-        cm_install "$t" "$1" "$2" "$3" "$4" "$5"
+        cm_install "$t" "$1" "$2" "$3" "$4" "$5" "$cm_hash_large" || return 1
+        [ -z "$7" ] || cm_remember_sha256 "$1" "$5" "$7"
       }
-      cm_install() { # TMP DEST MODE OWNER GROUP SHA256
-        h=$(sha256sum < "$1" | cut -c1-64)
+      cm_install() { # TMP DEST MODE OWNER GROUP SHA256 [HASH COMMAND]
+        h=$(${7:-sha256sum} < "$1"); h=${h%% *}
         if [ "$h" != "$6" ]; then rm -f "$1"; echo "$2: content arrived with sha256 $h, expected $6" >&2; return 1; fi
         chown "$4:$5" "$1" && chmod "$3" "$1" && mv -f "$1" "$2" || { rm -f "$1"; return 1; }
+      }
+      cm_remember_sha256() { # FILE SHA256 KEY: what cm_sha256_of FILE KEY answers while FILE stays this file
+        { [ -d "$cm_state/sha256" ] || mkdir -p "$cm_state/sha256"; } && cm_k=$(stat -c '%d:%i:%s:%.9Y:%.9Z' -- "$1") && printf '%s %s\\n' "$cm_k" "$2" > "$cm_state/sha256/$3"
       }
       cm_daemon_reload_if_requested() {
         if [ -e "$cm_run/daemon-reload" ]; then systemctl daemon-reload && rm -f "$cm_run/daemon-reload"; fi
@@ -68,13 +76,13 @@ struct ApplyScript {
 
   private static func taskBlock(index: Int, plan: Plan, notifies: [String]) -> String {
     var out = """
-      printf '@@cm-task \(index) begin %s\\n' "$(cm_now)"
+      cm_now; printf '@@cm-task \(index) begin %s\\n' "$cm_t"
       ( set -e
       \(plan.apply ?? ":")
       ) </dev/null >"$cm_log" 2>&1
       cm_rc=$?
       if [ $cm_rc -ne 0 ]; then
-        printf '@@cm-task \(index) failed %s %s ' $cm_rc "$(cm_now)"; tail -c 4000 "$cm_log" | base64 -w0; echo
+        cm_now; printf '@@cm-task \(index) failed %s %s ' $cm_rc "$cm_t"; tail -c 4000 "$cm_log" | base64 -w0; echo
 
       """
     out += diagnostics(index, plan)
@@ -84,14 +92,14 @@ struct ApplyScript {
       out += """
         if [ $cm_changed = 1 ] && ! ( \(verify)
         ) </dev/null >/dev/null 2>&1; then
-          printf '@@cm-task \(index) unverified 0 %s ' "$(cm_now)"; tail -c 4000 "$cm_log" | base64 -w0; echo
+          cm_now; printf '@@cm-task \(index) unverified 0 %s ' "$cm_t"; tail -c 4000 "$cm_log" | base64 -w0; echo
         \(diagnostics(index, plan))  exit 0
         fi
 
         """
     }
     for id in notifies { out += "[ $cm_changed = 1 ] && : > \"$cm_pending/\(id)\"\n" }
-    out += "printf '@@cm-task \(index) done %s %s ' $cm_changed \"$(cm_now)\"; base64 -w0 < \"$cm_log\"; echo\n"
+    out += "cm_now; printf '@@cm-task \(index) done %s %s ' $cm_changed \"$cm_t\"; [ -s \"$cm_log\" ] && base64 -w0 < \"$cm_log\"; echo\n"
     return out
   }
 
@@ -103,13 +111,13 @@ struct ApplyScript {
   private static func handlerBlock(id: String, index: Int, _ handler: Handler) -> String {
     var out = """
       if [ -e "$cm_pending/\(id)" ]; then
-        printf '@@cm-handler \(index) begin %s\\n' "$(cm_now)"
+        cm_now; printf '@@cm-handler \(index) begin %s\\n' "$cm_t"
         ( set -e
       \(handler.script)
         ) </dev/null >"$cm_log" 2>&1
         cm_rc=$?
         if [ $cm_rc -ne 0 ]; then
-          printf '@@cm-handler \(index) failed %s %s ' $cm_rc "$(cm_now)"; tail -c 4000 "$cm_log" | base64 -w0; echo
+          cm_now; printf '@@cm-handler \(index) failed %s %s ' $cm_rc "$cm_t"; tail -c 4000 "$cm_log" | base64 -w0; echo
 
       """
     if let diagnostics = handler.failureDiagnostics {
@@ -120,7 +128,7 @@ struct ApplyScript {
         fi
         rm -f "$cm_pending/\(id)"
         cm_changed=1; grep -q '^@@cm-unchanged' "$cm_log" && cm_changed=0
-        printf '@@cm-handler \(index) done %s %s ' $cm_changed "$(cm_now)"; base64 -w0 < "$cm_log"; echo
+        cm_now; printf '@@cm-handler \(index) done %s %s ' $cm_changed "$cm_t"; [ -s "$cm_log" ] && base64 -w0 < "$cm_log"; echo
       fi
 
       """

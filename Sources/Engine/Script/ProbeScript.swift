@@ -10,10 +10,11 @@ struct ProbeScript {
   /// output to each of them.
   static func build(_ probes: [String]) -> String {
     var out = """
-      cm_probe_tmp=$(mktemp -d /tmp/.cm-probe-XXXXXX); trap 'rm -rf "$cm_probe_tmp"' EXIT
-      \(cachedFunction)
+      cm_state=\(stateDirectory)
+      \(hashFunctions)
+      \(probes.contains { $0.contains("cm_cached") } ? cachedFunction : "")
       printf '@@cm-probe pending\\n'
-      ls -1 \(stateDirectory)/pending-handlers 2>/dev/null
+      for cm_f in \(stateDirectory)/pending-handlers/*; do [ -e "$cm_f" ] && printf '%s\\n' "${cm_f##*/}"; done
 
       """
     var seen = Set<String>()
@@ -25,6 +26,28 @@ struct ProbeScript {
     return out
   }
 
+  /// Shell shared by the probe and the change script: `cm_sha256_of FILE [KEY [IDENTITY]]`
+  /// prints FILE's sha256. With KEY (a ``File`` the engine installs) the answer the change script
+  /// recorded under `$cm_state/sha256/KEY` right after installing the file is reused while the
+  /// file's identity (device, inode, size, mtime and ctime in ns; IDENTITY when the caller has
+  /// already run stat) is unchanged, so a no-op run does not read managed files again (a 40 MiB
+  /// binary on every host). Any write or replacement changes mtime/ctime or the inode; only root
+  /// can write the records. Files over 1 MiB are hashed with `openssl dgst` when present
+  /// (several times faster than coreutils' `sha256sum`, which starts faster on small files).
+  static let hashFunctions = """
+    command -v openssl >/dev/null 2>&1 && cm_hash_large='openssl dgst -sha256 -r' || cm_hash_large=sha256sum
+    cm_sha256_of() { # FILE [KEY [IDENTITY]]
+      if [ -n "$2" ]; then
+        cm_i=${3:-$(stat -c '%d:%i:%s:%.9Y:%.9Z' -- "$1" 2>/dev/null)}
+        if read -r cm_k cm_h 2>/dev/null <"$cm_state/sha256/$2" && [ "$cm_k" = "$cm_i" ]; then echo "$cm_h"; return 0; fi
+        cm_z=${cm_i#*:*:}; cm_z=${cm_z%%:*}
+        if [ "${cm_z:-0}" -gt 1048576 ] 2>/dev/null; then set -- $($cm_hash_large <"$1"); echo "$1"; return 0; fi
+      fi
+      set -- $(sha256sum <"$1")
+      echo "$1"
+    }
+    """
+
   /// What the probe printed, split per task.
   struct Result {
     var sections: [Int: ProbeSection]
@@ -34,8 +57,10 @@ struct ProbeScript {
 
   /// `cm_cached KEY CMD…`: runs CMD once per probe and replays its output and exit status to
   /// every later caller with the same KEY (probes of several tasks reading the same state).
-  /// Its standard error stays in `$cm_probe_tmp/KEY.err`.
+  /// Its standard error stays in `$cm_probe_tmp/KEY.err`. Only probes that call it get it (and
+  /// its scratch directory, made before the per-task subshells so they all share it).
   static let cachedFunction = """
+    cm_probe_tmp=$(mktemp -d /tmp/.cm-probe-XXXXXX); trap 'rm -rf "$cm_probe_tmp"' EXIT
     cm_cached() {
       cm_k=$1; shift
       if [ ! -e "$cm_probe_tmp/$cm_k.rc" ]; then "$@" >"$cm_probe_tmp/$cm_k" 2>"$cm_probe_tmp/$cm_k.err"; echo $? >"$cm_probe_tmp/$cm_k.rc"; fi

@@ -46,9 +46,13 @@ struct SSHHostSession: HostSession {
     }
   }
 
-  func stage(localPath: String, remotePath: String) async throws {
+  func stage(localPath: String, remotePath: String, sha256: String?) async throws {
     do {
-      try await connection.upload(file: URL(fileURLWithPath: localPath), to: remotePath, mode: 0o600)
+      // Not checked on arrival: cm_put_staged hashes the root-owned copy it installs (the staged
+      // file belongs to the login user, so that is the check that counts).
+      try await connection.upload(
+        file: URL(fileURLWithPath: localPath), to: remotePath, mode: 0o600, sha256: sha256,
+        checkOnHost: false)
     } catch {
       throw Self.classify(error, host: host)
     }
