@@ -68,7 +68,9 @@ struct ClientErrorTests {
       .failure(.noSuchSocket), .failure(.connectionRefused),
       .success(HTTPReply(status: 200, body: body)),
     ])
-    let status = try await transport.client(grace: .seconds(2)).status()
+    // A generous grace: the third reply succeeds at once, and a loaded machine (the suite runs
+    // in parallel) must not turn the retry pauses into a timeout.
+    let status = try await transport.client(grace: .seconds(60)).status()
     #expect(status.peers.count == 7)
     #expect(transport.paths.count == 3)
   }
@@ -80,7 +82,9 @@ struct ClientErrorTests {
       try await transport.client(grace: .milliseconds(600)).status()
     }
     let elapsed = ContinuousClock.now - start
-    #expect(elapsed >= .milliseconds(600) && elapsed < .seconds(2))
+    // It gives up: not before the grace period, and long before anything waiting forever would
+    // (the upper bound is loose because parallel tests slow the retry pauses).
+    #expect(elapsed >= .milliseconds(600) && elapsed < .seconds(30))
     #expect(transport.paths.count >= 2)
   }
 

@@ -74,7 +74,7 @@ struct CurlTransportTests {
       #expect(seconds == 0.5)
       #expect(error.message.contains("did not reply within 0.5 s"))
     }
-    #expect(ContinuousClock.now - start < .seconds(4))
+    #expect(ContinuousClock.now - start < .seconds(10))
   }
 
   @Test func aReplyAfterTheTimeoutIsATimeoutAndBeforeItIsFine() async throws {
@@ -148,7 +148,7 @@ struct CurlTransportTests {
     #expect(throws: TailscaleError.transport(client.endpoint, detail: "cancelled")) {
       try result.get()
     }
-    #expect(ContinuousClock.now - start < .seconds(5))
+    #expect(ContinuousClock.now - start < .seconds(15))
   }
 
   @Test func anOverlongSocketPathIsRefusedBeforeConnecting() async {
