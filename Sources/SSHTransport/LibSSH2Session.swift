@@ -107,11 +107,24 @@ final class LibSSH2Session {
   }
 
   /// The host-key algorithms this libssh2 supports.
-  func supportedHostKeyAlgorithms() -> [String] {
+  func supportedHostKeyAlgorithms() -> [String] { supportedAlgorithms(LIBSSH2_METHOD_HOSTKEY) }
+
+  /// The algorithms this libssh2 supports for `method` (`LIBSSH2_METHOD_*`), in its default order.
+  func supportedAlgorithms(_ method: Int32) -> [String] {
     var list: UnsafeMutablePointer<UnsafePointer<CChar>?>?
-    let count = libssh2_session_supported_algs(raw, LIBSSH2_METHOD_HOSTKEY, &list)
+    let count = libssh2_session_supported_algs(raw, method, &list)
     guard count > 0, let list else { return [] }
     defer { libssh2_free(raw, list) }
     return (0..<Int(count)).compactMap { list[$0].map { String(cString: $0) } }
+  }
+
+  /// Puts `first` ahead of libssh2's default order for `method`, where libssh2 supports it (the
+  /// server still picks from what it allows; every other algorithm stays offered).
+  func prefer(_ first: [String], for method: Int32) {
+    let supported = supportedAlgorithms(method)
+    let front = first.filter(supported.contains)
+    guard !front.isEmpty else { return }
+    let order = front + supported.filter { !front.contains($0) }
+    _ = libssh2_session_method_pref(raw, method, order.joined(separator: ","))
   }
 }

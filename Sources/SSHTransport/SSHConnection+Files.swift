@@ -18,24 +18,21 @@ extension SSHConnection {
   /// `group`, then renamed over `path` (atomic: readers see the old or the new file, never a part).
   /// `sha256` (hex), when the caller already knows it, spares reading the file twice (uploading
   /// one artifact to many hosts); a wrong value makes the host refuse the upload.
-  /// `checkOnHost: false` skips the check on arrival, for a caller that checks the file itself
-  /// before using it (the engine hashes the copy it installs): hashing tens of MB once less.
+  /// `createDirectory` makes a missing parent directory first (mode 0700, owned by whoever
+  /// writes: root with `sudo`), for a private staging directory.
   public func upload(
     file: URL, to path: String, mode: Int = 0o644, owner: String? = nil, group: String? = nil,
-    sudo: Bool = false, sha256: String? = nil, checkOnHost: Bool = true
+    sudo: Bool = false, sha256: String? = nil, createDirectory: Bool = false
   ) throws(SSHError) {
     let digest: String
-    if !checkOnHost {
-      digest = "-"
-    } else {
-      do { digest = try sha256 ?? Self.sha256(of: file) } catch {
-        throw SSHError(
-          .transferFailed, host: target.name, step: "upload \(path)",
-          reason: "cannot read \(file.path): \(error.localizedDescription).")
-      }
+    do { digest = try sha256 ?? Self.sha256(of: file) } catch {
+      throw SSHError(
+        .transferFailed, host: target.name, step: "upload \(path)",
+        reason: "cannot read \(file.path): \(error.localizedDescription).")
     }
     try upload(
-      .file(file), sha256: digest, to: path, mode: mode, owner: owner, group: group, sudo: sudo)
+      .file(file), sha256: digest, to: path, mode: mode, owner: owner, group: group, sudo: sudo,
+      createDirectory: createDirectory)
   }
 
   /// Reads the file at `path` on the host (through sudo when `sudo`): a kubeconfig, a token.
@@ -56,26 +53,26 @@ extension SSHConnection {
 
   /// The script that receives an upload on stdin.
   ///
-  /// Arguments: path, mode, owner, group, sha256 (`-`: not checked here). The check hashes with
+  /// Arguments: path, mode, owner, group, sha256, and `1` to create a missing parent directory
+  /// (mode 0700). The check hashes with
   /// `openssl dgst` where it exists: several times faster than coreutils' `sha256sum` (no SHA
   /// extensions) on the large artifacts uploads are for.
   static let receiveScript = """
     set -e
     umask 077
     dest=$1 mode=$2 owner=$3 group=$4 expected=$5
-    dir=$(dirname -- "$dest")
-    base=$(basename -- "$dest")
+    dir=${dest%/*}; dir=${dir:-/}
+    base=${dest##*/}
+    if [ "$6" = 1 ] && [ ! -d "$dir" ]; then mkdir -p -m 700 -- "$dir"; fi
     tmp=$(mktemp "$dir/.$base.cluster-mgr.XXXXXX")
     trap 'rm -f -- "$tmp"' EXIT
     cat > "$tmp"
-    if [ "$expected" != - ]; then
-      if command -v openssl >/dev/null 2>&1; then actual=$(openssl dgst -sha256 -r < "$tmp")
-      else actual=$(sha256sum < "$tmp"); fi
-      actual=${actual%% *}
-      if [ "$actual" != "$expected" ]; then
-        echo "checksum mismatch: sent $expected, received $actual" >&2
-        exit 97
-      fi
+    if command -v openssl >/dev/null 2>&1; then actual=$(openssl dgst -sha256 -r < "$tmp")
+    else actual=$(sha256sum < "$tmp"); fi
+    actual=${actual%% *}
+    if [ "$actual" != "$expected" ]; then
+      echo "checksum mismatch: sent $expected, received $actual" >&2
+      exit 97
     fi
     chmod -- "$mode" "$tmp"
     if [ -n "$owner$group" ]; then chown -- "$owner${group:+:$group}" "$tmp"; fi
@@ -85,7 +82,7 @@ extension SSHConnection {
 
   private func upload(
     _ source: StdinPump.Source, sha256: String, to path: String, mode: Int, owner: String?,
-    group: String?, sudo: Bool
+    group: String?, sudo: Bool, createDirectory: Bool = false
   ) throws(SSHError) {
     let label = "upload \(path)"
     guard path.hasPrefix("/"), !path.hasSuffix("/") else {
@@ -96,7 +93,7 @@ extension SSHConnection {
     let command = RemoteCommand.argv(
       [
         "/bin/sh", "-c", Self.receiveScript, "cluster-mgr-upload", path, String(mode, radix: 8),
-        owner ?? "", group ?? "", sha256,
+        owner ?? "", group ?? "", sha256, createDirectory ? "1" : "0",
       ], sudo: sudo, step: label)
     let line = try commandLine(for: command)
     let pump: StdinPump

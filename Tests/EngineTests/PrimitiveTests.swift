@@ -45,6 +45,47 @@ struct PrimitiveTests {
     #expect(try lab.exec(host, "stat -c %a /etc/cm-test/motd").stdout == "640\n")
   }
 
+  @Test func artifactUploadBySHA256() async throws {
+    let (lab, _) = try harness()
+    let local = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "cm-artifact-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: local) }
+    let bytes = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
+    try bytes.write(to: local)
+    let sha = FileHash.sha256(of: bytes)
+    // The same artifact twice (the second copies the first), once into a setgid directory.
+    try lab.exec(
+      host,
+      "mkdir -p /opt/cm-art/shared && chgrp lab /opt/cm-art/shared && chmod 2775 /opt/cm-art/shared"
+    )
+    let tasks = [
+      Task(
+        "bin",
+        File(
+          "/opt/cm-art/bin/tool", content: .artifact(localPath: local.path, sha256: sha),
+          mode: 0o755)),
+      Task(
+        "copy",
+        File(
+          "/opt/cm-art/shared/tool", content: .artifact(localPath: local.path, sha256: sha),
+          mode: 0o700)),
+    ]
+    let reports = try await converge(tasks)
+    #expect(reports[0].status("bin") == .changed)
+    #expect(reports[1].status("bin") == .changed && reports[1].status("copy") == .changed)
+    #expect(reports[2].status("bin") == .ok && reports[2].status("copy") == .ok)
+    let state = try lab.exec(
+      host,
+      "for f in /opt/cm-art/bin/tool /opt/cm-art/shared/tool; do stat -c '%a %U %G' $f; sha256sum < $f; done; ls -A /var/lib/cluster-mgr/stage"
+    ).stdout
+    #expect(state == "755 root root\n\(sha)  -\n700 root root\n\(sha)  -\n")
+    // A replaced binary is noticed (its identity changed) and put back.
+    try lab.exec(host, "echo tampered > /opt/cm-art/bin/tool")
+    let (_, engine) = try harness()
+    #expect(await engine.run(tasks, on: host).status("bin") == .changed)
+    #expect(try lab.exec(host, "sha256sum < /opt/cm-art/bin/tool").stdout == "\(sha)  -\n")
+  }
+
   @Test func checkModeChangesNothingOnACleanHost() async throws {
     let (lab, engine) = try harness()
     let tasks = [
@@ -96,7 +137,10 @@ struct PrimitiveTests {
   @Test func lineInFileKeepsSeveralLinesInOneWrite() async throws {
     let (lab, _) = try harness()
     try lab.exec(host, "printf 'a=0\\nb=1\\n' > /etc/cm-multi")
-    let lines = [(matching: "^a=", line: "a=1"), (matching: "^c=", line: "c=3"), (matching: "^c=", line: "c=4")]
+    let lines = [
+      (matching: "^a=", line: "a=1"), (matching: "^c=", line: "c=3"),
+      (matching: "^c=", line: "c=4"),
+    ]
     let reports = try await converge([Task("lines", LineInFile("/etc/cm-multi", lines: lines))])
     #expect(reports[0].status("lines") == .changed)
     #expect(reports[1].status("lines") == .changed)

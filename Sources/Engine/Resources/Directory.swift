@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+
 /// A directory with a mode, owner and group (parents created as needed).
 public struct Directory: Resource {
   /// Absolute path on the host.
@@ -26,7 +27,8 @@ public struct Directory: Resource {
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let state = try FileProbe.State(current, path: path)
     let p = Shell.q(path)
-    let fix = "chown \(Shell.q(owner + ":" + group)) \(p) && chmod \(Shell.mode(mode)) \(p)"
+    let chmod = "chmod \(Shell.mode(mode)) \(p)"
+    let chown = "chown \(Shell.q(owner + ":" + group)) \(p)"
     let verify =
       "[ -d \(p) ] && [ \"$(stat -c '%a %U %G' \(p))\" = \(Shell.q("\(Shell.mode(mode)) \(owner) \(group)")) ]"
     switch state.type {
@@ -35,10 +37,15 @@ public struct Directory: Resource {
         return .ok(path)
       }
       return Plan(
-        .change, "\(path): mode/owner \(state.mode ?? "?") \(state.owner ?? "?"):\(state.group ?? "?") → \(Shell.mode(mode)) \(owner):\(group)",
-        apply: fix, verify: verify)
+        .change,
+        "\(path): mode/owner \(state.mode ?? "?") \(state.owner ?? "?"):\(state.group ?? "?") → \(Shell.mode(mode)) \(owner):\(group)",
+        apply: (state.owner == owner && state.group == group ? "" : chown + " && ") + chmod,
+        verify: verify)
     case "absent":
-      return Plan(.change, "\(path): create directory", apply: "mkdir -p \(p) && \(fix)", verify: verify)
+      return Plan(
+        .change, "\(path): create directory",
+        apply: "mkdir -p \(p) && cm_chown_new \(Shell.q(owner)) \(Shell.q(group)) \(p) && \(chmod)",
+        verify: verify)
     default:
       return Plan(
         .change, "\(path) exists as a \(state.type), not a directory",
@@ -69,7 +76,8 @@ public struct Absent: Resource {
     guard current["type"] == "present" else { return .ok("\(path) is absent") }
     let p = Shell.q(path)
     return Plan(
-      .change, "\(path): remove", apply: recursive ? "rm -rf -- \(p)" : "rm -f -- \(p) || rmdir -- \(p)",
+      .change, "\(path): remove",
+      apply: recursive ? "rm -rf -- \(p)" : "rm -f -- \(p) || rmdir -- \(p)",
       verify: "! [ -e \(p) ] && ! [ -L \(p) ]")
   }
 }
@@ -97,7 +105,8 @@ public struct Symlink: Resource {
     if state.type == "directory" {
       return Plan(
         .change, "\(path) is a directory, not a link",
-        apply: "echo \(Shell.q(path)) is a directory, refusing to replace it with a link >&2; exit 1")
+        apply:
+          "echo \(Shell.q(path)) is a directory, refusing to replace it with a link >&2; exit 1")
     }
     let p = Shell.q(path)
     let apply = """

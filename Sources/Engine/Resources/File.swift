@@ -87,12 +87,6 @@ public struct File: Resource {
   /// The name under which the host remembers this file's sha256 (see `ProbeScript.hashFunctions`).
   var hashKey: String { Data(path.utf8).sha256Hex }
 
-  /// A large artifact (hashed with the fastest hasher, checked by identity after install).
-  var isArtifact: Bool {
-    if case .artifact = content { return true }
-    return false
-  }
-
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let state = try FileProbe.State(current, path: path)
     defer { if let data = content.data { context.overlay[path] = data } }
@@ -106,7 +100,9 @@ public struct File: Resource {
     state: FileProbe.State, currentSHA: String?, currentText: Data?, _ context: PlanContext
   ) -> Plan {
     if state.type == "directory" || state.type == "other" {
-      return Plan(.change, "\(path) is a \(state.type), not a file", apply: "echo \(Shell.q(path)) is a \(state.type), not a regular file >&2; exit 1")
+      return Plan(
+        .change, "\(path) is a \(state.type), not a file",
+        apply: "echo \(Shell.q(path)) is a \(state.type), not a regular file >&2; exit 1")
     }
     let desiredSHA = content.sha256
     let contentDiffers = currentSHA != desiredSHA || state.type == "symlink"
@@ -121,7 +117,9 @@ public struct File: Resource {
     } else {
       if contentDiffers { what.append("content") }
       if modeDiffers { what.append("mode \(state.mode ?? "?") → \(Shell.mode(mode))") }
-      if ownerDiffers { what.append("owner \(state.owner ?? "?"):\(state.group ?? "?") → \(owner):\(group)") }
+      if ownerDiffers {
+        what.append("owner \(state.owner ?? "?"):\(state.group ?? "?") → \(owner):\(group)")
+      }
     }
     let summary = "\(path): \(what.joined(separator: ", "))"
     var diff: String?
@@ -129,22 +127,28 @@ public struct File: Resource {
       if secret {
         diff = "--- \(path)\n+++ \(path) (desired)\n(secret content changed; not shown)\n"
       } else if let desired = content.data {
-        if let old = currentText.map({ String(decoding: $0, as: UTF8.self) }) ?? (state.type == "absent" ? "" : nil),
+        if let old = currentText.map({ String(decoding: $0, as: UTF8.self) })
+          ?? (state.type == "absent" ? "" : nil),
           let new = String(data: desired, encoding: .utf8)
         {
           diff = UnifiedDiff.make(old: old, new: new, path: path).map(context.redactor.redact)
         } else {
-          diff = "--- \(path)\n+++ \(path) (desired)\n(binary or large content: sha256 \(currentSHA ?? "none") → \(desiredSHA))\n"
+          diff =
+            "--- \(path)\n+++ \(path) (desired)\n(binary or large content: sha256 \(currentSHA ?? "none") → \(desiredSHA))\n"
         }
       } else {
-        diff = "--- \(path)\n+++ \(path) (desired)\n(artifact: sha256 \(currentSHA ?? "none") → \(desiredSHA))\n"
+        diff =
+          "--- \(path)\n+++ \(path) (desired)\n(artifact: sha256 \(currentSHA ?? "none") → \(desiredSHA))\n"
       }
     }
     var apply: String
     var staged: [StagedFile] = []
-    let args = [path, Shell.mode(mode), owner, group, desiredSHA].map(Shell.q).joined(separator: " ")
+    let args = [path, Shell.mode(mode), owner, group, desiredSHA].map(Shell.q).joined(
+      separator: " ")
     if !contentDiffers {
-      apply = "chown \(Shell.q(owner + ":" + group)) \(Shell.q(path)) && chmod \(Shell.mode(mode)) \(Shell.q(path))"
+      apply =
+        (ownerDiffers ? "chown \(Shell.q(owner + ":" + group)) \(Shell.q(path)) && " : "")
+        + "chmod \(Shell.mode(mode)) \(Shell.q(path))"
     } else {
       switch content {
       case .artifact(let local, let sha):
@@ -157,7 +161,7 @@ public struct File: Resource {
     }
     if let afterChange { apply += "\n" + afterChange }
     let verify =
-      "[ \"$(cm_sha256_of \(Shell.q(path))\(isArtifact ? " " + hashKey : ""))\" = \(desiredSHA) ] && [ \"$(stat -c '%a %U %G' \(Shell.q(path)))\" = \(Shell.q("\(Shell.mode(mode)) \(owner) \(group)")) ]"
+      "cm_verify_file \(Shell.q(path)) \(desiredSHA) \(Shell.q("\(Shell.mode(mode)) \(owner) \(group)")) \(hashKey)"
     return Plan(
       .change, context.redactor.redact(summary), diff: diff, apply: apply, verify: verify,
       stagedFiles: staged)
@@ -191,7 +195,8 @@ enum FileProbe {
 
     init(_ section: ProbeSection, path: String) throws {
       guard let type = section["type"] else {
-        throw PlanError("could not read the state of \(path) (probe printed: \(section.text.prefix(200)))")
+        throw PlanError(
+          "could not read the state of \(path) (probe printed: \(section.text.prefix(200)))")
       }
       self.type = type
       mode = section["mode"]

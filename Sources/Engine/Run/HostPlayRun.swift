@@ -60,16 +60,22 @@ struct HostPlayRun {
     do {
       session = try await sessions.session(for: host)
       let probes = entries.map { $0.task.resource.probeScript(planContextBase) }
-      let output = try await session.runScript(ProbeScript.build(probes), privileged: true, timeout: .seconds(300))
+      let output = try await session.runScript(
+        ProbeScript.build(probes), privileged: true, timeout: .seconds(300))
       probe = ProbeScript.parse(output.stdout, probes: probes)
       if !probe.complete || output.exitStatus != 0 {
         let why = output.stderr.isEmpty ? "exit status \(output.exitStatus)" : output.stderr
         return (.failed, [unreachableOrFailed(entries[0], "probe", why, status: .failed)])
       }
     } catch let error as HostUnreachable {
-      return (.unreachable, [unreachableOrFailed(entries[0], error.step, error.message, status: .unreachable)])
+      return (
+        .unreachable,
+        [unreachableOrFailed(entries[0], error.step, error.message, status: .unreachable)]
+      )
     } catch {
-      return (.unreachable, [unreachableOrFailed(entries[0], "probe", "\(error)", status: .unreachable)])
+      return (
+        .unreachable, [unreachableOrFailed(entries[0], "probe", "\(error)", status: .unreachable)]
+      )
     }
 
     // Plan locally, in order, each task seeing what earlier tasks will have done.
@@ -88,7 +94,9 @@ struct HostPlayRun {
       } catch {
         results += entries[..<index].map { plannedResult($0) }
         results.append(result(entries[index], .failed, "could not plan", failure: "\(error)"))
-        results += entries[(index + 1)...].map { result($0, .skipped, "not reached: an earlier task failed") }
+        results += entries[(index + 1)...].map {
+          result($0, .skipped, "not reached: an earlier task failed")
+        }
         return (.failed, results)
       }
     }
@@ -102,7 +110,16 @@ struct HostPlayRun {
     for entry in entries where entry.plan?.decision == .change {
       for name in entry.task.notifies {
         guard let handler = entry.role.handlers.first(where: { $0.name == name }) else {
-          return (.failed, [result(entry, .failed, "unknown handler", failure: "task \(entry.task.name) notifies \(name), which role \(entry.role.name) does not define")])
+          return (
+            .failed,
+            [
+              result(
+                entry, .failed, "unknown handler",
+                failure:
+                  "task \(entry.task.name) notifies \(name), which role \(entry.role.name) does not define"
+              )
+            ]
+          )
         }
         notified.insert(Self.handlerID(entry.role, handler))
       }
@@ -125,7 +142,7 @@ struct HostPlayRun {
 
     // Apply: stream artifacts, then one script for every change and the handlers.
     observer.handle(.hostPhase(play: play.name, host: host, phase: "apply"))
-    let stagePrefix = "/tmp/.cm-stage-\(runID)-"
+    let stagePrefix = ApplyScript.stageDirectory + "/\(runID)-"
     var staged: [String: StagedFile] = [:]
     for entry in entries where entry.plan?.decision == .change {
       for file in entry.plan?.stagedFiles ?? [] { staged[file.name] = file }
@@ -155,16 +172,24 @@ struct HostPlayRun {
     let applyOutput: ScriptOutput
     do {
       for file in staged.values.sorted(by: { $0.name < $1.name }) {
-        observer.handle(.hostPhase(play: play.name, host: host, phase: "upload \(URL(fileURLWithPath: file.localPath).lastPathComponent)"))
-        try await session.stage(localPath: file.localPath, remotePath: stagePrefix + file.name, sha256: file.sha256)
+        observer.handle(
+          .hostPhase(
+            play: play.name, host: host,
+            phase: "upload \(URL(fileURLWithPath: file.localPath).lastPathComponent)"))
+        try await session.stage(
+          localPath: file.localPath, remotePath: stagePrefix + file.name, sha256: file.sha256)
       }
       observer.handle(.hostPhase(play: play.name, host: host, phase: "apply"))
-      let script = ApplyScript.build(steps: steps, stagePrefix: stagePrefix, staged: Array(staged.values))
-      applyOutput = try await session.runScript(script, privileged: true, timeout: options.applyTimeout)
+      let script = ApplyScript.build(
+        steps: steps, stagePrefix: stagePrefix, staged: Array(staged.values))
+      applyOutput = try await session.runScript(
+        script, privileged: true, timeout: options.applyTimeout)
       applied = ApplyScript.parse(applyOutput.stdout)
     } catch {
       let message = (error as? HostUnreachable)?.message ?? "\(error)"
-      results += entries.map { result($0, .unreachable, "connection lost while applying: \(message)") }
+      results += entries.map {
+        result($0, .unreachable, "connection lost while applying: \(message)")
+      }
       return (.unreachable, results)
     }
 
@@ -182,7 +207,8 @@ struct HostPlayRun {
       }
       guard let outcome = applied.tasks[index] else {
         failed = true
-        let why = applyOutput.exitSignal.map { "the change script was killed by SIG\($0)" }
+        let why =
+          applyOutput.exitSignal.map { "the change script was killed by SIG\($0)" }
           ?? "the change script stopped (exit status \(applyOutput.exitStatus)): \(applyOutput.stderr.suffix(2000))"
         results.append(result(entry, .failed, plan.summary, failure: why))
         continue
@@ -205,10 +231,13 @@ struct HostPlayRun {
       case .unverified:
         failed = true
         taskResult.status = .failed
-        var text = "\(host) / \(entry.role.name) / \(entry.task.name) failed: the change ran but the result does not match the desired state (\(plan.summary))\n  check: \(plan.verify ?? "")"
+        var text =
+          "\(host) / \(entry.role.name) / \(entry.task.name) failed: the change ran but the result does not match the desired state (\(plan.summary))\n  check: \(plan.verify ?? "")"
         if !outcome.output.isEmpty { text += "\n  output: \(outcome.output.suffix(1500))" }
         if let diagnostics = outcome.diagnostics, !diagnostics.isEmpty {
-          text += "\n  diagnostics:\n" + diagnostics.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+          text +=
+            "\n  diagnostics:\n"
+            + diagnostics.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
         }
         taskResult.failure = redactor.redact(text)
       }
@@ -221,7 +250,8 @@ struct HostPlayRun {
         status: .changed, summary: "ran", duration: Self.seconds(outcome), isHandler: true)
       if case .done(changed: false) = outcome.status {
         handlerResult.status = .ok
-        handlerResult.summary = outcome.output.split(separator: "\n").first.map(String.init) ?? "not needed"
+        handlerResult.summary =
+          outcome.output.split(separator: "\n").first.map(String.init) ?? "not needed"
       }
       if case .failed(let exitStatus) = outcome.status {
         failed = true
@@ -238,7 +268,8 @@ struct HostPlayRun {
         TaskResult(
           play: play.name, host: host, role: entries.last?.role.name ?? "", task: "apply",
           status: .failed, summary: "the change script did not finish",
-          failure: redactor.redact("exit status \(applyOutput.exitStatus): \(applyOutput.stderr.suffix(2000))")))
+          failure: redactor.redact(
+            "exit status \(applyOutput.exitStatus): \(applyOutput.stderr.suffix(2000))")))
     }
     return (failed ? .failed : .succeeded, results)
   }
@@ -265,26 +296,38 @@ struct HostPlayRun {
       summary: redactor.redact(summary), diff: plan?.diff)
   }
 
-  private func unreachableOrFailed(_ entry: Entry, _ step: String, _ message: String, status: TaskStatus)
+  private func unreachableOrFailed(
+    _ entry: Entry, _ step: String, _ message: String, status: TaskStatus
+  )
     -> TaskResult
   {
     TaskResult(
       play: play.name, host: host, role: entry.role.name, task: step, status: status,
       summary: status == .unreachable ? "unreachable" : "\(step) failed",
-      failure: redactor.redact("\(host): \(step): \(message.trimmingCharacters(in: .whitespacesAndNewlines))"))
+      failure: redactor.redact(
+        "\(host): \(step): \(message.trimmingCharacters(in: .whitespacesAndNewlines))"))
   }
 
-  private func failureText(_ entry: Entry, plan: Plan, exitStatus: Int32, outcome: ApplyScript.Outcome)
+  private func failureText(
+    _ entry: Entry, plan: Plan, exitStatus: Int32, outcome: ApplyScript.Outcome
+  )
     -> String
   {
     let command = (plan.apply ?? "").split(separator: "\n").filter { !$0.hasPrefix("CM_EOF") }
       .prefix(3).joined(separator: "; ")
-    var text = "\(host) / \(entry.role.name) / \(entry.task.name) failed (exit status \(exitStatus))"
+    var text =
+      "\(host) / \(entry.role.name) / \(entry.task.name) failed (exit status \(exitStatus))"
     text += "\n  command: \(command.count > 300 ? String(command.prefix(300)) + "…" : command)"
     let tail = outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
-    if !tail.isEmpty { text += "\n  output:\n" + tail.suffix(2000).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") }
+    if !tail.isEmpty {
+      text +=
+        "\n  output:\n"
+        + tail.suffix(2000).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+    }
     if let diagnostics = outcome.diagnostics, !diagnostics.isEmpty {
-      text += "\n  diagnostics:\n" + diagnostics.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+      text +=
+        "\n  diagnostics:\n"
+        + diagnostics.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
     }
     return text
   }

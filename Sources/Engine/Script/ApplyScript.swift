@@ -8,6 +8,13 @@ struct ApplyScript {
   /// Shell a file task runs after an apt source changed (see ``File/aptSource()``).
   static let requestAptUpdate = ": > \"$cm_run/apt-update\""
 
+  /// Where large artifacts wait, root's and checked, until the change script moves them into place.
+  static let stageDirectory = ProbeScript.stateDirectory + "/stage"
+
+  /// Removes what runs that never reached their change script (a lost connection) left staged.
+  static let staleStageCleanup =
+    "find \(stageDirectory) -maxdepth 1 -type f -mmin +1440 -delete 2>/dev/null"
+
   /// One planned step: a task's change or a handler.
   enum Step {
     case task(index: Int, plan: Plan, notifies: [String])
@@ -20,11 +27,13 @@ struct ApplyScript {
       umask 022
       cm_state=\(state)
       cm_pending="$cm_state/pending-handlers"
-      mkdir -p "$cm_pending" && chmod 700 "$cm_state"
+      [ -d "$cm_pending" ] || { mkdir -p "$cm_pending" && chmod 700 "$cm_state"; }
+      cm_uid=$(id -u)
       cm_run=$(mktemp -d /tmp/.cm-run-XXXXXX)
       cm_log="$cm_run/log"
       cm_stage=\(Shell.q(stagePrefix))
       trap 'rm -rf "$cm_run"\(staged.map { "; rm -f \"$cm_stage\"\(Shell.q($0.name))" }.joined())' EXIT
+      \(staged.isEmpty ? "" : Self.staleStageCleanup)
       cm_now() { # a timestamp in ns (since boot, 10 ms steps) in $cm_t, without starting a process
         if read -r cm_t cm_x 2>/dev/null </proc/uptime; then cm_t="${cm_t%.*}${cm_t#*.}0000000"; else cm_t=$(date +%s%N); fi
       }
@@ -37,18 +46,37 @@ struct ApplyScript {
         [ -z "$6" ] || cm_remember_sha256 "$1" "$5" "$6"
       }
       cm_put_staged() { # DEST MODE OWNER GROUP SHA256 NAME KEY (KEY: see cm_sha256_of)
+        # The staged file is root's and was checked on arrival: moved into place as it is. A second
+        # destination of the same artifact copies the first one and checks the copy.
         s="$cm_stage$6"
-        [ -f "$s" ] || { echo "staged file $s is missing" >&2; return 1; }
         d=${1%/*}; [ -d "${d:-/}" ] || mkdir -p "$d"
         t=$(mktemp "$d/.cm-XXXXXX") || return 1
-        cp "$s" "$t" || { rm -f "$t"; return 1; }
-        cm_install "$t" "$1" "$2" "$3" "$4" "$5" "$cm_hash_large" || return 1
+        if [ -f "$s" ]; then
+          mv -f "$s" "$t" && cm_chown_new "$3" "$4" "$t" && chmod "$2" "$t" && mv -f "$t" "$1" || { rm -f "$t"; return 1; }
+          printf '%s\n' "$1" > "$cm_run/staged-$6"
+        elif read -r cm_src 2>/dev/null < "$cm_run/staged-$6"; then
+          cp "$cm_src" "$t" || { rm -f "$t"; return 1; }
+          cm_install "$t" "$1" "$2" "$3" "$4" "$5" "$cm_hash_large" || return 1
+        else
+          rm -f "$t"; echo "staged file $s is missing" >&2; return 1
+        fi
         [ -z "$7" ] || cm_remember_sha256 "$1" "$5" "$7"
       }
       cm_install() { # TMP DEST MODE OWNER GROUP SHA256 [HASH COMMAND]
         h=$(${7:-sha256sum} < "$1"); h=${h%% *}
         if [ "$h" != "$6" ]; then rm -f "$1"; echo "$2: content arrived with sha256 $h, expected $6" >&2; return 1; fi
-        chown "$4:$5" "$1" && chmod "$3" "$1" && mv -f "$1" "$2" || { rm -f "$1"; return 1; }
+        cm_chown_new "$4" "$5" "$1" && chmod "$3" "$1" && mv -f "$1" "$2" || { rm -f "$1"; return 1; }
+      }
+      cm_chown_new() { # OWNER GROUP PATH: the owner of a path this script just created
+        # Root creates root:root, unless the directory hands down its group (setgid).
+        if [ "$1:$2" = root:root ] && [ "$cm_uid" = 0 ]; then
+          cm_p=${3%/*}; [ -g "${cm_p:-/}" ] || return 0
+        fi
+        chown "$1:$2" "$3"
+      }
+      cm_verify_file() { # PATH SHA256 'MODE OWNER GROUP' KEY: one stat; the hash as cm_sha256_of knows it
+        cm_v=$(stat -c '%a %U %G|%d:%i:%s:%.9Y:%.9Z' -- "$1") && [ "${cm_v%%|*}" = "$3" ] &&
+          [ "$(cm_sha256_of "$1" "$4" "${cm_v#*|}")" = "$2" ]
       }
       cm_remember_sha256() { # FILE SHA256 KEY: what cm_sha256_of FILE KEY answers while FILE stays this file
         { [ -d "$cm_state/sha256" ] || mkdir -p "$cm_state/sha256"; } && cm_k=$(stat -c '%d:%i:%s:%.9Y:%.9Z' -- "$1") && printf '%s %s\\n' "$cm_k" "$2" > "$cm_state/sha256/$3"
@@ -67,7 +95,9 @@ struct ApplyScript {
         out += taskBlock(index: index, plan: plan, notifies: notifies)
       case .handlers(let handlers):
         out += "cm_daemon_reload_if_requested\n"
-        for entry in handlers { out += handlerBlock(id: entry.id, index: entry.index, entry.handler) }
+        for entry in handlers {
+          out += handlerBlock(id: entry.id, index: entry.index, entry.handler)
+        }
       }
     }
     out += "cm_daemon_reload_if_requested\nprintf '@@cm-end\\n'\n"
@@ -99,13 +129,15 @@ struct ApplyScript {
         """
     }
     for id in notifies { out += "[ $cm_changed = 1 ] && : > \"$cm_pending/\(id)\"\n" }
-    out += "cm_now; printf '@@cm-task \(index) done %s %s ' $cm_changed \"$cm_t\"; [ -s \"$cm_log\" ] && base64 -w0 < \"$cm_log\"; echo\n"
+    out +=
+      "cm_now; printf '@@cm-task \(index) done %s %s ' $cm_changed \"$cm_t\"; [ -s \"$cm_log\" ] && base64 -w0 < \"$cm_log\"; echo\n"
     return out
   }
 
   private static func diagnostics(_ index: Int, _ plan: Plan) -> String {
     guard let diagnostics = plan.failureDiagnostics else { return "" }
-    return "  printf '@@cm-diag \(index) '; ( \(diagnostics)\n) </dev/null 2>&1 | tail -c 6000 | base64 -w0; echo\n"
+    return
+      "  printf '@@cm-diag \(index) '; ( \(diagnostics)\n) </dev/null 2>&1 | tail -c 6000 | base64 -w0; echo\n"
   }
 
   private static func handlerBlock(id: String, index: Int, _ handler: Handler) -> String {
@@ -121,7 +153,8 @@ struct ApplyScript {
 
       """
     if let diagnostics = handler.failureDiagnostics {
-      out += "    printf '@@cm-hdiag \(index) '; ( \(diagnostics)\n) </dev/null 2>&1 | tail -c 6000 | base64 -w0; echo\n"
+      out +=
+        "    printf '@@cm-hdiag \(index) '; ( \(diagnostics)\n) </dev/null 2>&1 | tail -c 6000 | base64 -w0; echo\n"
     }
     out += """
           exit 0
@@ -180,11 +213,17 @@ struct ApplyScript {
         let outcome = Outcome(
           status: status, startedAt: begins[key], endedAt: UInt64(words[4]),
           output: stripMarkers(output), diagnostics: nil, facts: facts(in: output))
-        if tag == "@@cm-task" { result.tasks[index] = outcome } else { result.handlers[index] = outcome }
+        if tag == "@@cm-task" {
+          result.tasks[index] = outcome
+        } else {
+          result.handlers[index] = outcome
+        }
       case "@@cm-diag", "@@cm-hdiag":
         guard words.count >= 2, let index = Int(words[1]) else { continue }
         let text = decode(words.count > 2 ? words[2] : "")
-        if tag == "@@cm-diag" { result.tasks[index]?.diagnostics = text } else {
+        if tag == "@@cm-diag" {
+          result.tasks[index]?.diagnostics = text
+        } else {
           result.handlers[index]?.diagnostics = text
         }
       default: continue

@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+
 /// The one remote command that reads the current state of every task of a host.
 struct ProbeScript {
   /// The marker directory on hosts (pending handler notifications survive a failed run).

@@ -29,9 +29,9 @@ public protocol HostSession: Sendable {
   /// Runs `script` with `/bin/sh -s` on the host (as root when `privileged`), script on stdin.
   func runScript(_ script: String, privileged: Bool, timeout: Duration?) async throws
     -> ScriptOutput
-  /// Streams the local file at `localPath` to `remotePath`, written as the login user. `sha256`
-  /// (hex), when the caller knows it, spares hashing the file again for every host. The change
-  /// script checks the copy it installs against the staged file's sha256.
+  /// Streams the local file at `localPath` to `remotePath` (in a directory only root can write,
+  /// made when missing), as root, checked against its sha256 on arrival. `sha256` (hex), when the
+  /// caller knows it, spares hashing the file again for every host.
   func stage(localPath: String, remotePath: String, sha256: String?) async throws
   /// How many round trips this session has made so far.
   var roundTrips: Int { get async }

@@ -11,7 +11,8 @@ public struct SSHHostSessionProvider: HostSessionProvider {
   /// Sessions to `targets` (keyed by inventory host name) through `sessions`.
   public init(sessions: SSHSessions, targets: [SSHTarget]) {
     self.sessions = sessions
-    self.targets = Dictionary(targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    self.targets = Dictionary(
+      targets.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
   }
 
   public func session(for host: String) async throws -> any HostSession {
@@ -21,7 +22,8 @@ public struct SSHHostSessionProvider: HostSessionProvider {
     do {
       return SSHHostSession(connection: try await sessions.connection(to: target), host: host)
     } catch {
-      throw HostUnreachable(host: host, step: "connect", message: error.message, remedy: error.remedy)
+      throw HostUnreachable(
+        host: host, step: "connect", message: error.message, remedy: error.remedy)
     }
   }
 
@@ -32,7 +34,9 @@ struct SSHHostSession: HostSession {
   let connection: SSHConnection
   let host: String
 
-  func runScript(_ script: String, privileged: Bool, timeout: Duration?) async throws -> ScriptOutput {
+  func runScript(_ script: String, privileged: Bool, timeout: Duration?) async throws
+    -> ScriptOutput
+  {
     let command = RemoteCommand.argv(
       ["/bin/sh", "-s"], sudo: privileged, stdin: Data(script.utf8), timeout: timeout,
       step: privileged ? "run the batch as root" : "run the batch")
@@ -48,11 +52,11 @@ struct SSHHostSession: HostSession {
 
   func stage(localPath: String, remotePath: String, sha256: String?) async throws {
     do {
-      // Not checked on arrival: cm_put_staged hashes the root-owned copy it installs (the staged
-      // file belongs to the login user, so that is the check that counts).
+      // Root's, in root's private directory, checked on arrival: the change script moves it into
+      // place without copying or hashing it again.
       try await connection.upload(
-        file: URL(fileURLWithPath: localPath), to: remotePath, mode: 0o600, sha256: sha256,
-        checkOnHost: false)
+        file: URL(fileURLWithPath: localPath), to: remotePath, mode: 0o600, sudo: true,
+        sha256: sha256, createDirectory: true)
     } catch {
       throw Self.classify(error, host: host)
     }
@@ -64,7 +68,8 @@ struct SSHHostSession: HostSession {
   static func classify(_ error: SSHError, host: String) -> any Error {
     switch error.kind {
     case .unreachable, .sessionFailed, .authFailed, .hostKeyUnknown, .hostKeyMismatch:
-      return HostUnreachable(host: host, step: error.step, message: error.message, remedy: error.remedy)
+      return HostUnreachable(
+        host: host, step: error.step, message: error.message, remedy: error.remedy)
     default:
       return error
     }
