@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import TerminalUI
 
@@ -45,7 +46,7 @@ extension StatusReport {
         for pod in pods {
           podTable.append([
             pod.namespace, pod.name, pod.ready, pod.status, String(pod.restarts), pod.node ?? "-",
-            pod.createdAt.map { StatusFormat.age(generatedAt.timeIntervalSince($0)) } ?? "-",
+            pod.createdAt.map { AgeText.kubectlStyle(generatedAt.timeIntervalSince($0)) } ?? "-",
           ])
         }
         lines += podTable.lines(maxWidth: maxWidth, styler: styler)
@@ -110,18 +111,5 @@ extension StatusReport {
 
   private static func seconds(_ value: Double) -> String {
     value == value.rounded() ? "\(Int(value)) s" : String(format: "%.1f s", value)
-  }
-}
-
-extension StatusFormat {
-  /// An age as kubectl shows it: `45s`, `12m`, `5h`, `3d`.
-  static func age(_ seconds: TimeInterval) -> String {
-    let seconds = max(0, Int(seconds))
-    if seconds < 120 { return "\(seconds)s" }
-    let minutes = seconds / 60
-    if minutes < 120 { return "\(minutes)m" }
-    let hours = minutes / 60
-    if hours < 48 { return "\(hours)h" }
-    return "\(hours / 24)d"
   }
 }

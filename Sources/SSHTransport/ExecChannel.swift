@@ -144,21 +144,10 @@ struct ExecChannel {
       }
     }
 
-    let closeDeadline = ContinuousClock.now + requestTimeout
-    do {
-      _ = try session.retrying(until: closeDeadline) { libssh2_channel_close(channel) }
-      _ = try session.retrying(until: closeDeadline) { libssh2_channel_wait_closed(channel) }
+    let (status, signalName): (Int32, String?)
+    do throws(LibSSH2Failure) {
+      (status, signalName) = try session.closeAndReadExit(channel, within: requestTimeout)
     } catch { throw .libssh2(error) }
-    let status = libssh2_channel_get_exit_status(channel)
-    var signal: UnsafeMutablePointer<CChar>?
-    var signalLength = 0
-    _ = libssh2_channel_get_exit_signal(channel, &signal, &signalLength, nil, nil, nil, nil)
-    var signalName: String?
-    if let signal {
-      signalName = String(
-        decoding: UnsafeRawBufferPointer(start: signal, count: signalLength), as: UTF8.self)
-      libssh2_free(session.raw, signal)
-    }
     let startedCommand = sudo.map(\.started) ?? true
     return Outcome(
       result: ExecResult(
@@ -172,21 +161,9 @@ struct ExecChannel {
   }
 
   private func open() throws(Failure) -> OpaquePointer {
-    let deadline = ContinuousClock.now + requestTimeout
-    while true {
-      if let channel = libssh2_channel_open_ex(
-        session.raw, "session", 7, Self.windowSize, Self.packetSize, nil, 0)
-      {
-        return channel
-      }
-      let code = libssh2_session_last_errno(session.raw)
-      guard code == LIBSSH2_ERROR_EAGAIN else { throw .libssh2(session.lastFailure(code: code)) }
-      guard ContinuousClock.now < deadline else {
-        throw .libssh2(
-          LibSSH2Failure(code: LIBSSH2_ERROR_TIMEOUT, text: "no answer to the channel request"))
-      }
-      session.waitSocket(timeout: .milliseconds(500))
-    }
+    do throws(LibSSH2Failure) {
+      return try session.openSessionChannel(within: requestTimeout)
+    } catch { throw .libssh2(error) }
   }
 
   /// Closes the channel without waiting long for the host to agree.

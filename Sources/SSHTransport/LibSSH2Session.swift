@@ -127,4 +127,41 @@ final class LibSSH2Session {
     let order = front + supported.filter { !front.contains($0) }
     _ = libssh2_session_method_pref(raw, method, order.joined(separator: ","))
   }
+
+  /// Opens a `session` channel (for exec or a shell), waiting on the socket at most `timeout`.
+  func openSessionChannel(within timeout: Duration) throws(LibSSH2Failure) -> OpaquePointer {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+      if let channel = libssh2_channel_open_ex(
+        raw, "session", 7, ExecChannel.windowSize, ExecChannel.packetSize, nil, 0)
+      {
+        return channel
+      }
+      let code = libssh2_session_last_errno(raw)
+      guard code == LIBSSH2_ERROR_EAGAIN else { throw lastFailure(code: code) }
+      guard ContinuousClock.now < deadline else {
+        throw LibSSH2Failure(code: LIBSSH2_ERROR_TIMEOUT, text: "no answer to the channel request")
+      }
+      waitSocket(timeout: .milliseconds(500))
+    }
+  }
+
+  /// Closes `channel` (waiting at most `timeout` for the host) and reads how its command ended:
+  /// the exit status, and the signal's name when a signal ended it.
+  func closeAndReadExit(
+    _ channel: OpaquePointer, within timeout: Duration
+  ) throws(LibSSH2Failure) -> (status: Int32, signal: String?) {
+    let deadline = ContinuousClock.now + timeout
+    _ = try retrying(until: deadline) { libssh2_channel_close(channel) }
+    _ = try retrying(until: deadline) { libssh2_channel_wait_closed(channel) }
+    let status = libssh2_channel_get_exit_status(channel)
+    var signal: UnsafeMutablePointer<CChar>?
+    var signalLength = 0
+    _ = libssh2_channel_get_exit_signal(channel, &signal, &signalLength, nil, nil, nil, nil)
+    guard let signal else { return (status, nil) }
+    defer { libssh2_free(raw, signal) }
+    let name = String(
+      decoding: UnsafeRawBufferPointer(start: signal, count: signalLength), as: UTF8.self)
+    return (status, name)
+  }
 }

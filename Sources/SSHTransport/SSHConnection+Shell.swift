@@ -161,22 +161,10 @@ struct InteractiveChannel {
       _ = libssh2_keepalive_send(session.raw, &next)
       if !progressed { waitForInputOrHost(channel: channel) }
     }
-    let deadline = ContinuousClock.now + requestTimeout
-    do {
-      _ = try session.retrying(until: deadline) { libssh2_channel_close(channel) }
-      _ = try session.retrying(until: deadline) { libssh2_channel_wait_closed(channel) }
+    do throws(LibSSH2Failure) {
+      let exit = try session.closeAndReadExit(channel, within: requestTimeout)
+      return (exit.status, exit.signal)
     } catch { throw .libssh2(error) }
-    let status = libssh2_channel_get_exit_status(channel)
-    var signal: UnsafeMutablePointer<CChar>?
-    var signalLength = 0
-    _ = libssh2_channel_get_exit_signal(channel, &signal, &signalLength, nil, nil, nil, nil)
-    var signalName: String?
-    if let signal {
-      signalName = String(
-        decoding: UnsafeRawBufferPointer(start: signal, count: signalLength), as: UTF8.self)
-      libssh2_free(session.raw, signal)
-    }
-    return (status, signalName)
   }
 
   /// Waits up to 100 ms for the host or for local input, and reads the input that came
@@ -205,21 +193,9 @@ struct InteractiveChannel {
   }
 
   private func open() throws(Failure) -> OpaquePointer {
-    let deadline = ContinuousClock.now + requestTimeout
-    while true {
-      if let channel = libssh2_channel_open_ex(
-        session.raw, "session", 7, ExecChannel.windowSize, ExecChannel.packetSize, nil, 0)
-      {
-        return channel
-      }
-      let code = libssh2_session_last_errno(session.raw)
-      guard code == LIBSSH2_ERROR_EAGAIN else { throw .libssh2(session.lastFailure(code: code)) }
-      guard ContinuousClock.now < deadline else {
-        throw .libssh2(
-          LibSSH2Failure(code: LIBSSH2_ERROR_TIMEOUT, text: "no answer to the channel request"))
-      }
-      session.waitSocket(timeout: .milliseconds(500))
-    }
+    do throws(LibSSH2Failure) {
+      return try session.openSessionChannel(within: requestTimeout)
+    } catch { throw .libssh2(error) }
   }
 
   /// Writes `count` bytes completely, retrying after interruptions and partial writes.

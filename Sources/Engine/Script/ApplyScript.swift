@@ -23,6 +23,8 @@ struct ApplyScript {
 
   static func build(steps: [Step], stagePrefix: String, staged: [StagedFile]) -> String {
     let state = ProbeScript.stateDirectory
+    // Names the temporary files of this script: nobody else can guess them.
+    let nonce = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
     var out = """
       umask 022
       cm_state=\(state)
@@ -32,6 +34,7 @@ struct ApplyScript {
       cm_run=$(mktemp -d /tmp/.cm-run-XXXXXX)
       cm_log="$cm_run/log"
       cm_stage=\(Shell.q(stagePrefix))
+      cm_nonce=\(nonce)
       trap 'rm -rf "$cm_run"\(staged.map { "; rm -f \"$cm_stage\"\(Shell.q($0.name))" }.joined())' EXIT
       \(staged.isEmpty ? "" : Self.staleStageCleanup)
       cm_now() { # a timestamp in ns (since boot, 10 ms steps) in $cm_t, without starting a process
@@ -40,9 +43,12 @@ struct ApplyScript {
       \(ProbeScript.hashFunctions)
       cm_put() { # DEST MODE OWNER GROUP SHA256 [KEY], base64 content on stdin (KEY: see cm_sha256_of)
         d=${1%/*}; [ -d "${d:-/}" ] || mkdir -p "$d"
-        t=$(mktemp "$d/.cm-XXXXXX") || return 1
-        if ! base64 -d > "$t"; then rm -f "$t"; return 1; fi
-        cm_install "$t" "$1" "$2" "$3" "$4" "$5" || return 1
+        # Beside DEST under a name only this run knows, created exclusively (noclobber: O_EXCL),
+        # private, or straight away with MODE when MODE has no execute or special bits.
+        t="$d/.cm-$cm_nonce-${1##*/}"; cm_m=077; cm_mode=$2
+        case $2 in [0246][0246][0246]) cm_u=$(( 0777 ^ 0$2 )); cm_m=$((cm_u / 64))$((cm_u / 8 % 8))$((cm_u % 8)); cm_mode=- ;; esac
+        if ! ( umask "$cm_m"; set -C; base64 -d > "$t" ); then rm -f "$t"; return 1; fi
+        cm_install "$t" "$1" "$cm_mode" "$3" "$4" "$5" || return 1
         [ -z "$6" ] || cm_remember_sha256 "$1" "$5" "$6"
       }
       cm_put_staged() { # DEST MODE OWNER GROUP SHA256 NAME KEY (KEY: see cm_sha256_of)
@@ -62,10 +68,10 @@ struct ApplyScript {
         fi
         [ -z "$7" ] || cm_remember_sha256 "$1" "$5" "$7"
       }
-      cm_install() { # TMP DEST MODE OWNER GROUP SHA256 [HASH COMMAND]
+      cm_install() { # TMP DEST MODE OWNER GROUP SHA256 [HASH COMMAND] (MODE -: TMP has it already)
         h=$(${7:-sha256sum} < "$1"); h=${h%% *}
         if [ "$h" != "$6" ]; then rm -f "$1"; echo "$2: content arrived with sha256 $h, expected $6" >&2; return 1; fi
-        cm_chown_new "$4" "$5" "$1" && chmod "$3" "$1" && mv -f "$1" "$2" || { rm -f "$1"; return 1; }
+        cm_chown_new "$4" "$5" "$1" && { [ "$3" = - ] || chmod "$3" "$1"; } && mv -f "$1" "$2" || { rm -f "$1"; return 1; }
       }
       cm_chown_new() { # OWNER GROUP PATH: the owner of a path this script just created
         # Root creates root:root, unless the directory hands down its group (setgid).

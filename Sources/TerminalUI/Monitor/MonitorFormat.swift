@@ -1,19 +1,10 @@
+import Basics
 import Foundation
 
 /// How the monitor writes numbers, sizes and ages.
 enum MonitorFormat {
   /// An age as kubectl shows it: `45s`, `12m`, `5h`, `3d`, `2y`.
-  static func age(_ seconds: TimeInterval) -> String {
-    let seconds = max(0, Int(seconds))
-    if seconds < 120 { return "\(seconds)s" }
-    let minutes = seconds / 60
-    if minutes < 120 { return "\(minutes)m" }
-    let hours = minutes / 60
-    if hours < 48 { return "\(hours)h" }
-    let days = hours / 24
-    if days < 730 { return "\(days)d" }
-    return "\(days / 365)y"
-  }
+  static func age(_ seconds: TimeInterval) -> String { AgeText.kubectlStyle(seconds) }
 
   /// The age of `date` at `now`, or `-` when unknown.
   static func age(of date: Date?, now: Date) -> String {
