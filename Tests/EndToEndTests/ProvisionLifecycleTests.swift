@@ -173,16 +173,37 @@ struct ProvisionLifecycleTests {
   @Test func aNewTimeSlicingConfigurationRestartsTheDevicePlugin() async throws {
     let run = try Self.runner()
     try Self.ensureCluster(run)
-    try run.editInventory { $0.replacingOccurrences(of: "gpu_time_slicing_replicas: 4", with: "gpu_time_slicing_replicas: 2") }
-    defer { try? run.editInventory { $0.replacingOccurrences(of: "gpu_time_slicing_replicas: 2", with: "gpu_time_slicing_replicas: 4") } }
+    try run.editInventory {
+      $0.replacingOccurrences(
+        of: "gpu_time_slicing_replicas: 4", with: "gpu_time_slicing_replicas: 2")
+    }
     let (result, events) = try run.provision(["--tags", "gpu"])
     #expect(result.status == 0, "\(result.stderr)")
-    #expect(events.changedTasks.contains { ($0["task"] as? String)?.hasPrefix("device plugin and time-slicing (2 per GPU)") == true })
+    #expect(
+      events.changedTasks.contains {
+        ($0["task"] as? String)?.hasPrefix("device plugin and time-slicing (2 per GPU)") == true
+      })
     // The plugin reads its configuration only when it starts: the offered GPUs follow only if
     // the new configuration restarted it.
     let node = try run.kubectlJSON(["get", "node", "lab-gpu1"])
     let allocatable = (node["status"] as? [String: Any])?["allocatable"] as? [String: String]
     #expect(allocatable?["nvidia.com/gpu"] == "2")
+
+    // Back to 4: the cluster follows again (and later tests find it as the inventory says).
+    try run.editInventory {
+      $0.replacingOccurrences(
+        of: "gpu_time_slicing_replicas: 2", with: "gpu_time_slicing_replicas: 4")
+    }
+    let (back, backEvents) = try run.provision(["--tags", "gpu"])
+    #expect(back.status == 0, "\(back.stderr)")
+    #expect(
+      backEvents.changedTasks.contains {
+        ($0["task"] as? String)?.hasPrefix("device plugin and time-slicing (4 per GPU)") == true
+      })
+    let restored = try run.kubectlJSON(["get", "node", "lab-gpu1"])
+    #expect(
+      ((restored["status"] as? [String: Any])?["allocatable"] as? [String: String])?[
+        "nvidia.com/gpu"] == "4")
   }
 
   @Test func gpuTagsLimitedToTheGPUHostTouchOnlyItsGPUTasks() async throws {
@@ -228,7 +249,8 @@ struct ProvisionLifecycleTests {
     #expect(
       addEvents.changedTasks.filter { $0["host"] as? String == "lab-cp1" }.compactMap {
         $0["task"] as? String
-      } == ["lab-w1 labels and taints"])
+      } == ["lab-w1 labels and taints"],
+      "\(addEvents.changedTasks.filter { $0["host"] as? String == "lab-cp1" })")
     #expect(
       addEvents.changedTasks.filter { $0["host"] as? String == "lab-w1" }.compactMap {
         $0["task"] as? String

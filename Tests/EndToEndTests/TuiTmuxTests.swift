@@ -154,7 +154,8 @@ struct TmuxSession {
     if let pid = try? display("#{pane_pid}"), let number = Int32(pid), number > 1 {
       kill(number, SIGKILL)
     }
-    _ = try? run(["kill-server"])
+    // The server usually ended with its pane already; only a server still running is stopped.
+    _ = try? ProcessRunner.run(["tmux", "-L", socket, "kill-server"])
   }
 
   @discardableResult

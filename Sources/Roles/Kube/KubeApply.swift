@@ -54,7 +54,16 @@ struct KubeApply: Resource {
       if ledger=$(cm_cached cluster-mgr-ledger \(Kubectl.call(["get", "configmap", Self.ledger, "-n", Self.ledgerNamespace, "-o", "json"]))); then
         echo api=up
         if printf '%s' "$ledger" | grep -q '"\(name)": *"\(hash)"'; then
-          if \(presence); then echo applied=current; else echo applied=missing; fi
+          cm_try=1
+          while :; do
+            if cm_err=$( { \(presence); } 2>&1 >/dev/null ); then echo applied=current; break; fi
+            case "$cm_err" in *NotFound*|*"not found"*) echo applied=missing; break ;; esac
+            # Not an answer about the objects (the API hiccuped): ask again before deciding.
+            if [ $cm_try -ge 3 ]; then
+              echo applied=unknown; printf 'error=%s\n' "$(printf '%s\n' "$cm_err" | head -n 1)"; break
+            fi
+            cm_try=$((cm_try + 1)); sleep 1
+          done
         else echo applied=stale; fi
       else
         case "$(cat "$cm_probe_tmp/cluster-mgr-ledger.err")" in *NotFound*|*"not found"*) echo api=up; echo applied=none ;; *) echo api=down ;; esac
@@ -62,13 +71,13 @@ struct KubeApply: Resource {
       """
   }
 
-  /// Shell that exits 0 when every object of the manifest exists.
+  /// Shell that exits 0 when every object of the manifest exists (kubectl's errors on stderr).
   func presenceCheck() throws -> String {
     let byNamespace = Dictionary(grouping: try objects(), by: { $0.namespace ?? "" })
     return byNamespace.sorted(by: { $0.key < $1.key }).map { namespace, group in
       let refs = group.map { "\($0.kind.lowercased())/\($0.name)" }
       let ns = namespace.isEmpty ? [] : ["-n", namespace]
-      return Kubectl.call(["get"] + refs + ns + ["-o", "name"]) + " >/dev/null 2>&1"
+      return Kubectl.call(["get"] + refs + ns + ["-o", "name"])
     }.joined(separator: " && ")
   }
 
@@ -81,6 +90,8 @@ struct KubeApply: Resource {
     case ("absent", _): why = "apply once K3s is installed"
     case ("down", _): why = "apply once the API answers"
     case (_, "missing"): why = "re-create deleted objects"
+    case (_, "unknown"):
+      why = "re-apply (could not confirm its objects exist: \(current["error"] ?? "no answer"))"
     case (_, "stale"): why = "re-apply (the manifest changed)"
     default: why = "apply"
     }
