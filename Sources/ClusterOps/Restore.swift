@@ -103,6 +103,20 @@ public enum RestoreOperation {
     var changed = false
     do {
       let connection = try await context.connection(to: server)
+      /// Runs one of the restore scripts as root; its stderr (masked) is the error.
+      func restoreScript(_ script: String, _ arguments: [String], timeout: Duration) async throws
+        -> String
+      {
+        let out = try await connection.execute(
+          .argv(
+            ["/bin/sh", "-c", script, "cluster-mgr-restore"] + arguments, sudo: true,
+            timeout: timeout, step: step))
+        guard out.succeeded else {
+          throw OperationError(
+            context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
+        }
+        return out.stdoutText
+      }
       let stamp = BackupOperation.timestamp(Date())
       var kept: String?
       switch plan.datastore {
@@ -117,15 +131,9 @@ public enum RestoreOperation {
         started = ContinuousClock.now
         say("stopping K3s on \(server) and putting the snapshot in place ...")
         changed = true
-        let out = try await connection.execute(
-          .argv(
-            ["/bin/sh", "-c", sqliteRestore, "cluster-mgr-restore", staged, stamp], sudo: true,
-            timeout: .seconds(300), step: step))
-        guard out.succeeded else {
-          throw OperationError(
-            context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
-        }
-        kept = out.stdoutText.split(separator: "\n").last.map(String.init).flatMap {
+        let output = try await restoreScript(
+          sqliteRestore, [staged, stamp], timeout: .seconds(300))
+        kept = output.split(separator: "\n").last.map(String.init).flatMap {
           $0.hasPrefix("kept ") ? String($0.dropFirst(5)) : nil
         }
         history.record(
@@ -157,24 +165,16 @@ public enum RestoreOperation {
         let target =
           BackupScripts.snapshotDirectory + "/" + (plan.path as NSString).lastPathComponent
         say("uploading \(plan.path) to \(server) ...")
-        _ = try await connection.execute(
-          .argv(["mkdir", "-p", BackupScripts.snapshotDirectory], sudo: true))
         try await connection.upload(
-          file: URL(fileURLWithPath: plan.path), to: target, mode: 0o600, sudo: true)
+          file: URL(fileURLWithPath: plan.path), to: target, mode: 0o600, sudo: true,
+          createDirectory: true)
         history.record(
           host: server, step: step, status: .changed, started: started, message: target)
         step = "cluster-reset restore"
         started = ContinuousClock.now
         say("stopping K3s on \(server) and restoring with k3s server --cluster-reset ...")
         changed = true
-        let out = try await connection.execute(
-          .argv(
-            ["/bin/sh", "-c", etcdRestore, "cluster-mgr-restore", target], sudo: true,
-            timeout: .seconds(600), step: step))
-        guard out.succeeded else {
-          throw OperationError(
-            context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
-        }
+        _ = try await restoreScript(etcdRestore, [target], timeout: .seconds(600))
         history.record(host: server, step: step, status: .changed, started: started)
       }
       step = "wait for Ready"

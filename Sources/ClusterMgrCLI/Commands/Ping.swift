@@ -21,12 +21,7 @@ extension ClusterMgr {
 
     @OptionGroup var inventory: InventoryOptions
 
-    @Option(
-      name: [.customShort("l"), .long],
-      help: ArgumentHelp(
-        "Only these hosts: a host, a group, a glob (lab-w*), or Ansible patterns (a:b, a:!b, a:&b).",
-        valueName: "pattern"))
-    var limit: String?
+    @OptionGroup var hostLimit: HostLimitOption
 
     @Option(name: [.customShort("f"), .long], help: "Hosts pinged at once.")
     var forks = 20
@@ -38,11 +33,13 @@ extension ClusterMgr {
       let report = try await reportingOperatorErrors {
         let loaded = try inventory.load()
         let hosts =
-          try limit.map { pattern throws(InventoryError) in try loaded.selectHosts(pattern) }
+          try hostLimit.limit.map { pattern throws(InventoryError) in
+            try loaded.selectHosts(pattern)
+          }
           ?? loaded.hostNames
         guard !hosts.isEmpty else {
           throw InventoryError(
-            code: "no-hosts", "no host of \(loaded.path) matches \(limit ?? "all")",
+            code: "no-hosts", "no host of \(loaded.path) matches \(hostLimit.limit ?? "all")",
             remedy: "Check the --limit pattern (cluster-mgr inventory lists the hosts).")
         }
         let context = try await ClusterContext.make(

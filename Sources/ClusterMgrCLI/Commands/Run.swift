@@ -22,11 +22,7 @@ extension ClusterMgr {
     @Argument(help: "The command, run by /bin/sh on each host (quote it).")
     var command: String
 
-    @Option(
-      name: [.customShort("l"), .long],
-      help: ArgumentHelp(
-        "Only these hosts: a host, a group, a glob, or Ansible patterns.", valueName: "pattern"))
-    var limit: String?
+    @OptionGroup var hostLimit: HostLimitOption
 
     @Flag(help: "Run the command as root through sudo.")
     var sudo = false
@@ -56,7 +52,7 @@ extension ClusterMgr {
           tailscaleSocket: connection.socket,
           forks: forks)
         var request = AdHocRequest(command: command)
-        request.limit = limit
+        request.limit = hostLimit.limit
         request.sudo = sudo
         request.timeout = .seconds(timeout)
         let hosts = try AdHocOperation.hosts(request, context: context)

@@ -1,17 +1,13 @@
 import ArgumentParser
-import Engine
 import ClusterOps
+import Engine
 import Foundation
 import SSHTransport
 
 /// What a run touches: `--limit`, `--tags`, `--skip-tags`, `--extra-vars`.
 struct SelectionOptions: ParsableArguments {
-  @Option(
-    name: [.customShort("l"), .long],
-    help: ArgumentHelp(
-      "Only these hosts: a host, a group, a glob (lab-w*), or Ansible patterns (a:b, a:!b, a:&b).",
-      valueName: "pattern"))
-  var limit: String?
+  @OptionGroup var hostLimit: HostLimitOption
+  var limit: String? { hostLimit.limit }
 
   @Option(
     name: [.customShort("t"), .long],

@@ -30,7 +30,6 @@ struct ApplyScript {
       cm_state=\(state)
       cm_pending="$cm_state/pending-handlers"
       [ -d "$cm_pending" ] || { mkdir -p "$cm_pending" && chmod 700 "$cm_state"; }
-      cm_uid=$(id -u)
       cm_run=$(mktemp -d /tmp/.cm-run-XXXXXX)
       cm_log="$cm_run/log"
       cm_stage=\(Shell.q(stagePrefix))
@@ -74,8 +73,9 @@ struct ApplyScript {
         cm_chown_new "$4" "$5" "$1" && { [ "$3" = - ] || chmod "$3" "$1"; } && mv -f "$1" "$2" || { rm -f "$1"; return 1; }
       }
       cm_chown_new() { # OWNER GROUP PATH: the owner of a path this script just created
-        # Root creates root:root, unless the directory hands down its group (setgid).
-        if [ "$1:$2" = root:root ] && [ "$cm_uid" = 0 ]; then
+        # The change script runs as root, which creates root:root unless the directory hands
+        # down its group (setgid).
+        if [ "$1:$2" = root:root ]; then
           cm_p=${3%/*}; [ -g "${cm_p:-/}" ] || return 0
         fi
         chown "$1:$2" "$3"
