@@ -43,6 +43,37 @@ struct PrimitiveTests {
     let (_, engine) = try harness()
     #expect(await engine.run([task], on: host).status("motd") == .changed)
     #expect(try lab.exec(host, "stat -c %a /etc/cm-test/motd").stdout == "640\n")
+    // The chmod changed the file's ctime: the sha256 the host remembers is recorded again with
+    // the new identity, so later probes do not read the file again.
+    let key = FileHash.sha256(of: Data("/etc/cm-test/motd".utf8))
+    let record = try lab.exec(
+      host,
+      "read -r id sha < /var/lib/cluster-mgr/sha256/\(key); [ \"$id\" = \"$(find /etc/cm-test/motd -maxdepth 0 -printf '%D:%i:%s:%T@:%C@')\" ] && echo \"$sha\""
+    )
+    #expect(record.stdout == FileHash.sha256(of: Data("hello\n".utf8)) + "\n")
+    #expect(await engine.run([task], on: host).status("motd") == .ok)
+  }
+
+  @Test func pathsWithSpacesAndPatternCharacters() async throws {
+    let (lab, _) = try harness()
+    let dir = "/opt/cm odd [x]"
+    let tasks = [
+      Task("dir", Directory(dir + "/d?ir", mode: 0o750)),
+      Task("file", File(dir + "/a*b.conf", content: .text("odd\n"), mode: 0o600)),
+      Task("twin", File(dir + "/aXb.conf", content: .text("twin\n"))),
+      Task("link", Symlink(dir + "/l*nk", target: dir + "/a*b.conf")),
+      Task("line", LineInFile(dir + "/list $HOME", matching: "^k=", line: "k=v")),
+    ]
+    let reports = try await converge(tasks)
+    #expect(reports[0].taskStatuses == [.changed, .changed, .changed, .changed, .changed])
+    #expect(reports[1].taskStatuses == [.changed, .changed, .changed, .changed, .changed])
+    #expect(
+      reports[2].taskStatuses == [.ok, .ok, .ok, .ok, .ok], "\(reports[2].results.map(\.summary))")
+    let state = try lab.exec(
+      host,
+      "cd '\(dir)' && stat -c '%a %n' 'd?ir' 'a*b.conf' && cat 'a*b.conf' aXb.conf 'list $HOME' && readlink 'l*nk'"
+    ).stdout
+    #expect(state == "750 d?ir\n600 a*b.conf\nodd\ntwin\nk=v\n\(dir)/a*b.conf\n")
   }
 
   @Test func artifactUploadBySHA256() async throws {

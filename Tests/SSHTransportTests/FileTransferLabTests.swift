@@ -99,4 +99,59 @@ extension SSHLabTests {
     #expect(error?.kind == .transferFailed)
     #expect(error?.reason.contains("Permission denied") == true)
   }
+
+  @Test func stagedFilesThenTheScriptInOneRoundTrip() async throws {
+    let lab = try LabInstance.required()
+    let connection = try await lab.connect("lab-cp1")
+    let big = TemporaryDirectory.shared.file("staged-big.bin")
+    let small = TemporaryDirectory.shared.file("staged-small.txt")
+    try local(["sh", "-c", "head -c 3M /dev/urandom > '\(big)'; printf 'small\\n' > '\(small)'"])
+    let hashes = try [big, small].map { path in
+      try local(["sha256sum", path]).split(separator: " ").first.map(String.init) ?? ""
+    }
+    try lab.exec("lab-cp1", "rm -rf /var/lib/cm-staged")
+    let before = await connection.roundTrips
+    // The script reads its own stdin to the end: nothing of the files may be left there.
+    let result = try await connection.execute(
+      script: """
+        stat -c '%a %U' /var/lib/cm-staged /var/lib/cm-staged/big /var/lib/cm-staged/small
+        sha256sum < /var/lib/cm-staged/big; cat /var/lib/cm-staged/small; wc -c
+        """,
+      after: [
+        StagedUpload(
+          localFile: URL(fileURLWithPath: big), remotePath: "/var/lib/cm-staged/big",
+          sha256: hashes[0]),
+        StagedUpload(
+          localFile: URL(fileURLWithPath: small), remotePath: "/var/lib/cm-staged/small",
+          sha256: hashes[1]),
+      ], sudo: true, timeout: .seconds(60), step: "stage and run")
+    #expect(await connection.roundTrips == before + 1)
+    #expect(
+      result.stdoutText
+        == "700 root\n600 root\n600 root\n\(hashes[0])  -\nsmall\n0\n", "\(result.stderrText)")
+    #expect(try lab.exec("lab-cp1", "ls -A /var/lib/cm-staged").stdout == "big\nsmall\n")
+  }
+
+  @Test func aDamagedStagedFileKeepsTheScriptFromRunning() async throws {
+    let lab = try LabInstance.required()
+    let connection = try await lab.connect("lab-cp1")
+    let file = TemporaryDirectory.shared.file("staged-damaged.txt")
+    try Data("payload\n".utf8).write(to: URL(fileURLWithPath: file))
+    try lab.exec("lab-cp1", "rm -rf /var/lib/cm-damaged /tmp/cm-script-ran")
+    let error = await expectSSHError {
+      _ = try await connection.execute(
+        script: "touch /tmp/cm-script-ran",
+        after: [
+          StagedUpload(
+            localFile: URL(fileURLWithPath: file), remotePath: "/var/lib/cm-damaged/f",
+            sha256: String(repeating: "0", count: 64))
+        ], sudo: true, timeout: .seconds(60), step: "stage and run")
+    }
+    #expect(error?.kind == .transferFailed)
+    #expect(
+      error?.reason.contains("/var/lib/cm-damaged/f arrived with sha256") == true,
+      "\(String(describing: error))")
+    #expect(try lab.exec("lab-cp1", "test -e /tmp/cm-script-ran").status != 0)
+    #expect(try lab.exec("lab-cp1", "ls -A /var/lib/cm-damaged").stdout == "")
+  }
 }

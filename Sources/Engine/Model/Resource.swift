@@ -1,5 +1,5 @@
-import Foundation
 import Basics
+import Foundation
 
 /// A piece of desired state on a host (a file, a package, a service…).
 ///
@@ -11,6 +11,17 @@ public protocol Resource: Sendable {
   func probeScript(_ context: PlanContext) -> String
   /// What must change, given what the probe printed.
   func plan(current: ProbeSection, context: PlanContext) throws -> Plan
+  /// Paths the probe looks up with `cm_stat_of`: the engine reads all of a host's with one
+  /// `find` before any probe runs, so a probe that finds them there starts no process.
+  func statPaths(_ context: PlanContext) -> [String]
+  /// The probe only sets variables and calls the engine's shell functions (no `exit`, `cd` or
+  /// `set`): it runs in the probe's own shell rather than in a subshell of its own.
+  var probeSharesShell: Bool { get }
+}
+
+extension Resource {
+  public func statPaths(_ context: PlanContext) -> [String] { [] }
+  public var probeSharesShell: Bool { false }
 }
 
 /// What a resource decided: nothing to do, a change (with the shell that makes it), or a skip.

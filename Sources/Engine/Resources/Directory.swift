@@ -23,6 +23,8 @@ public struct Directory: Resource {
   public func probeScript(_ context: PlanContext) -> String {
     FileProbe.script(path: path, withContent: false)
   }
+  public func statPaths(_ context: PlanContext) -> [String] { [path] }
+  public var probeSharesShell: Bool { true }
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let state = try FileProbe.State(current, path: path)
@@ -44,7 +46,8 @@ public struct Directory: Resource {
     case "absent":
       return Plan(
         .change, "\(path): create directory",
-        apply: "mkdir -p \(p) && cm_chown_new \(Shell.q(owner)) \(Shell.q(group)) \(p) && \(chmod)",
+        apply:
+          "mkdir -p -m \(Shell.mode(mode)) \(p) && cm_chown_new \(Shell.q(owner)) \(Shell.q(group)) \(p)",
         verify: verify)
     default:
       return Plan(
@@ -71,6 +74,7 @@ public struct Absent: Resource {
     let p = Shell.q(path)
     return "if [ -e \(p) ] || [ -L \(p) ]; then echo type=present; else echo type=absent; fi"
   }
+  public var probeSharesShell: Bool { true }
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     guard current["type"] == "present" else { return .ok("\(path) is absent") }
@@ -98,6 +102,8 @@ public struct Symlink: Resource {
   public func probeScript(_ context: PlanContext) -> String {
     FileProbe.script(path: path, withContent: false)
   }
+  public func statPaths(_ context: PlanContext) -> [String] { [path] }
+  public var probeSharesShell: Bool { true }
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let state = try FileProbe.State(current, path: path)
@@ -110,12 +116,18 @@ public struct Symlink: Resource {
     }
     let p = Shell.q(path)
     let apply = """
-      d=$(dirname \(p)); mkdir -p "$d"; t="$d/.cm-link-$$"
+      d=\(Shell.q(Self.parent(of: path))); [ -d "$d" ] || mkdir -p "$d"; t="$d/.cm-link-$cm_nonce"
       ln -s \(Shell.q(target)) "$t" && mv -Tf "$t" \(p)
       """
     let from = state.type == "symlink" ? "→ \(state.target ?? "?")" : state.type
     return Plan(
       .change, "\(path): \(from) → \(target)", apply: apply,
       verify: "[ \"$(readlink \(p))\" = \(Shell.q(target)) ]")
+  }
+
+  /// The directory `path` is in.
+  static func parent(of path: String) -> String {
+    let directory = (path as NSString).deletingLastPathComponent
+    return directory.isEmpty ? "." : directory
   }
 }

@@ -84,6 +84,9 @@ public struct File: Resource {
     return FileProbe.script(path: path, withContent: wantContent, hashKey: hashKey)
   }
 
+  public func statPaths(_ context: PlanContext) -> [String] { [path] }
+  public var probeSharesShell: Bool { true }
+
   /// The name under which the host remembers this file's sha256 (see `ProbeScript.hashFunctions`).
   var hashKey: String { Data(path.utf8).sha256Hex }
 
@@ -170,18 +173,23 @@ public struct File: Resource {
 
 /// Probing a path's type, mode, owner and content hash.
 enum FileProbe {
+  /// The probe of `path` (looked up with `cm_stat_of`: list it in the resource's `statPaths`).
+  /// For a regular file it prints the sha256 and, `withContent`, the content of files up to
+  /// 256 KiB; `hashKey` lets it reuse the sha256 the change script remembered.
   static func script(path: String, withContent: Bool, hashKey: String? = nil) -> String {
-    let p = Shell.q(path)
-    return """
-      p=\(p)
-      if [ -L "$p" ]; then echo type=symlink; echo "target=$(readlink "$p")"
-      elif [ -d "$p" ]; then echo type=directory; stat -c 'mode=%a owner=%U group=%G' "$p"
-      elif [ -f "$p" ]; then echo type=file; cm_s=$(stat -c 'mode=%a owner=%U group=%G size=%s id=%d:%i:%s:%.9Y:%.9Z' "$p"); echo "$cm_s"
-        printf 'sha256='; cm_sha256_of "$p" \(Shell.q(hashKey ?? "")) "${cm_s##*id=}"
-      \(withContent ? "  cm_z=${cm_s##*size=}; [ \"${cm_z%% *}\" -le 262144 ] && { printf 'content='; base64 -w0 < \"$p\"; echo; }" : "")
-      elif [ -e "$p" ]; then echo type=other
-      else echo type=absent; fi
-      """
+    """
+    p=\(Shell.q(path))
+    cm_stat_of "$p"
+    case $cm_t in
+    l) echo type=symlink; echo "target=$cm_l" ;;
+    d) echo type=directory; echo "mode=$cm_m owner=$cm_o group=$cm_g" ;;
+    f) echo type=file; echo "mode=$cm_m owner=$cm_o group=$cm_g size=$cm_z"
+      printf 'sha256='; cm_sha256_of "$p" \(Shell.q(hashKey ?? "")) "$cm_id"\(withContent ? "\n  [ \"$cm_z\" -le 262144 ] && { printf 'content='; base64 -w0 < \"$p\"; echo; }" : "")
+      ;;
+    '') echo type=absent ;;
+    *) echo type=other ;;
+    esac
+    """
   }
 
   struct State {

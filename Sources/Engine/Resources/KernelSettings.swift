@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+
 /// Kernel parameters: persisted in a sysctl.d file and set now.
 public struct Sysctl: Resource {
   /// The sysctl.d file, e.g. `/etc/sysctl.d/90-k8s.conf`.
@@ -28,21 +29,31 @@ public struct Sysctl: Resource {
       .joined(separator: "\n")
   }
 
+  public func statPaths(_ context: PlanContext) -> [String] { [file] }
+  public var probeSharesShell: Bool { true }
+
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
-    let filePlan = try File(file, content: .text(fileContent)).plan(current: current, context: context)
-    let stale = settings.filter { normalized(current.lineValue("sysctl.\($0.key)")) != normalized($0.value) }
+    let filePlan = try File(file, content: .text(fileContent)).plan(
+      current: current, context: context)
+    let stale = settings.filter {
+      normalized(current.lineValue("sysctl.\($0.key)")) != normalized($0.value)
+    }
     if filePlan.decision == .ok && stale.isEmpty {
       return .ok(settings.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
     }
     var apply: [String] = []
     if filePlan.decision == .change, let fileApply = filePlan.apply { apply.append(fileApply) }
     apply += stale.map { "sysctl -q -w \(Shell.q("\($0.key)=\($0.value)"))" }
-    let verify = settings.map { "[ \"$(sysctl -n \(Shell.q($0.key)) | tr -s '\\t ' '  ')\" = \(Shell.q(normalized($0.value) ?? "")) ]" }
-      .joined(separator: " && ")
-    let summary = (filePlan.decision == .change ? [filePlan.summary] : [])
+    let verify = settings.map {
+      "[ \"$(sysctl -n \(Shell.q($0.key)) | tr -s '\\t ' '  ')\" = \(Shell.q(normalized($0.value) ?? "")) ]"
+    }
+    .joined(separator: " && ")
+    let summary =
+      (filePlan.decision == .change ? [filePlan.summary] : [])
       + stale.map { "\($0.key): \(current.lineValue("sysctl.\($0.key)") ?? "unset") → \($0.value)" }
     return Plan(
-      .change, summary.joined(separator: "; "), diff: filePlan.diff, apply: apply.joined(separator: "\n"),
+      .change, summary.joined(separator: "; "), diff: filePlan.diff,
+      apply: apply.joined(separator: "\n"),
       verify: verify)
   }
 }
@@ -64,26 +75,37 @@ public struct KernelModules: Resource {
 
   static func loadedTest(_ module: String) -> String {
     let m = Shell.q(module)
-    return "{ [ -d /sys/module/\(m) ] || grep -q \"/\(module).ko\" \"/lib/modules/$(uname -r)/modules.builtin\" 2>/dev/null; }"
+    return
+      "{ [ -d /sys/module/\(m) ] || grep -q \"/\(module).ko\" \"/lib/modules/$(uname -r)/modules.builtin\" 2>/dev/null; }"
   }
 
   public func probeScript(_ context: PlanContext) -> String {
     File(file, content: .text(fileContent)).probeScript(context) + "\n"
-      + modules.map { "if \(Self.loadedTest($0)); then echo module.\($0)=loaded; else echo module.\($0)=missing; fi" }
+      + modules.map {
+        "if \(Self.loadedTest($0)); then echo module.\($0)=loaded; else echo module.\($0)=missing; fi"
+      }
       .joined(separator: "\n")
   }
 
+  public func statPaths(_ context: PlanContext) -> [String] { [file] }
+  public var probeSharesShell: Bool { true }
+
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
-    let filePlan = try File(file, content: .text(fileContent)).plan(current: current, context: context)
+    let filePlan = try File(file, content: .text(fileContent)).plan(
+      current: current, context: context)
     let missing = modules.filter { current["module.\($0)"] != "loaded" }
-    if filePlan.decision == .ok && missing.isEmpty { return .ok("loaded: \(modules.joined(separator: ", "))") }
+    if filePlan.decision == .ok && missing.isEmpty {
+      return .ok("loaded: \(modules.joined(separator: ", "))")
+    }
     var apply: [String] = []
     if filePlan.decision == .change, let fileApply = filePlan.apply { apply.append(fileApply) }
     apply += missing.map { "modprobe \(Shell.q($0))" }
-    let summary = (filePlan.decision == .change ? [filePlan.summary] : [])
+    let summary =
+      (filePlan.decision == .change ? [filePlan.summary] : [])
       + missing.map { "load \($0)" }
     return Plan(
-      .change, summary.joined(separator: "; "), diff: filePlan.diff, apply: apply.joined(separator: "\n"),
+      .change, summary.joined(separator: "; "), diff: filePlan.diff,
+      apply: apply.joined(separator: "\n"),
       verify: modules.map(Self.loadedTest).joined(separator: " && "))
   }
 }

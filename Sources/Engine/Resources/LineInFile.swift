@@ -42,13 +42,18 @@ public struct LineInFile: Resource {
   }
 
   public func probeScript(_ context: PlanContext) -> String {
-    let p = Shell.q(path)
-    return """
-      p=\(p)
-      if [ -f "$p" ]; then echo type=file; stat -c 'mode=%a owner=%U group=%G' "$p"; echo "content=$(base64 -w0 < "$p")"
-      elif [ -e "$p" ]; then echo type=other; else echo type=absent; fi
-      """
+    """
+    p=\(Shell.q(path))
+    cm_stat_of "$p"
+    if [ "$cm_t" = f ] || [ -f "$p" ]; then
+      echo type=file
+      if [ "$cm_t" = f ]; then echo "mode=$cm_m owner=$cm_o group=$cm_g"; else stat -L -c 'mode=%a owner=%U group=%G' "$p"; fi
+      printf 'content='; base64 -w0 < "$p"; echo
+    elif [ -e "$p" ]; then echo type=other; else echo type=absent; fi
+    """
   }
+  public func statPaths(_ context: PlanContext) -> [String] { [path] }
+  public var probeSharesShell: Bool { true }
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     guard let type = current["type"] else { throw PlanError("could not read \(path)") }
@@ -87,8 +92,14 @@ public struct LineInFile: Resource {
       }
       // Several edits may cancel out (two patterns taking turns on one line): what counts is the
       // content they leave.
-      if edits.isEmpty || updated == lines { return .ok("\(path): \(moreLines.isEmpty ? "line" : "lines") present") }
-      summary = "\(path): " + (edits.count == 1 ? edits[0] : "\(edits.count) lines (\(edits.filter { $0.hasPrefix("append") }.count) appended)")
+      if edits.isEmpty || updated == lines {
+        return .ok("\(path): \(moreLines.isEmpty ? "line" : "lines") present")
+      }
+      summary =
+        "\(path): "
+        + (edits.count == 1
+          ? edits[0]
+          : "\(edits.count) lines (\(edits.filter { $0.hasPrefix("append") }.count) appended)")
     } else {
       updated = lines.filter { !matches($0, regex) }
       if updated.count == lines.count { return .ok("\(path): no matching line") }

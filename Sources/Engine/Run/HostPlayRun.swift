@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+import SSHTransport
 
 /// One host going through one play: build tasks, probe (one round trip), plan locally,
 /// stream artifacts, apply every change and the handlers (one round trip), report.
@@ -59,7 +60,12 @@ struct HostPlayRun {
     let probe: ProbeScript.Result
     do {
       session = try await sessions.session(for: host)
-      let probes = entries.map { $0.task.resource.probeScript(planContextBase) }
+      let probes = entries.map { entry in
+        let resource = entry.task.resource
+        return ProbeScript.Probe(
+          script: resource.probeScript(planContextBase),
+          statPaths: resource.statPaths(planContextBase), sharesShell: resource.probeSharesShell)
+      }
       let output = try await session.runScript(
         ProbeScript.build(probes), privileged: true, timeout: .seconds(300))
       probe = ProbeScript.parse(output.stdout, probes: probes)
@@ -171,26 +177,33 @@ struct HostPlayRun {
     let applied: ApplyScript.Result
     let applyOutput: ScriptOutput
     do {
-      for file in staged.values.sorted(by: { $0.name < $1.name }) {
-        observer.handle(
-          .hostPhase(
-            play: play.name, host: host,
-            phase: "upload \(URL(fileURLWithPath: file.localPath).lastPathComponent)"))
-        try await session.stage(
-          localPath: file.localPath, remotePath: stagePrefix + file.name, sha256: file.sha256)
+      let uploads = staged.values.sorted(by: { $0.name < $1.name }).map {
+        StagedUpload(
+          localFile: URL(fileURLWithPath: $0.localPath), remotePath: stagePrefix + $0.name,
+          sha256: $0.sha256)
       }
-      observer.handle(.hostPhase(play: play.name, host: host, phase: "apply"))
+      let names = uploads.map(\.localFile.lastPathComponent)
+      observer.handle(
+        .hostPhase(
+          play: play.name, host: host,
+          phase: names.isEmpty ? "apply" : "upload \(names.joined(separator: ", ")) and apply"))
       let script = ApplyScript.build(
         steps: steps, stagePrefix: stagePrefix, staged: Array(staged.values))
       applyOutput = try await session.runScript(
-        script, privileged: true, timeout: options.applyTimeout)
+        script, after: uploads, timeout: options.applyTimeout)
       applied = ApplyScript.parse(applyOutput.stdout)
-    } catch {
-      let message = (error as? HostUnreachable)?.message ?? "\(error)"
+    } catch let error as HostUnreachable {
       results += entries.map {
-        result($0, .unreachable, "connection lost while applying: \(message)")
+        result($0, .unreachable, "connection lost while applying: \(error.message)")
       }
       return (.unreachable, results)
+    } catch {
+      // The change script did not start: an artifact arrived damaged or could not be written.
+      results += entries.map { entry in
+        guard let plan = entry.plan, plan.decision == .change else { return plannedResult(entry) }
+        return result(entry, .failed, plan.summary, failure: "\(error)")
+      }
+      return (.failed, results)
     }
 
     // Results in task order.

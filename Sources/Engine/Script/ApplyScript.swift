@@ -34,7 +34,7 @@ struct ApplyScript {
       cm_log="$cm_run/log"
       cm_stage=\(Shell.q(stagePrefix))
       cm_nonce=\(nonce)
-      trap 'rm -rf "$cm_run"\(staged.map { "; rm -f \"$cm_stage\"\(Shell.q($0.name))" }.joined())' EXIT
+      trap 'rm -rf "$cm_run"\(staged.map { " \"$cm_stage\"\(Shell.q($0.name))" }.joined())' EXIT
       \(staged.isEmpty ? "" : Self.staleStageCleanup)
       cm_now() { # a timestamp in ns (since boot, 10 ms steps) in $cm_t, without starting a process
         if read -r cm_t cm_x 2>/dev/null </proc/uptime; then cm_t="${cm_t%.*}${cm_t#*.}0000000"; else cm_t=$(date +%s%N); fi
@@ -46,16 +46,20 @@ struct ApplyScript {
         # private, or straight away with MODE when MODE has no execute or special bits.
         t="$d/.cm-$cm_nonce-${1##*/}"; cm_m=077; cm_mode=$2
         case $2 in [0246][0246][0246]) cm_u=$(( 0777 ^ 0$2 )); cm_m=$((cm_u / 64))$((cm_u / 8 % 8))$((cm_u % 8)); cm_mode=- ;; esac
-        if ! ( umask "$cm_m"; set -C; base64 -d > "$t" ); then rm -f "$t"; return 1; fi
+        umask "$cm_m"; set -C
+        if ! base64 -d > "$t"; then set +C; umask 022; rm -f "$t"; return 1; fi
+        set +C; umask 022
         cm_install "$t" "$1" "$cm_mode" "$3" "$4" "$5" || return 1
-        [ -z "$6" ] || cm_remember_sha256 "$1" "$5" "$6"
+        [ -z "$6" ] || cm_installed "$5" "$6"
       }
       cm_put_staged() { # DEST MODE OWNER GROUP SHA256 NAME KEY (KEY: see cm_sha256_of)
-        # The staged file is root's and was checked on arrival: moved into place as it is. A second
-        # destination of the same artifact copies the first one and checks the copy.
+        # The staged file is root's and was checked on arrival: moved into place as it is (through
+        # a name beside DEST, so that the last step is a rename even when the stage is on another
+        # file system). A second destination of the same artifact copies the first one and
+        # checks the copy.
         s="$cm_stage$6"
         d=${1%/*}; [ -d "${d:-/}" ] || mkdir -p "$d"
-        t=$(mktemp "$d/.cm-XXXXXX") || return 1
+        t="$d/.cm-$cm_nonce-${1##*/}"
         if [ -f "$s" ]; then
           mv -f "$s" "$t" && cm_chown_new "$3" "$4" "$t" && chmod "$2" "$t" && mv -f "$t" "$1" || { rm -f "$t"; return 1; }
           printf '%s\n' "$1" > "$cm_run/staged-$6"
@@ -63,9 +67,9 @@ struct ApplyScript {
           cp "$cm_src" "$t" || { rm -f "$t"; return 1; }
           cm_install "$t" "$1" "$2" "$3" "$4" "$5" "$cm_hash_large" || return 1
         else
-          rm -f "$t"; echo "staged file $s is missing" >&2; return 1
+          echo "staged file $s is missing" >&2; return 1
         fi
-        [ -z "$7" ] || cm_remember_sha256 "$1" "$5" "$7"
+        [ -z "$7" ] || cm_installed "$5" "$7"
       }
       cm_install() { # TMP DEST MODE OWNER GROUP SHA256 [HASH COMMAND] (MODE -: TMP has it already)
         h=$(${7:-sha256sum} < "$1"); h=${h%% *}
@@ -80,12 +84,16 @@ struct ApplyScript {
         fi
         chown "$1:$2" "$3"
       }
-      cm_verify_file() { # PATH SHA256 'MODE OWNER GROUP' KEY: one stat; the hash as cm_sha256_of knows it
-        cm_v=$(stat -c '%a %U %G|%d:%i:%s:%.9Y:%.9Z' -- "$1") && [ "${cm_v%%|*}" = "$3" ] &&
-          [ "$(cm_sha256_of "$1" "$4" "${cm_v#*|}")" = "$2" ]
+      cm_installed() { # SHA256 KEY: this run installed a file with that (checked) content
+        printf '%s\n' "$1" > "$cm_run/installed-$2"
       }
-      cm_remember_sha256() { # FILE SHA256 KEY: what cm_sha256_of FILE KEY answers while FILE stays this file
-        { [ -d "$cm_state/sha256" ] || mkdir -p "$cm_state/sha256"; } && cm_k=$(stat -c '%d:%i:%s:%.9Y:%.9Z' -- "$1") && printf '%s %s\\n' "$cm_k" "$2" > "$cm_state/sha256/$3"
+      cm_verify_file() { # PATH SHA256 'MODE OWNER GROUP' KEY: one find; the content as installed or remembered
+        # What this find saw is remembered as what cm_sha256_of answers while the file stays this
+        # file (also after a change of mode or owner only, which changes its ctime).
+        cm_v=$(find "$1" -maxdepth 0 -printf '%m %u %g|\(ProbeScript.identityFormat)') && [ "${cm_v%%|*}" = "$3" ] || return 1
+        read -r cm_h 2>/dev/null < "$cm_run/installed-$4" || cm_h=$(cm_sha256_of "$1" "$4" "${cm_v#*|}")
+        [ "$cm_h" = "$2" ] || return 1
+        { [ -d "$cm_state/sha256" ] || mkdir -p "$cm_state/sha256"; } && printf '%s %s\n' "${cm_v#*|}" "$2" > "$cm_state/sha256/$4"
       }
       cm_daemon_reload_if_requested() {
         if [ -e "$cm_run/daemon-reload" ]; then systemctl daemon-reload && rm -f "$cm_run/daemon-reload"; fi
@@ -123,7 +131,7 @@ struct ApplyScript {
       """
     out += diagnostics(index, plan)
     out += "  exit 0\nfi\ncm_changed=1\n"
-    if plan.reportsOwnChange { out += "grep -q '^@@cm-unchanged' \"$cm_log\" && cm_changed=0\n" }
+    if plan.reportsOwnChange { out += "\(Self.unchangedCheck)\n" }
     if let verify = plan.verify {
       out += """
         if [ $cm_changed = 1 ] && ! ( \(verify)
@@ -139,6 +147,10 @@ struct ApplyScript {
       "cm_now; printf '@@cm-task \(index) done %s %s ' $cm_changed \"$cm_t\"; [ -s \"$cm_log\" ] && base64 -w0 < \"$cm_log\"; echo\n"
     return out
   }
+
+  /// The step printed `@@cm-unchanged`: it found nothing to do (no `grep` when it printed nothing).
+  static let unchangedCheck =
+    "[ -s \"$cm_log\" ] && grep -q '^@@cm-unchanged' \"$cm_log\" && cm_changed=0"
 
   private static func diagnostics(_ index: Int, _ plan: Plan) -> String {
     guard let diagnostics = plan.failureDiagnostics else { return "" }
@@ -166,7 +178,7 @@ struct ApplyScript {
           exit 0
         fi
         rm -f "$cm_pending/\(id)"
-        cm_changed=1; grep -q '^@@cm-unchanged' "$cm_log" && cm_changed=0
+        cm_changed=1; \(Self.unchangedCheck)
         cm_now; printf '@@cm-handler \(index) done %s %s ' $cm_changed "$cm_t"; [ -s "$cm_log" ] && base64 -w0 < "$cm_log"; echo
       fi
 

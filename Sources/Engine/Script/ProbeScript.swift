@@ -6,25 +6,88 @@ struct ProbeScript {
   /// The marker directory on hosts (pending handler notifications survive a failed run).
   static let stateDirectory = "/var/lib/cluster-mgr"
 
-  /// Builds the script for `probes` (one snippet per task, in task order). Identical snippets
-  /// (several tasks reading the same node list, say) run once; ``parse(_:probes:)`` hands their
-  /// output to each of them.
-  static func build(_ probes: [String]) -> String {
+  /// One task's probe: its shell, the paths it looks up with `cm_stat_of`, and whether it may
+  /// run in the probe's own shell (see ``Resource/probeSharesShell``).
+  struct Probe: Hashable {
+    var script: String
+    var statPaths: [String] = []
+    var sharesShell = false
+  }
+
+  /// Builds the script for `probes` (one per task, in task order). Every path the probes look up
+  /// is read first with one `find`; identical probes (several tasks reading the same node list,
+  /// say) run once, and ``parse(_:probes:)`` hands their output to each of them.
+  static func build(_ probes: [Probe]) -> String {
     var out = """
       cm_state=\(stateDirectory)
       \(hashFunctions)
-      \(probes.contains { $0.contains("cm_cached") } ? cachedFunction : "")
+      \(statFunctions)
+      \(statAll(probes.flatMap(\.statPaths)))
+      \(probes.contains { $0.script.contains("cm_cached") } ? cachedFunction : "")
       printf '@@cm-probe pending\\n'
       for cm_f in \(stateDirectory)/pending-handlers/*; do [ -e "$cm_f" ] && printf '%s\\n' "${cm_f##*/}"; done
 
       """
-    var seen = Set<String>()
+    var seen = Set<Probe>()
     for (index, probe) in probes.enumerated() where seen.insert(probe).inserted {
       out += "printf '\\n@@cm-probe \(index)\\n'\n"
-      if !probe.isEmpty { out += "( \(probe)\n) </dev/null\n" }
+      guard !probe.script.isEmpty else { continue }
+      out +=
+        probe.sharesShell
+        ? "{ \(probe.script)\n} </dev/null\n" : "( \(probe.script)\n) </dev/null\n"
     }
     out += "printf '\\n@@cm-probe end\\n'\n"
     return out
+  }
+
+  /// What `find -printf` prints for a path in `cm_stats`: type, mode, owner, group, size, the
+  /// identity `cm_sha256_of` compares, then a tab and a link's target.
+  static let statFormat = "%y %m %u %g %s \(identityFormat)\\t%l"
+
+  /// A file's identity: device, inode, size, mtime and ctime (with nanoseconds).
+  static let identityFormat = "%D:%i:%s:%T@:%C@"
+
+  /// `cm_stat_of PATH`: a path's state from the one `find` the probe started with
+  /// (``statAll(_:)``), or from a `find` of its own for a path that was not in it.
+  static let statFunctions = """
+    cm_nl='
+    '
+    cm_tab='\t'
+    cm_stat_of() { # PATH: type in cm_t (f d l b c p s; empty: absent), cm_m mode, cm_o owner, cm_g group, cm_z size, cm_id identity, cm_l link target
+      cm_stat_index "$1"; cm_r=
+      [ -z "$cm_n" ] || eval "cm_r=\\${cm_s$cm_n-}"
+      if [ -n "$cm_r" ]; then cm_r=${cm_r#*"$cm_tab"}
+      else
+        cm_t=; { [ -e "$1" ] || [ -L "$1" ]; } || return 1
+        case $1 in /*) cm_r=$1 ;; *) cm_r=./$1 ;; esac
+        cm_r=$(find "$cm_r" -maxdepth 0 -printf '\(statFormat)' 2>/dev/null) || return 1
+      fi
+      cm_l=${cm_r#*"$cm_tab"}; cm_r=${cm_r%%"$cm_tab"*}
+      cm_t=${cm_r%% *}; cm_r=${cm_r#* }; cm_m=${cm_r%% *}; cm_r=${cm_r#* }
+      cm_o=${cm_r%% *}; cm_r=${cm_r#* }; cm_g=${cm_r%% *}; cm_r=${cm_r#* }
+      cm_z=${cm_r%% *}; cm_id=${cm_r#* }
+    }
+    """
+
+  /// The `find` that reads every path of `paths` at once: what it prints for the path numbered N
+  /// (in `cm_stat_index`) goes to `cm_sN`. Paths that could not be told apart in its output
+  /// (relative, or holding a tab or newline) are left to `cm_stat_of`'s own `find`. (Looking a
+  /// path up in one long string instead costs dash time quadratic in the string's length.)
+  static func statAll(_ paths: [String]) -> String {
+    var seen = Set<String>()
+    let batch = paths.filter {
+      $0.hasPrefix("/") && !$0.contains("\n") && !$0.contains("\t") && seen.insert($0).inserted
+    }
+    guard !batch.isEmpty else { return "cm_stat_index() { cm_n=; }" }
+    let arms = batch.enumerated().map { "\(Shell.q($1))) cm_n=\($0) ;;" }.joined(separator: " ")
+    return """
+      cm_stat_index() { case $1 in \(arms) *) cm_n= ;; esac; }
+      IFS=$cm_nl; set -f
+      for cm_x in $(find \(batch.map(Shell.q).joined(separator: " ")) -maxdepth 0 -printf '%p\\t\(statFormat)\\n' 2>/dev/null); do
+        cm_stat_index "${cm_x%%"$cm_tab"*}"; [ -z "$cm_n" ] || eval "cm_s$cm_n=\\$cm_x"
+      done
+      set +f; unset IFS
+      """
   }
 
   /// Shell shared by the probe and the change script: `cm_sha256_of FILE [KEY [IDENTITY]]`
@@ -36,10 +99,11 @@ struct ProbeScript {
   /// can write the records. Files over 1 MiB are hashed with `openssl dgst` when present
   /// (several times faster than coreutils' `sha256sum`, which starts faster on small files).
   static let hashFunctions = """
+    cm_identity() { find "$1" -maxdepth 0 -printf '\(identityFormat)' 2>/dev/null; }
     command -v openssl >/dev/null 2>&1 && cm_hash_large='openssl dgst -sha256 -r' || cm_hash_large=sha256sum
     cm_sha256_of() { # FILE [KEY [IDENTITY]]
       if [ -n "$2" ]; then
-        cm_i=${3:-$(stat -c '%d:%i:%s:%.9Y:%.9Z' -- "$1" 2>/dev/null)}
+        cm_i=${3:-$(cm_identity "$1")}
         if read -r cm_k cm_h 2>/dev/null <"$cm_state/sha256/$2" && [ "$cm_k" = "$cm_i" ]; then echo "$cm_h"; return 0; fi
         cm_z=${cm_i#*:*:}; cm_z=${cm_z%%:*}
         if [ "${cm_z:-0}" -gt 1048576 ] 2>/dev/null; then set -- $($cm_hash_large <"$1"); echo "$1"; return 0; fi
@@ -70,9 +134,9 @@ struct ProbeScript {
     """
 
   /// What the probe for `probes` printed, per task (duplicates get their first copy's output).
-  static func parse(_ stdout: String, probes: [String]) -> Result {
+  static func parse(_ stdout: String, probes: [Probe]) -> Result {
     var result = parse(stdout)
-    var first: [String: Int] = [:]
+    var first: [Probe: Int] = [:]
     for (index, probe) in probes.enumerated() {
       if let original = first[probe] {
         result.sections[index] = result.sections[original]

@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+import SSHTransport
 
 /// What one remote command printed and how it ended.
 public struct ScriptOutput: Sendable {
@@ -29,10 +30,12 @@ public protocol HostSession: Sendable {
   /// Runs `script` with `/bin/sh -s` on the host (as root when `privileged`), script on stdin.
   func runScript(_ script: String, privileged: Bool, timeout: Duration?) async throws
     -> ScriptOutput
-  /// Streams the local file at `localPath` to `remotePath` (in a directory only root can write,
-  /// made when missing), as root, checked against its sha256 on arrival. `sha256` (hex), when the
-  /// caller knows it, spares hashing the file again for every host.
-  func stage(localPath: String, remotePath: String, sha256: String?) async throws
+  /// Streams `files` (local path → path on the host, in a directory only root can enter, made
+  /// when missing), each checked against its sha256 on arrival, then runs `script` as root like
+  /// ``runScript(_:privileged:timeout:)``: one round trip. The script runs only when every file
+  /// arrived intact.
+  func runScript(_ script: String, after files: [StagedUpload], timeout: Duration?) async throws
+    -> ScriptOutput
   /// How many round trips this session has made so far.
   var roundTrips: Int { get async }
 }

@@ -50,13 +50,16 @@ struct SSHHostSession: HostSession {
     }
   }
 
-  func stage(localPath: String, remotePath: String, sha256: String?) async throws {
+  func runScript(_ script: String, after files: [StagedUpload], timeout: Duration?) async throws
+    -> ScriptOutput
+  {
     do {
-      // Root's, in root's private directory, checked on arrival: the change script moves it into
-      // place without copying or hashing it again.
-      try await connection.upload(
-        file: URL(fileURLWithPath: localPath), to: remotePath, mode: 0o600, sudo: true,
-        sha256: sha256, createDirectory: true)
+      let result = try await connection.execute(
+        script: script, after: files, sudo: true, timeout: timeout,
+        step: files.isEmpty ? "run the batch as root" : "upload and run the batch as root")
+      return ScriptOutput(
+        stdout: result.stdoutText, stderr: result.stderrText, exitStatus: result.exitStatus,
+        exitSignal: result.exitSignal)
     } catch {
       throw Self.classify(error, host: host)
     }
