@@ -40,8 +40,8 @@ struct ProbeScript {
     return out
   }
 
-  /// What `find -printf` prints for a path in `cm_stats`: type, mode, owner, group, size, the
-  /// identity `cm_sha256_of` compares, then a tab and a link's target.
+  /// What `find -printf` prints for a path (after the path, in `statAll`): type, mode, owner,
+  /// group, size, the identity `cm_sha256_of` compares, then a tab and a link's target.
   static let statFormat = "%y %m %u %g %s \(identityFormat)\\t%l"
 
   /// A file's identity: device, inode, size, mtime and ctime (with nanoseconds).
