@@ -94,6 +94,34 @@ struct FailureTests {
   }
 }
 
+extension FailureTests {
+  @Test func anArtifactThatArrivesDamagedFailsItsHostAndChangesNothing() async throws {
+    let lab = try LabInstance.required()
+    let engine = EngineHarness(sessions: TestSessions.provider(for: lab))
+    let local = FileManager.default.temporaryDirectory.appendingPathComponent("cm-bad-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: local) }
+    try Data("the real bytes\n".utf8).write(to: local)
+    try lab.exec("lab-w1", "rm -rf /opt/cm-bad")
+    // The sha256 the role declares is not the file's: the host refuses what arrives.
+    let declared = FileHash.sha256(of: Data("other bytes\n".utf8))
+    let tasks = [
+      Task("before", File("/opt/cm-bad/before", content: .text("x\n"))),
+      Task(
+        "tool",
+        File("/opt/cm-bad/tool", content: .artifact(localPath: local.path, sha256: declared))),
+    ]
+    let report = await engine.run(tasks, on: "lab-w1")
+    #expect(report.recaps.first?.unreachable == 0)
+    #expect(report.status("tool") == .failed && report.status("before") == .failed)
+    let failure = report.results.first { $0.task == "tool" }?.failure ?? ""
+    #expect(failure.contains("arrived with sha256"), "\(failure)")
+    #expect(failure.contains(declared))
+    // The change script never started: not even the task before the artifact ran.
+    #expect(try lab.exec("lab-w1", "test -e /opt/cm-bad").status != 0)
+    #expect(try lab.exec("lab-w1", "ls -A /var/lib/cluster-mgr/stage").stdout == "")
+  }
+}
+
 /// A no-op run costs one round trip per host however many tasks the role has.
 @Suite(.serialized, .lab("t-engrt", hosts: ["lab-w1", "lab-w2"]))
 struct RoundTripTests {
@@ -110,5 +138,28 @@ struct RoundTripTests {
     let report = await engine.run([role], on: ["lab-w1", "lab-w2"])
     #expect(report.recaps.allSatisfy { $0.changed == 0 && $0.ok == count + 2 })
     #expect(report.recaps.map(\.roundTrips) == [1, 1])
+  }
+
+  @Test func aChangeWithAnArtifactIsTwoRoundTripsPerHost() async throws {
+    let lab = try LabInstance.required()
+    let local = FileManager.default.temporaryDirectory.appendingPathComponent("cm-rt-\(UUID())")
+    defer { try? FileManager.default.removeItem(at: local) }
+    let bytes = Data((0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 97) })
+    try bytes.write(to: local)
+    for host in ["lab-w1", "lab-w2"] { try lab.exec(host, "rm -rf /opt/cm-rt-art") }
+    let tasks = [
+      Task("config", File("/opt/cm-rt-art/config", content: .text("a=1\n"))),
+      Task(
+        "binary",
+        File(
+          "/opt/cm-rt-art/tool",
+          content: .artifact(localPath: local.path, sha256: FileHash.sha256(of: bytes)),
+          mode: 0o755)),
+    ]
+    let engine = EngineHarness(sessions: TestSessions.provider(for: lab))
+    let report = await engine.run([Role("art") { _ in tasks }], on: ["lab-w1", "lab-w2"])
+    #expect(report.recaps.allSatisfy { $0.changed == 2 && $0.failed == 0 })
+    // The probe, then the artifact and the change script together.
+    #expect(report.recaps.map(\.roundTrips) == [2, 2])
   }
 }
