@@ -78,8 +78,13 @@ public actor SSHSessions {
 
   /// Closes every connection.
   public func closeAll() async {
-    for task in connections.values {
-      if case .success(let connection) = await task.value { await connection.close() }
+    // Each connection closes on its own thread: all at once rather than one after another.
+    await withTaskGroup(of: Void.self) { group in
+      for task in connections.values {
+        group.addTask {
+          if case .success(let connection) = await task.value { await connection.close() }
+        }
+      }
     }
     connections = [:]
   }
