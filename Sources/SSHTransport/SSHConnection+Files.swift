@@ -51,12 +51,16 @@ extension SSHConnection {
 
   // MARK: - Internals
 
+  /// Shell that sets `cm_hash` to the command that prints the sha256 of its stdin: `openssl dgst`
+  /// where it exists, several times faster than coreutils' `sha256sum` (no SHA extensions) on
+  /// the large artifacts uploads are for.
+  static let hashCommand =
+    "command -v openssl >/dev/null 2>&1 && cm_hash='openssl dgst -sha256 -r' || cm_hash=sha256sum"
+
   /// The script that receives an upload on stdin.
   ///
   /// Arguments: path, mode, owner, group, sha256, and `1` to create a missing parent directory
-  /// (mode 0700). The check hashes with
-  /// `openssl dgst` where it exists: several times faster than coreutils' `sha256sum` (no SHA
-  /// extensions) on the large artifacts uploads are for.
+  /// (mode 0700).
   static let receiveScript = """
     set -e
     umask 077
@@ -67,9 +71,8 @@ extension SSHConnection {
     tmp=$(mktemp "$dir/.$base.cluster-mgr.XXXXXX")
     trap 'rm -f -- "$tmp"' EXIT
     cat > "$tmp"
-    if command -v openssl >/dev/null 2>&1; then actual=$(openssl dgst -sha256 -r < "$tmp")
-    else actual=$(sha256sum < "$tmp"); fi
-    actual=${actual%% *}
+    \(hashCommand)
+    actual=$($cm_hash < "$tmp"); actual=${actual%% *}
     if [ "$actual" != "$expected" ]; then
       echo "checksum mismatch: sent $expected, received $actual" >&2
       exit 97
@@ -95,14 +98,7 @@ extension SSHConnection {
         "/bin/sh", "-c", Self.receiveScript, "cluster-mgr-upload", path, String(mode, radix: 8),
         owner ?? "", group ?? "", sha256, createDirectory ? "1" : "0",
       ], sudo: sudo, step: label)
-    let line = try commandLine(for: command)
-    let pump: StdinPump
-    do { pump = try StdinPump(source) } catch {
-      throw SSHError(
-        .transferFailed, host: target.name, step: label,
-        reason: "cannot read the file to upload: \(error.localizedDescription).")
-    }
-    let result = try run(line, stdin: pump, label: label)
+    let result = try run(command, stdin: [source])
     guard result.succeeded else {
       let why = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
       throw SSHError(

@@ -19,13 +19,18 @@ public struct StagedUpload: Sendable, Hashable {
 
 extension SSHConnection {
   /// Streams `uploads`, then runs `script` with `/bin/sh -s`, all over one channel (one sudo,
-  /// one round trip). Each file is received under a temporary name, checked against its sha256
+  /// one round trip; without uploads, just the script). Each file is received under a temporary name, checked against its sha256
   /// and renamed to its path (mode 0600; a missing directory is made with mode 0700); the script
   /// starts only when every file arrived intact. A file that arrives damaged, or cannot be
   /// written, throws ``SSHError/Kind/transferFailed`` and the script does not run.
   public func execute(
     script: String, after uploads: [StagedUpload], sudo: Bool, timeout: Duration?, step: String
   ) throws(SSHError) -> ExecResult {
+    if uploads.isEmpty {
+      return try execute(
+        .argv(
+          ["/bin/sh", "-s"], sudo: sudo, stdin: Data(script.utf8), timeout: timeout, step: step))
+    }
     var arguments = ["/bin/sh", "-c", Self.receiveThenRunScript, "cluster-mgr-stage"]
     var sources: [StdinPump.Source] = []
     for upload in uploads {
@@ -47,15 +52,8 @@ extension SSHConnection {
       sources.append(.fileBytes(upload.localFile, length: size))
     }
     sources.append(.data(Data(script.utf8)))
-    let line = try commandLine(
-      for: .argv(arguments, sudo: sudo, timeout: timeout, step: step))
-    let pump: StdinPump
-    do { pump = try StdinPump(sources) } catch {
-      throw SSHError(
-        .transferFailed, host: target.name, step: step,
-        reason: "cannot read a file to upload: \(error.localizedDescription).")
-    }
-    let result = try run(line, stdin: pump, label: step)
+    let result = try run(
+      .argv(arguments, sudo: sudo, timeout: timeout, step: step), stdin: sources)
     let marker = "cluster-mgr-upload: "
     if result.exitStatus == Self.uploadFailedStatus, result.exitSignal == nil,
       let reason = result.stderrText.split(separator: "\n").last(where: { $0.hasPrefix(marker) })
@@ -76,7 +74,7 @@ extension SSHConnection {
   static let receiveThenRunScript = """
     umask 077
     cm_fail() { echo "cluster-mgr-upload: $*" >&2; exit 97; }
-    command -v openssl >/dev/null 2>&1 && cm_hash='openssl dgst -sha256 -r' || cm_hash=sha256sum
+    \(hashCommand)
     while [ $# -ge 3 ]; do
       dest=$1 size=$2 expected=$3; shift 3
       dir=${dest%/*}; dir=${dir:-/}

@@ -60,12 +60,7 @@ public actor SSHConnection {
   ///
   /// Throws for what is not the command's own failure: the connection, a time limit, sudo.
   public func execute(_ command: RemoteCommand) throws(SSHError) -> ExecResult {
-    let line = try commandLine(for: command)
-    let pump: StdinPump
-    do { pump = try StdinPump(.data(command.stdin)) } catch {
-      throw SSHError(.invalidRequest, host: target.name, step: command.label, reason: "\(error)")
-    }
-    return try run(line, stdin: pump, label: command.label)
+    try run(command, stdin: [.data(command.stdin)])
   }
 
   /// Runs `command` and throws ``SSHError/Kind/commandFailed`` unless it exits 0.
@@ -87,6 +82,21 @@ public actor SSHConnection {
     return try RemoteCommandLine.build(
       command, timeout: command.timeout ?? options.commandTimeout, killGrace: options.killGrace,
       withPassword: withPassword, nonce: Self.nonce(), host: target.name)
+  }
+
+  /// Runs `command` with `stdin` (in place of `command.stdin`) on its standard input: a file
+  /// that cannot be read fails before anything is sent.
+  func run(_ command: RemoteCommand, stdin sources: [StdinPump.Source]) throws(SSHError)
+    -> ExecResult
+  {
+    let line = try commandLine(for: command)
+    let pump: StdinPump
+    do { pump = try StdinPump(sources) } catch {
+      throw SSHError(
+        .transferFailed, host: target.name, step: command.label,
+        reason: "cannot read the file to upload: \(error.localizedDescription).")
+    }
+    return try run(line, stdin: pump, label: command.label)
   }
 
   func run(_ line: RemoteCommandLine, stdin: StdinPump, label: String) throws(SSHError)

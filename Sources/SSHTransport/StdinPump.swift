@@ -23,27 +23,49 @@ final class StdinPump {
 
   static let chunkSize = 64 * 1024
 
-  private var pending: [Source]
+  /// A source ready to send: files are opened when the pump is made.
+  private enum Part {
+    case data(Data)
+    /// A file, and the bytes still to read from it (nil: to its end).
+    case file(FileHandle, path: String, remaining: Int?)
+  }
+
+  private var parts: [Part]
   private var chunk = Data()
   private var offset = 0
-  private var file: FileHandle?
-  private var fileURL: URL?
-  /// Bytes still to read from `file` (nil: to its end).
-  private var fileRemaining: Int?
 
   convenience init(_ source: Source) throws { try self.init([source]) }
 
+  /// Opens every file now: one that cannot be read fails here, before anything is sent.
   init(_ sources: [Source]) throws {
-    pending = sources
-    // A file that cannot be opened fails here, before anything is sent.
-    for case .file(let url) in sources { _ = try FileHandle(forReadingFrom: url).close() }
-    for case .fileBytes(let url, _) in sources { _ = try FileHandle(forReadingFrom: url).close() }
+    var parts: [Part] = []
+    do {
+      for source in sources {
+        switch source {
+        case .data(let data):
+          parts.append(.data(data))
+        case .file(let url):
+          parts.append(.file(try FileHandle(forReadingFrom: url), path: url.path, remaining: nil))
+        case .fileBytes(let url, let length):
+          parts.append(
+            .file(try FileHandle(forReadingFrom: url), path: url.path, remaining: length))
+        }
+      }
+    } catch {
+      Self.close(parts)
+      throw error
+    }
+    self.parts = parts
   }
 
-  deinit { try? file?.close() }
+  deinit { Self.close(parts) }
+
+  private static func close(_ parts: [Part]) {
+    for case .file(let handle, _, _) in parts { try? handle.close() }
+  }
 
   /// Whether every byte has been handed out.
-  var isExhausted: Bool { offset >= chunk.count && file == nil && pending.isEmpty }
+  var isExhausted: Bool { offset >= chunk.count && parts.isEmpty }
 
   /// Hands the unsent bytes to `body` (refilling from the sources) and returns what `body`
   /// returns.
@@ -60,36 +82,28 @@ final class StdinPump {
     return sent
   }
 
-  /// Loads the next chunk; false when every source is used up.
+  /// Loads the next chunk of the first part (dropping parts that are used up); false when
+  /// nothing is left.
   private func refill() throws -> Bool {
-    chunk = Data()
     offset = 0
-    if let handle = file {
-      let want = min(Self.chunkSize, fileRemaining ?? Self.chunkSize)
-      let next = want > 0 ? (try handle.read(upToCount: want) ?? Data()) : Data()
-      if let remaining = fileRemaining {
-        fileRemaining = remaining - next.count
-        if next.isEmpty && remaining > 0 { throw FileShrank(path: fileURL?.path ?? "") }
-      }
-      if next.isEmpty {
-        try? handle.close()
-        file = nil
-      }
-      chunk = next
-      return true
+    guard let part = parts.first else {
+      chunk = Data()
+      return false
     }
-    guard !pending.isEmpty else { return false }
-    switch pending.removeFirst() {
+    switch part {
     case .data(let data):
       chunk = data
-    case .file(let url):
-      file = try FileHandle(forReadingFrom: url)
-      fileURL = url
-      fileRemaining = nil
-    case .fileBytes(let url, let length):
-      file = try FileHandle(forReadingFrom: url)
-      fileURL = url
-      fileRemaining = length
+      parts.removeFirst()
+    case .file(let handle, let path, let remaining):
+      let want = min(Self.chunkSize, remaining ?? Self.chunkSize)
+      chunk = want > 0 ? (try handle.read(upToCount: want) ?? Data()) : Data()
+      if chunk.isEmpty {
+        if let remaining, remaining > 0 { throw FileShrank(path: path) }
+        try? handle.close()
+        parts.removeFirst()
+      } else if let remaining {
+        parts[0] = .file(handle, path: path, remaining: remaining - chunk.count)
+      }
     }
     return true
   }

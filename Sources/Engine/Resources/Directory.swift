@@ -32,7 +32,7 @@ public struct Directory: Resource {
     let chmod = "chmod \(Shell.mode(mode)) \(p)"
     let chown = "chown \(Shell.q(owner + ":" + group)) \(p)"
     let verify =
-      "[ -d \(p) ] && [ \"$(stat -c '%a %U %G' \(p))\" = \(Shell.q("\(Shell.mode(mode)) \(owner) \(group)")) ]"
+      "cm_stat_of \(p) && [ \"$cm_t $cm_m $cm_o $cm_g\" = \(Shell.q("d \(Shell.mode(mode)) \(owner) \(group)")) ]"
     switch state.type {
     case "directory":
       if state.mode == Shell.mode(mode) && state.owner == owner && state.group == group {

@@ -67,7 +67,7 @@ struct HostPlayRun {
           statPaths: resource.statPaths(planContextBase), sharesShell: resource.probeSharesShell)
       }
       let output = try await session.runScript(
-        ProbeScript.build(probes), privileged: true, timeout: .seconds(300))
+        ProbeScript.build(probes), after: [], timeout: .seconds(300))
       probe = ProbeScript.parse(output.stdout, probes: probes)
       if !probe.complete || output.exitStatus != 0 {
         let why = output.stderr.isEmpty ? "exit status \(output.exitStatus)" : output.stderr

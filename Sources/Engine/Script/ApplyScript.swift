@@ -40,6 +40,7 @@ struct ApplyScript {
         if read -r cm_t cm_x 2>/dev/null </proc/uptime; then cm_t="${cm_t%.*}${cm_t#*.}0000000"; else cm_t=$(date +%s%N); fi
       }
       \(ProbeScript.hashFunctions)
+      \(ProbeScript.statFunctions)
       cm_put() { # DEST MODE OWNER GROUP SHA256 [KEY], base64 content on stdin (KEY: see cm_sha256_of)
         d=${1%/*}; [ -d "${d:-/}" ] || mkdir -p "$d"
         # Beside DEST under a name only this run knows, created exclusively (noclobber: O_EXCL),
@@ -90,10 +91,10 @@ struct ApplyScript {
       cm_verify_file() { # PATH SHA256 'MODE OWNER GROUP' KEY: one find; the content as installed or remembered
         # What this find saw is remembered as what cm_sha256_of answers while the file stays this
         # file (also after a change of mode or owner only, which changes its ctime).
-        cm_v=$(find "$1" -maxdepth 0 -printf '%m %u %g|\(ProbeScript.identityFormat)') && [ "${cm_v%%|*}" = "$3" ] || return 1
-        read -r cm_h 2>/dev/null < "$cm_run/installed-$4" || cm_h=$(cm_sha256_of "$1" "$4" "${cm_v#*|}")
+        cm_stat_of "$1" && [ "$cm_t $cm_m $cm_o $cm_g" = "f $3" ] || return 1
+        read -r cm_h 2>/dev/null < "$cm_run/installed-$4" || cm_h=$(cm_sha256_of "$1" "$4" "$cm_id")
         [ "$cm_h" = "$2" ] || return 1
-        { [ -d "$cm_state/sha256" ] || mkdir -p "$cm_state/sha256"; } && printf '%s %s\n' "${cm_v#*|}" "$2" > "$cm_state/sha256/$4"
+        { [ -d "$cm_state/sha256" ] || mkdir -p "$cm_state/sha256"; } && printf '%s %s\n' "$cm_id" "$2" > "$cm_state/sha256/$4"
       }
       cm_daemon_reload_if_requested() {
         if [ -e "$cm_run/daemon-reload" ]; then systemctl daemon-reload && rm -f "$cm_run/daemon-reload"; fi

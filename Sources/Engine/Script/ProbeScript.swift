@@ -41,18 +41,18 @@ struct ProbeScript {
   }
 
   /// What `find -printf` prints for a path (after the path, in `statAll`): type, mode, owner,
-  /// group, size, the identity `cm_sha256_of` compares, then a tab and a link's target.
-  static let statFormat = "%y %m %u %g %s \(identityFormat)\\t%l"
-
-  /// A file's identity: device, inode, size, mtime and ctime (with nanoseconds).
-  static let identityFormat = "%D:%i:%s:%T@:%C@"
+  /// group, size, the identity `cm_sha256_of` compares (device, inode, size, mtime and ctime
+  /// with nanoseconds), then a tab and a link's target.
+  static let statFormat = "%y %m %u %g %s %D:%i:%s:%T@:%C@\\t%l"
 
   /// `cm_stat_of PATH`: a path's state from the one `find` the probe started with
-  /// (``statAll(_:)``), or from a `find` of its own for a path that was not in it.
+  /// (``statAll(_:)``), or from a `find` of its own for a path that was not in it. Shared by the
+  /// probe and the change script.
   static let statFunctions = """
     cm_nl='
     '
     cm_tab='\t'
+    cm_stat_index() { cm_n=; }
     cm_stat_of() { # PATH: type in cm_t (f d l b c p s; empty: absent), cm_m mode, cm_o owner, cm_g group, cm_z size, cm_id identity, cm_l link target
       cm_stat_index "$1"; cm_r=
       [ -z "$cm_n" ] || eval "cm_r=\\${cm_s$cm_n-}"
@@ -78,7 +78,7 @@ struct ProbeScript {
     let batch = paths.filter {
       $0.hasPrefix("/") && !$0.contains("\n") && !$0.contains("\t") && seen.insert($0).inserted
     }
-    guard !batch.isEmpty else { return "cm_stat_index() { cm_n=; }" }
+    guard !batch.isEmpty else { return "" }
     let arms = batch.enumerated().map { "\(Shell.q($1))) cm_n=\($0) ;;" }.joined(separator: " ")
     return """
       cm_stat_index() { case $1 in \(arms) *) cm_n= ;; esac; }
@@ -90,22 +90,19 @@ struct ProbeScript {
       """
   }
 
-  /// Shell shared by the probe and the change script: `cm_sha256_of FILE [KEY [IDENTITY]]`
+  /// Shell shared by the probe and the change script: `cm_sha256_of FILE [KEY IDENTITY]`
   /// prints FILE's sha256. With KEY (a ``File`` the engine installs) the answer the change script
   /// recorded under `$cm_state/sha256/KEY` right after installing the file is reused while the
-  /// file's identity (device, inode, size, mtime and ctime in ns; IDENTITY when the caller has
-  /// already run stat) is unchanged, so a no-op run does not read managed files again (a 40 MiB
-  /// binary on every host). Any write or replacement changes mtime/ctime or the inode; only root
+  /// file's identity (`cm_id` of `cm_stat_of`) is unchanged, so a no-op run does not read
+  /// managed files again (a 40 MiB binary on every host). Any write or replacement changes mtime/ctime or the inode; only root
   /// can write the records. Files over 1 MiB are hashed with `openssl dgst` when present
   /// (several times faster than coreutils' `sha256sum`, which starts faster on small files).
   static let hashFunctions = """
-    cm_identity() { find "$1" -maxdepth 0 -printf '\(identityFormat)' 2>/dev/null; }
     command -v openssl >/dev/null 2>&1 && cm_hash_large='openssl dgst -sha256 -r' || cm_hash_large=sha256sum
-    cm_sha256_of() { # FILE [KEY [IDENTITY]]
+    cm_sha256_of() { # FILE [KEY IDENTITY]
       if [ -n "$2" ]; then
-        cm_i=${3:-$(cm_identity "$1")}
-        if read -r cm_k cm_h 2>/dev/null <"$cm_state/sha256/$2" && [ "$cm_k" = "$cm_i" ]; then echo "$cm_h"; return 0; fi
-        cm_z=${cm_i#*:*:}; cm_z=${cm_z%%:*}
+        if read -r cm_k cm_h 2>/dev/null <"$cm_state/sha256/$2" && [ "$cm_k" = "$3" ]; then echo "$cm_h"; return 0; fi
+        cm_z=${3#*:*:}; cm_z=${cm_z%%:*}
         if [ "${cm_z:-0}" -gt 1048576 ] 2>/dev/null; then set -- $($cm_hash_large <"$1"); echo "$1"; return 0; fi
       fi
       set -- $(sha256sum <"$1")

@@ -13,6 +13,13 @@ public struct ScriptOutput: Sendable {
   /// The signal that ended the command, e.g. `KILL`.
   public var exitSignal: String?
 
+  /// What `result` printed and how it ended.
+  init(_ result: ExecResult) {
+    self.init(
+      stdout: result.stdoutText, stderr: result.stderrText, exitStatus: result.exitStatus,
+      exitSignal: result.exitSignal)
+  }
+
   /// Creates an output record.
   public init(stdout: String, stderr: String, exitStatus: Int32, exitSignal: String? = nil) {
     self.stdout = stdout
@@ -24,16 +31,12 @@ public struct ScriptOutput: Sendable {
 
 /// The engine's view of a connection to one host: scripts in, output back, files streamed.
 ///
-/// Every call is one round trip. The SSH implementation is ``SSHHostSessionProvider``; tests may
-/// supply others.
+/// The SSH implementation is ``SSHHostSessionProvider``; tests may supply others.
 public protocol HostSession: Sendable {
-  /// Runs `script` with `/bin/sh -s` on the host (as root when `privileged`), script on stdin.
-  func runScript(_ script: String, privileged: Bool, timeout: Duration?) async throws
-    -> ScriptOutput
-  /// Streams `files` (local path → path on the host, in a directory only root can enter, made
-  /// when missing), each checked against its sha256 on arrival, then runs `script` as root like
-  /// ``runScript(_:privileged:timeout:)``: one round trip. The script runs only when every file
-  /// arrived intact.
+  /// Runs `script` as root with `/bin/sh -s` on the host, script on stdin: one round trip.
+  /// `files` (local path → path on the host, in a directory only root can enter, made when
+  /// missing) travel ahead of it, each checked against its sha256 on arrival; the script runs
+  /// only when every file arrived intact.
   func runScript(_ script: String, after files: [StagedUpload], timeout: Duration?) async throws
     -> ScriptOutput
   /// How many round trips this session has made so far.

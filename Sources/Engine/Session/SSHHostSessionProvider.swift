@@ -34,32 +34,14 @@ struct SSHHostSession: HostSession {
   let connection: SSHConnection
   let host: String
 
-  func runScript(_ script: String, privileged: Bool, timeout: Duration?) async throws
-    -> ScriptOutput
-  {
-    let command = RemoteCommand.argv(
-      ["/bin/sh", "-s"], sudo: privileged, stdin: Data(script.utf8), timeout: timeout,
-      step: privileged ? "run the batch as root" : "run the batch")
-    do {
-      let result = try await connection.execute(command)
-      return ScriptOutput(
-        stdout: result.stdoutText, stderr: result.stderrText, exitStatus: result.exitStatus,
-        exitSignal: result.exitSignal)
-    } catch {
-      throw Self.classify(error, host: host)
-    }
-  }
-
   func runScript(_ script: String, after files: [StagedUpload], timeout: Duration?) async throws
     -> ScriptOutput
   {
     do {
-      let result = try await connection.execute(
-        script: script, after: files, sudo: true, timeout: timeout,
-        step: files.isEmpty ? "run the batch as root" : "upload and run the batch as root")
       return ScriptOutput(
-        stdout: result.stdoutText, stderr: result.stderrText, exitStatus: result.exitStatus,
-        exitSignal: result.exitSignal)
+        try await connection.execute(
+          script: script, after: files, sudo: true, timeout: timeout,
+          step: files.isEmpty ? "run the batch as root" : "upload and run the batch as root"))
     } catch {
       throw Self.classify(error, host: host)
     }
