@@ -11,14 +11,20 @@ struct EngineFaultTests {
   @Test func sshdKilledMidRunMakesOnlyThatHostUnreachable() async throws {
     let lab = try LabInstance.required()
     let engine = EngineHarness(sessions: TestSessions.provider(for: lab))
+    let marker = UUID().uuidString
     let role = Role("slow") { _ in
       [
-        Task("marker", File("/etc/cm-fault-marker", content: .text(UUID().uuidString))),
+        Task("marker", File("/etc/cm-fault-marker", content: .text(marker))),
         Task("slow step", Command("sleep 4; echo done")),
       ]
     }
     async let report = engine.run([role], on: ["lab-w1", "lab-w2", "lab-w3"])
-    try await _Concurrency.Task.sleep(for: .seconds(2))
+    // Kill sshd once lab-w2 is in its slow step (its change script wrote this run's marker),
+    // however long a loaded machine takes to get there.
+    for _ in 0..<200 {
+      if try lab.exec("lab-w2", "cat /etc/cm-fault-marker 2>/dev/null").stdout == marker { break }
+      try await _Concurrency.Task.sleep(for: .milliseconds(100))
+    }
     try lab.exec("lab-w2", "pkill -KILL sshd")
     let result = await report
     let byHost = Dictionary(uniqueKeysWithValues: result.recaps.map { ($0.host, $0) })
