@@ -173,37 +173,28 @@ struct ProvisionLifecycleTests {
   @Test func aNewTimeSlicingConfigurationRestartsTheDevicePlugin() async throws {
     let run = try Self.runner()
     try Self.ensureCluster(run)
-    try run.editInventory {
-      $0.replacingOccurrences(
-        of: "gpu_time_slicing_replicas: 4", with: "gpu_time_slicing_replicas: 2")
+    /// Changes the replicas in the inventory, provisions the gpu tags and checks what the node
+    /// offers. The plugin reads its configuration only when it starts: the offered GPUs follow
+    /// only if the new configuration restarted it.
+    func changeReplicas(from old: Int, to new: Int) throws {
+      try run.editInventory {
+        $0.replacingOccurrences(
+          of: "gpu_time_slicing_replicas: \(old)", with: "gpu_time_slicing_replicas: \(new)")
+      }
+      let (result, events) = try run.provision(["--tags", "gpu"])
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(
+        events.changedTasks.contains {
+          ($0["task"] as? String)?.hasPrefix("device plugin and time-slicing (\(new) per GPU)")
+            == true
+        })
+      let node = try run.kubectlJSON(["get", "node", "lab-gpu1"])
+      let allocatable = (node["status"] as? [String: Any])?["allocatable"] as? [String: String]
+      #expect(allocatable?["nvidia.com/gpu"] == "\(new)")
     }
-    let (result, events) = try run.provision(["--tags", "gpu"])
-    #expect(result.status == 0, "\(result.stderr)")
-    #expect(
-      events.changedTasks.contains {
-        ($0["task"] as? String)?.hasPrefix("device plugin and time-slicing (2 per GPU)") == true
-      })
-    // The plugin reads its configuration only when it starts: the offered GPUs follow only if
-    // the new configuration restarted it.
-    let node = try run.kubectlJSON(["get", "node", "lab-gpu1"])
-    let allocatable = (node["status"] as? [String: Any])?["allocatable"] as? [String: String]
-    #expect(allocatable?["nvidia.com/gpu"] == "2")
-
+    try changeReplicas(from: 4, to: 2)
     // Back to 4: the cluster follows again (and later tests find it as the inventory says).
-    try run.editInventory {
-      $0.replacingOccurrences(
-        of: "gpu_time_slicing_replicas: 2", with: "gpu_time_slicing_replicas: 4")
-    }
-    let (back, backEvents) = try run.provision(["--tags", "gpu"])
-    #expect(back.status == 0, "\(back.stderr)")
-    #expect(
-      backEvents.changedTasks.contains {
-        ($0["task"] as? String)?.hasPrefix("device plugin and time-slicing (4 per GPU)") == true
-      })
-    let restored = try run.kubectlJSON(["get", "node", "lab-gpu1"])
-    #expect(
-      ((restored["status"] as? [String: Any])?["allocatable"] as? [String: String])?[
-        "nvidia.com/gpu"] == "4")
+    try changeReplicas(from: 2, to: 4)
   }
 
   @Test func gpuTagsLimitedToTheGPUHostTouchOnlyItsGPUTasks() async throws {
