@@ -22,9 +22,7 @@ public enum ProcessRunner {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
+    process.environment = TestEnvironment.child(adding: environment)
     if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
     let out = Pipe()
     let err = Pipe()
@@ -57,6 +55,39 @@ public enum ProcessRunner {
     return ProcessResult(
       status: status, stdout: String(decoding: outData, as: UTF8.self),
       stderr: String(decoding: errData, as: UTF8.self))
+  }
+}
+
+/// The environment of every program a test starts: the test process's own, without what a
+/// developer's shell may carry that changes results (an SSH agent, a kubeconfig, cluster-mgr and
+/// lab settings), with an empty home, one locale and one time zone. A test adds what it needs.
+public enum TestEnvironment {
+  /// An empty home directory shared by the programs of this test process.
+  public static let home: String = {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "cluster-mgr-test-home-\(getpid())"
+    ).path
+    try? FileManager.default.createDirectory(
+      atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    return path
+  }()
+
+  /// Variables a test never inherits (a test that needs one sets it).
+  static func isPersonal(_ name: String) -> Bool {
+    ["SSH_AUTH_SOCK", "SSH_AGENT_PID", "KUBECONFIG", "EDITOR", "VISUAL"].contains(name)
+      || (name.hasPrefix("CLUSTER_MGR_") && name != "CLUSTER_MGR_BIN")
+      || name.hasPrefix("LAB_") || name.hasPrefix("ANSIBLE_") || name.hasPrefix("LC_")
+  }
+
+  /// The environment for a child process, with `overrides` applied last.
+  public static func child(adding overrides: [String: String]) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment.filter { !isPersonal($0.key) }
+    env["HOME"] = home
+    env["LANG"] = "C.UTF-8"
+    env["LC_ALL"] = "C.UTF-8"
+    env["TZ"] = "UTC"
+    for (key, value) in overrides { env[key] = value }
+    return env
   }
 }
 

@@ -24,12 +24,14 @@ public enum InventoryLoader {
       if looksLikeINI(document.text) { throw iniError(path) }
       throw error
     }
+    builder.warnings += document.mergeListConflicts()
     var files = [path]
     let groupVarsDirectory = VarsFiles.subdirectory("group_vars", ofInventory: path)
     for name in builder.groups.keys {
       for file in VarsFiles.files(for: name, in: groupVarsDirectory, access: access) {
         files.append(file)
-        for (key, variable) in try readVarsFile(file, scope: .group(name), access: access) {
+        for (key, variable) in try readVarsFile(
+          file, scope: .group(name), access: access, warnings: &builder.warnings) {
           builder.groups[name]?.fileVariables[key] = variable
         }
       }
@@ -38,7 +40,8 @@ public enum InventoryLoader {
     for name in builder.hosts.keys {
       for file in VarsFiles.files(for: name, in: hostVarsDirectory, access: access) {
         files.append(file)
-        for (key, variable) in try readVarsFile(file, scope: .host(name), access: access) {
+        for (key, variable) in try readVarsFile(
+          file, scope: .host(name), access: access, warnings: &builder.warnings) {
           builder.hosts[name]?.fileVariables[key] = variable
         }
       }
@@ -84,9 +87,10 @@ public enum InventoryLoader {
     }
   }
 
-  private static func readVarsFile(_ file: String, scope: VariableScope, access: FileAccess)
-    throws(InventoryError) -> [(String, ResolvedVariable)]
-  {
+  private static func readVarsFile(
+    _ file: String, scope: VariableScope, access: FileAccess,
+    warnings: inout [InventoryDiagnostic]
+  ) throws(InventoryError) -> [(String, ResolvedVariable)] {
     let text: String
     do {
       text = try access.readText(file)
@@ -95,6 +99,7 @@ public enum InventoryLoader {
         code: "vars-unreadable", "cannot read \(file): \(error.localizedDescription)")
     }
     let document = try YAMLDocument.parse(text, file: file)
+    warnings += document.mergeListConflicts()
     guard let root = document.root, !InventoryBuilder.isFalsy(root.value) else { return [] }
     guard root.entries != nil else {
       throw InventoryError(

@@ -49,9 +49,7 @@ enum CLI {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
+    process.environment = TestEnvironment.child(adding: environment)
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     try process.run()
@@ -75,6 +73,32 @@ enum Ansible {
         "ANSIBLE_HOME": NSTemporaryDirectory() + "ansible-home",
       ],
       currentDirectory: NSTemporaryDirectory())
+  }
+
+  /// The versions of ansible-core and PyYAML in `.venv`: together they decide what the oracle says.
+  static func versions() throws -> (ansibleCore: String, pyYAML: String) {
+    let python = Repository.venvTool("python")
+    let result = try ProcessRunner.run([
+      python, "-c",
+      "import ansible.release, yaml; print(ansible.release.__version__, yaml.__version__)",
+    ])
+    try #require(result.status == 0, "cannot ask \(python) for versions: \(result.stderr)")
+    let words = result.stdout.split(separator: " ").map {
+      $0.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    try #require(words.count == 2, "unexpected version output: \(result.stdout)")
+    return (words[0], words[1])
+  }
+
+  /// The version of `package` in scripts/setup.d/python-tools.lock (what scripts/setup installs).
+  static func pinnedVersion(_ package: String) throws -> String? {
+    let lock = try String(
+      contentsOf: Repository.root.appendingPathComponent("scripts/setup.d/python-tools.lock"),
+      encoding: .utf8)
+    for line in lock.split(separator: "\n") where line.hasPrefix("\(package)==") {
+      return line.dropFirst(package.count + 2).split(separator: " ").first.map(String.init)
+    }
+    return nil
   }
 }
 
