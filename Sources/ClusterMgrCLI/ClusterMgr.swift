@@ -15,7 +15,7 @@ struct ClusterMgr: AsyncParsableCommand {
       """,
     version: BuildInfo.version,
     subcommands: [
-      Version.self, Discover.self, Ping.self, Provision.self, Status.self, Drift.self, Tui.self,
+      Version.self, Init.self, Discover.self, Ping.self, Provision.self, Status.self, Drift.self, Tui.self,
       AddNode.self, RemoveNode.self, Run.self, Shell.self, Backup.self, Restore.self,
       InventoryCommand.self, ConfigGet.self, ConfigSet.self, History.self,
     ]

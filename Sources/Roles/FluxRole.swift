@@ -2,6 +2,7 @@ import Basics
 import Engine
 import Foundation
 import Inventory
+import OrderedCollections
 
 /// How Flux reaches the cluster and its Git repository.
 public struct FluxInputs: Sendable {
@@ -10,8 +11,8 @@ public struct FluxInputs: Sendable {
     /// A local copy (`--artifacts DIR` → `DIR/flux/<version>/install.yaml`), applied from the
     /// workstation.
     case file(path: String)
-    /// The release asset, downloaded by the server and checked against `sha256` when given.
-    case download(url: String, sha256: String?)
+    /// The release asset, downloaded by the server and applied only if its sha256 is `sha256`.
+    case download(url: String, sha256: String)
   }
 
   /// The install manifest's source.
@@ -150,12 +151,12 @@ enum FluxRole {
   }
 }
 
-/// The Flux install manifest downloaded by the server from the release, checked against a
-/// pinned sha256 when one is configured, re-applied when the pinned version changes.
+/// The Flux install manifest downloaded by the server from the release and applied only when
+/// its sha256 is the expected one; re-applied when the pinned version changes.
 struct FluxDownloadInstall: Resource {
   let version: String
   let url: String
-  let sha256: String?
+  let sha256: String
 
   func probeScript(_ context: PlanContext) -> String {
     "command -v k3s >/dev/null 2>&1 && echo \"applied=$(k3s kubectl get configmap \(KubeApply.ledger) -n \(KubeApply.ledgerNamespace) -o jsonpath='{.data.flux-install}' 2>/dev/null)\""
@@ -163,18 +164,21 @@ struct FluxDownloadInstall: Resource {
 
   func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     if current["applied"] == version { return .ok("Flux \(version) applied") }
-    let check =
-      sha256.map {
-        "got=$(sha256sum < \"$t\" | cut -c1-64); [ \"$got\" = \($0) ] || { echo \"Flux install manifest has sha256 $got, expected \($0)\" >&2; rm -f \"$t\"; exit 1; }"
-      } ?? ""
+    let mismatch =
+      ShellQuote.quote("Flux \(version)'s install manifest \(url) has sha256 ") + "\"$got\""
+      + ShellQuote.quote(", but cluster-mgr expects \(sha256); nothing was applied")
+    let ledgerPatch = JSONText.compact(.map(["data": .map(["flux-install": .string(version)])]))
     let apply = """
-      t=$(mktemp)
-      curl -fsSL --retry 3 \(ShellQuote.quote(url)) -o "$t"
-      \(check)
-      k3s kubectl apply --server-side --force-conflicts -f "$t"; rm -f "$t"
+      t=$(mktemp) || exit 1
+      trap 'rm -f "$t"' EXIT
+      curl -fsSL --retry 3 \(ShellQuote.quote(url)) -o "$t" || exit 1
+      got=$(sha256sum < "$t" | cut -c1-64)
+      [ "$got" = \(ShellQuote.quote(sha256)) ] || { echo \(mismatch) >&2; exit 1; }
+      k3s kubectl apply --server-side --force-conflicts -f "$t" || exit 1
       k3s kubectl get configmap \(KubeApply.ledger) -n \(KubeApply.ledgerNamespace) >/dev/null 2>&1 || k3s kubectl create configmap \(KubeApply.ledger) -n \(KubeApply.ledgerNamespace)
-      k3s kubectl patch configmap \(KubeApply.ledger) -n \(KubeApply.ledgerNamespace) --type merge -p '{"data":{"flux-install":"\(version)"}}'
+      k3s kubectl patch configmap \(KubeApply.ledger) -n \(KubeApply.ledgerNamespace) --type merge -p \(ShellQuote.quote(ledgerPatch))
       """
-    return Plan(.change, "apply Flux \(version) from \(url)", apply: apply)
+    return Plan(
+      .change, "apply Flux \(version) from \(url) (sha256 \(sha256.prefix(12))…)", apply: apply)
   }
 }

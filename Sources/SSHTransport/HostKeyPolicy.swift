@@ -128,9 +128,11 @@ extension HostKeyPolicy {
         .hostKeyUnknown, host: target.name, step: "host key",
         reason: "the host key of \(who) is not known (it offered \(offered.type) "
           + "\(offered.fingerprint)); refusing to connect.",
-        remedy: "Check the fingerprint on the host (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub), "
-          + "then run again with --accept-new to record it in \(ownFile), or add the host to "
-          + "~/.ssh/known_hosts (ssh-keyscan \(target.address) >> ~/.ssh/known_hosts).")
+        remedy: "Compare it with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_"
+          + "\(shortType(offered.type))_key.pub on its console), then either run again with "
+          + "--accept-new to record it in \(ownFile), or turn on Tailscale SSH on the host "
+          + "(sudo tailscale set --ssh): cluster-mgr then trusts the host keys the tailnet "
+          + "reports for it.")
     case .revoked:
       return SSHError(
         .hostKeyMismatch, host: target.name, step: "host key",

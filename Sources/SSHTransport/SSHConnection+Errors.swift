@@ -20,8 +20,8 @@ extension SSHConnection {
       return SSHError(
         .sudoPasswordRequired, host: target.name, step: label,
         reason: "sudo asks \(target.user) for a password and none is configured.",
-        remedy: "Set ansible_become_password for this host, or allow \(target.user) "
-          + "passwordless sudo.")
+        remedy: "Run with --ask-become-pass (-K) to be asked once, set ansible_become_password "
+          + "for this host, or allow \(target.user) passwordless sudo.")
     case .passwordRejected:
       return SSHError(
         .sudoPasswordWrong, host: target.name, step: label,

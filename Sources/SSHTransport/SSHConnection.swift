@@ -19,7 +19,6 @@ public actor SSHConnection {
   var session: LibSSH2Session?
   private var lostReason: String?
   private var keepaliveTask: Task<Void, Never>?
-  private var becomePasswordAsked: String??
 
   /// How the session authenticated.
   public private(set) var authentication: SSHAuthentication = .none
@@ -264,11 +263,7 @@ public actor SSHConnection {
   }
 
   private func becomePassword() -> String? {
-    if let password = target.becomePassword { return password }
-    if let asked = becomePasswordAsked { return asked }
-    let answer = options.becomePassword?(target)
-    becomePasswordAsked = .some(answer)
-    return answer
+    target.becomePassword ?? options.becomePassword
   }
 
   static func remaining(until deadline: ContinuousClock.Instant) -> Duration {

@@ -27,8 +27,9 @@ public struct SSHOptions: Sendable {
   public var defaultKeyFiles: [String] = ["~/.ssh/id_ed25519", "~/.ssh/id_ecdsa"]
   /// Supplies the passphrase of an encrypted key file (given its path); nil skips the key.
   public var passphrase: @Sendable (String) -> String? = SecretPrompt.keyPassphrase
-  /// Supplies a sudo password when sudo asks for one and the target has none; nil fails.
-  public var becomePassword: (@Sendable (SSHTarget) -> String?)?
+  /// The sudo password for targets without their own (`--ask-become-pass`); nil: sudo must not
+  /// ask on those.
+  public var becomePassword: String?
 
   /// The defaults: strict host keys, agent then key files, 10 s connect, 1 h per command.
   public init() {}

@@ -180,16 +180,19 @@ extension ClusterMgr {
       request.kubeconfigPath = kubeconfig
       request.skipKubeconfig = noKubeconfig
       request.commandName = "add-node"
+      let ssh = try connection.sshOptions()
+      request.becomePassword = ssh.becomePassword
       let setup = try await ProvisionSetup.prepare(request)
       let code = try await Provision.execute(
-        request, setup: setup, connection: connection, json: false, verbosity: verbose)
+        request, setup: setup, sshOptions: ssh, json: false, verbosity: verbose)
       if code != ExitStatus.success {
         printToStandardError(
           "error: \(name) is in the inventory, but provisioning it failed (see above)\n"
             + "  fix: correct the problem, then run: cluster-mgr provision --limit \(name)")
         throw ExitCode(code)
       }
-      let context = try await connection.context(inventory)
+      let context = try await ClusterContext.load(
+        inventoryPath: inventory.path, sshOptions: ssh, tailscaleSocket: connection.socket)
       let access = ClusterAccess(context: context)
       let node = try await access.nodeInfos().first { $0.name == name }
       await context.sessions.closeAll()

@@ -43,7 +43,8 @@ extension ClusterMgr {
             remedy: "Check the --limit pattern (cluster-mgr inventory lists the hosts).")
         }
         let context = try await ClusterContext.make(
-          inventory: loaded, sshOptions: connection.sshOptions, tailscaleSocket: connection.socket,
+          inventory: loaded, sshOptions: try connection.sshOptions(),
+          tailscaleSocket: connection.socket,
           forks: max(1, forks))
         return await PingOperation.run(context: context, hosts: hosts)
       }

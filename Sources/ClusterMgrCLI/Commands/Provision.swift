@@ -67,6 +67,8 @@ extension ClusterMgr {
         request.tailscaleSocket = connection.socket
         request.kubeconfigPath = kubeconfig
         request.skipKubeconfig = noKubeconfig
+        let ssh = try connection.sshOptions()
+        request.becomePassword = ssh.becomePassword
         let setup = try await ProvisionSetup.prepare(request)
         if listTags || listTasks {
           for line in TaskListing.lines(setup.plays, options: request.options, tagsOnly: listTags) {
@@ -75,18 +77,17 @@ extension ClusterMgr {
           return
         }
         let code = try await Self.execute(
-          request, setup: setup, connection: connection, json: output.isJSON, verbosity: verbose)
+          request, setup: setup, sshOptions: ssh, json: output.isJSON, verbosity: verbose)
         if code != ExitStatus.success { throw ExitCode(code) }
       }
     }
 
     /// Runs a prepared provision with the usual output; returns the exit status.
     static func execute(
-      _ request: ProvisionRequest, setup: ProvisionSetup, connection: ConnectionOptions, json: Bool,
+      _ request: ProvisionRequest, setup: ProvisionSetup, sshOptions ssh: SSHOptions, json: Bool,
       verbosity: Int
     ) async throws -> Int32 {
       for notice in setup.notices { printToStandardError(notice) }
-      let ssh = connection.sshOptions
       let hosts = setup.plays.flatMap(\.hosts).reduce(into: [String]()) {
         if !$0.contains($1) { $0.append($1) }
       }

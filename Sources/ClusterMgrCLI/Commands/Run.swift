@@ -48,7 +48,7 @@ extension ClusterMgr {
     func run() async throws {
       try await reportingOperatorErrors {
         let context = try await ClusterContext.load(
-          inventoryPath: inventory.path, sshOptions: connection.sshOptions,
+          inventoryPath: inventory.path, sshOptions: try connection.sshOptions(),
           tailscaleSocket: connection.socket,
           forks: forks)
         var request = AdHocRequest(command: command)

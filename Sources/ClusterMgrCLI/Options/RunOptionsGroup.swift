@@ -90,11 +90,27 @@ struct ConnectionOptions: ParsableArguments {
   @Option(help: "Seconds to wait for a host's SSH connection.")
   var connectTimeout = 10
 
-  /// SSH options for these flags (strict host keys unless --accept-new).
-  var sshOptions: SSHOptions {
+  @Flag(
+    name: [.customShort("K"), .long],
+    help:
+      "Ask for the sudo password once, for the hosts without ansible_become_password (like Ansible's -K)."
+  )
+  var askBecomePass = false
+
+  /// SSH options for these flags (strict host keys unless --accept-new); with --ask-become-pass
+  /// the password is asked here, once, on the terminal.
+  func sshOptions() throws -> SSHOptions {
     var options = SSHOptions()
     options.acceptNewHostKeys = acceptNew
     options.connectTimeout = .seconds(max(1, connectTimeout))
+    if askBecomePass {
+      guard let password = SecretPrompt.readHidden(prompt: "BECOME password: ") else {
+        throw ValidationError(
+          "--ask-become-pass needs a terminal to ask on; set ansible_become_password for the hosts instead."
+        )
+      }
+      options.becomePassword = password
+    }
     return options
   }
 }
@@ -103,6 +119,6 @@ extension ConnectionOptions {
   /// The inventory's cluster, with connections that follow these options.
   func context(_ inventory: InventoryOptions) async throws -> ClusterContext {
     try await ClusterContext.load(
-      inventoryPath: inventory.path, sshOptions: sshOptions, tailscaleSocket: socket)
+      inventoryPath: inventory.path, sshOptions: try sshOptions(), tailscaleSocket: socket)
   }
 }

@@ -15,6 +15,8 @@ public struct ProvisionRequest: Sendable {
   public var artifactsDirectory: String?
   /// `--accept-new`: record unknown host keys instead of refusing them.
   public var acceptNewHostKeys = false
+  /// The sudo password asked with `--ask-become-pass` (a secret), for hosts without their own.
+  public var becomePassword: String?
   /// The LocalAPI socket (`--socket`), for host keys the tailnet vouches for.
   public var tailscaleSocket: String?
   /// Run the cluster-side play even if the first server is outside `limit`.

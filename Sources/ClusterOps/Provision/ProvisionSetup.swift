@@ -33,6 +33,7 @@ public struct ProvisionSetup: Sendable {
     let settings = inventory.clusterSettings
     if let token = settings.token { redactor.register(token) }
     for node in nodes { if let password = node.becomePassword { redactor.register(password) } }
+    if let password = request.becomePassword { redactor.register(password) }
 
     var selected = Set(nodes.map(\.name))
     if let limit = request.limit, !limit.isEmpty {
@@ -43,7 +44,9 @@ public struct ProvisionSetup: Sendable {
       }
     }
     let roleFiles = try RoleFiles.locate()
-    let source: K3sSource = request.artifactsDirectory.map { .artifacts(directory: $0) } ?? .github
+    let source: K3sSource =
+      request.artifactsDirectory.map { .artifacts(directory: $0) }
+      ?? .download(baseURL: settings.k3sReleaseURL)
     var notices: [String] = []
     let flux = try fluxInputs(inventory, request: request, redactor: redactor, notices: &notices)
     let inputs = ProvisionInputs(
@@ -65,15 +68,17 @@ public struct ProvisionSetup: Sendable {
     let settings = inventory.clusterSettings
     guard settings.gitopsEnabled, let url = settings.gitRepoURL else { return nil }
     let all = inventory.group("all")?.variables
-    let installSHA256 = all?["flux_install_sha256"]?.value.stringValue
     let gitKnownHosts = all?["git_known_hosts"]?.value.stringValue
     let version = settings.fluxVersion
-    var install = FluxInputs.InstallSource.download(
-      url: "https://github.com/fluxcd/flux2/releases/download/\(version)/install.yaml",
-      sha256: installSHA256)
-    if let dir = request.artifactsDirectory {
-      let path = (dir as NSString).appendingPathComponent("flux/\(version)/install.yaml")
-      if FileManager.default.fileExists(atPath: path) { install = .file(path: path) }
+    var install: FluxInputs.InstallSource
+    if let dir = request.artifactsDirectory,
+      case let path = (dir as NSString).appendingPathComponent("flux/\(version)/install.yaml"),
+      FileManager.default.fileExists(atPath: path)
+    {
+      install = .file(path: path)
+    } else {
+      install = try FluxRelease.download(
+        version: version, baseURL: settings.fluxReleaseURL, sha256: settings.fluxInstallSHA256)
     }
     var deployKey: FluxInputs.DeployKey?
     if url.hasPrefix("ssh://") || url.contains("@") && !url.hasPrefix("http") {
@@ -101,4 +106,3 @@ public struct ProvisionSetup: Sendable {
     return FluxInputs(install: install, deployKey: deployKey)
   }
 }
-

@@ -146,8 +146,12 @@ public struct PlanContext: Sendable {
 public struct PlanError: OperatorError, Sendable {
   /// What is wrong.
   public var message: String
+  /// What to do about it.
+  public var remedy: String?
   /// Creates the error.
-  public init(_ message: String) { self.message = message }
-  public var description: String { message }
+  public init(_ message: String, remedy: String? = nil) {
+    self.message = message
+    self.remedy = remedy
+  }
   public var exitStatus: Int32 { ExitStatus.invalidInput }
 }

@@ -32,6 +32,15 @@ public struct InventoryEditor {
     self.access = FileAccess(overlay: [FileAccess.key(path): text])
   }
 
+  /// An editor for an inventory that exists only in memory: `files` holds the text of the
+  /// inventory at `path` and of any vars files (by path); other files come from disk.
+  public init(path: String, files: [String: String]) {
+    self.path = path
+    var overlay: [String: String] = [:]
+    for (file, text) in files { overlay[FileAccess.key(file)] = text }
+    self.access = FileAccess(overlay: overlay)
+  }
+
   /// Applies `edits` in order and checks the outcome.
   public static func apply(_ edits: [InventoryEdit], toInventoryAt path: String)
     throws(InventoryError) -> InventoryEditResult

@@ -24,13 +24,21 @@ struct FileAccess: Sendable {
   }
 
   func exists(_ path: String) -> Bool {
-    overlay[Self.key(path)] != nil || FileManager.default.fileExists(atPath: path)
+    overlay[Self.key(path)] != nil || holdsOverlayFiles(path)
+      || FileManager.default.fileExists(atPath: path)
   }
 
   func isDirectory(_ path: String) -> Bool {
+    if holdsOverlayFiles(path) { return true }
     var isDirectory: ObjCBool = false
     return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
       && isDirectory.boolValue
+  }
+
+  /// True when an overlay file lies below `path` (a directory that exists only in memory).
+  private func holdsOverlayFiles(_ path: String) -> Bool {
+    let prefix = Self.key(path) + "/"
+    return overlay.keys.contains { $0.hasPrefix(prefix) }
   }
 
   func isFile(_ path: String) -> Bool {
@@ -38,7 +46,14 @@ struct FileAccess: Sendable {
   }
 
   func list(_ path: String) -> [String] {
-    (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+    var names = Set((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+    let prefix = Self.key(path) + "/"
+    for key in overlay.keys where key.hasPrefix(prefix) {
+      if let first = key.dropFirst(prefix.count).split(separator: "/").first {
+        names.insert(String(first))
+      }
+    }
+    return Array(names)
   }
 }
 

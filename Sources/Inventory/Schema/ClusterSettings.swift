@@ -7,6 +7,8 @@ public struct ClusterSettings: Hashable, Sendable {
   public var clusterName: String
   /// `k3s_version` (default: the release cluster-mgr was tested with).
   public var k3sVersion: String
+  /// `k3s_release_url`: the base URL of K3s release downloads.
+  public var k3sReleaseURL: String
   /// `token` or `k3s_token` (a secret); nil means generate on the first server.
   public var token: String?
   /// `api_endpoint`; nil means the first server's `tailscale_ip`.
@@ -39,6 +41,10 @@ public struct ClusterSettings: Hashable, Sendable {
   public var fluxNamespace: String
   /// `flux_version` (default `v2.9.4`).
   public var fluxVersion: String
+  /// `flux_release_url`: the base URL of Flux release downloads.
+  public var fluxReleaseURL: String
+  /// `flux_install_sha256`: the expected sha256 of the Flux install manifest, when set.
+  public var fluxInstallSHA256: String?
   /// `gpu_time_slicing_enabled` (default false).
   public var gpuTimeSlicingEnabled: Bool
   /// `gpu_time_slicing_replicas` (default 4).
@@ -68,9 +74,15 @@ extension ResolvedInventory {
     func bool(_ name: String) -> Bool {
       value(name)?.boolValue ?? InventorySchema.spec(name)?.defaultValue?.boolValue ?? false
     }
+    func baseURL(_ name: String) -> String {
+      var url = string(name)
+      while url.hasSuffix("/") { url.removeLast() }
+      return url
+    }
     let repository = value("git_repo_url")?.stringValue
     return ClusterSettings(
       clusterName: string("cluster_name"), k3sVersion: string("k3s_version"),
+      k3sReleaseURL: baseURL("k3s_release_url"),
       token: value("token")?.stringValue ?? value("k3s_token")?.stringValue,
       apiEndpoint: value("api_endpoint")?.stringValue,
       apiPort: value("api_port")?.intValue ?? int("api_server_port"),
@@ -81,6 +93,8 @@ extension ResolvedInventory {
       gitopsEnabled: value("gitops_enabled")?.boolValue ?? (repository != nil),
       gitRepoURL: repository, gitBranch: string("git_branch"), gitPath: string("git_path"),
       fluxNamespace: string("flux_namespace"), fluxVersion: string("flux_version"),
+      fluxReleaseURL: baseURL("flux_release_url"),
+      fluxInstallSHA256: value("flux_install_sha256")?.stringValue,
       gpuTimeSlicingEnabled: bool("gpu_time_slicing_enabled"),
       gpuTimeSlicingReplicas: int("gpu_time_slicing_replicas"),
       nvidiaDevicePluginVersion: string("nvidia_device_plugin_version"),

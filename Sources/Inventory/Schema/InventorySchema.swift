@@ -83,11 +83,16 @@ public enum InventorySchema {
 
   static let clusterVariables: [VariableSpec] = [
     VariableSpec(
-      "cluster_name", .string, level: .cluster, default: "homelab",
+      "cluster_name", .string, .dnsLabel, level: .cluster, default: "homelab",
       "Name of the cluster: kubeconfig context and banners."),
     VariableSpec(
       "k3s_version", .string, .k3sVersion, level: .cluster, default: "v1.36.4+k3s1",
       "K3s release to install, e.g. v1.31.4+k3s1; changing it upgrades servers one at a time."),
+    VariableSpec(
+      "k3s_release_url", .string, .baseURL, level: .cluster,
+      default: "https://github.com/k3s-io/k3s/releases/download",
+      "Where hosts download K3s releases and their sha256sum files (a mirror with GitHub's layout)."
+    ),
     VariableSpec(
       "token", .string, level: .cluster, secret: true,
       "Cluster join token (k3s-ansible's name); default: generated on the first server and kept in cluster-mgr's state."
@@ -139,9 +144,19 @@ public enum InventorySchema {
       "git_path", .string, level: .cluster, default: "./gitops",
       "Path in the repository holding the cluster's kustomization."),
     VariableSpec(
-      "flux_namespace", .string, level: .cluster, default: "flux-system", "Namespace for Flux."),
+      "flux_namespace", .string, .dnsLabel, level: .cluster, default: "flux-system",
+      "Namespace for Flux."),
     VariableSpec(
-      "flux_version", .string, level: .cluster, default: "v2.9.4", "Flux release to install."),
+      "flux_version", .string, .releaseVersion, level: .cluster, default: "v2.9.4",
+      "Flux release to install."),
+    VariableSpec(
+      "flux_install_sha256", .string, .sha256, level: .cluster,
+      "sha256 of the Flux release's install.yaml (default: the one cluster-mgr ships for flux_version)."
+    ),
+    VariableSpec(
+      "flux_release_url", .string, .baseURL, level: .cluster,
+      default: "https://github.com/fluxcd/flux2/releases/download",
+      "Where Flux releases are downloaded from (a mirror with GitHub's layout)."),
     VariableSpec(
       "gpu_time_slicing_enabled", .boolean, level: .cluster, default: false,
       "Share each GPU between pods by time slicing."),
@@ -149,7 +164,7 @@ public enum InventorySchema {
       "gpu_time_slicing_replicas", .integer, .positiveInteger, level: .cluster, default: 4,
       "How many pods share one GPU when time slicing is on."),
     VariableSpec(
-      "nvidia_device_plugin_version", .string, level: .cluster, default: "v0.20.0",
+      "nvidia_device_plugin_version", .string, .releaseVersion, level: .cluster, default: "v0.20.0",
       "NVIDIA k8s-device-plugin release."),
     VariableSpec(
       "manage_firewall", .boolean, level: .cluster, default: false,

@@ -105,6 +105,46 @@ public enum ValueRules {
       : "'\(name)' is not a valid Kubernetes node name (lower-case letters, digits, '-' and '.')"
   }
 
+  /// A DNS-1123 label (namespaces, cluster names): at most 63 lower-case letters, digits and
+  /// `-`, starting and ending with a letter or digit.
+  public static func dnsLabelProblem(_ text: String, what: String) -> String? {
+    text.count <= 63 && text.wholeMatch(of: dnsLabel) != nil
+      ? nil
+      : "\(what) '\(text)' must be at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit"
+  }
+
+  /// A release tag: `v` and three numbers, optionally a pre-release suffix (`v2.9.4`, `v0.20.0-rc.1`).
+  public static func releaseVersionProblem(_ text: String) -> String? {
+    text.wholeMatch(of: releaseVersion) != nil
+      ? nil : "'\(text)' is not a release version such as v2.9.4"
+  }
+
+  /// A base URL for downloads: `https://` or `http://`, a host, an optional port and path; no
+  /// query, fragment, credentials, `..` segment, white space or quote.
+  public static func baseURLProblem(_ text: String) -> String? {
+    let problem =
+      "'\(text)' is not a base URL such as https://github.com/k3s-io/k3s/releases/download"
+    guard text.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }),
+      !text.contains(where: { "\"'`\\<>{}|^$;".contains($0) }),
+      let components = URLComponents(string: text),
+      let scheme = components.scheme?.lowercased(), scheme == "https" || scheme == "http",
+      let host = components.host, !host.isEmpty,
+      components.query == nil, components.fragment == nil, components.user == nil,
+      components.password == nil,
+      !components.path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." })
+    else { return problem }
+    return nil
+  }
+
+  /// A sha256 digest as `sha256sum` prints it.
+  public static func sha256Problem(_ text: String) -> String? {
+    text.count == 64 && text.allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+      ? nil : "'\(text)' is not a sha256 (64 lower-case hex digits)"
+  }
+
+  nonisolated(unsafe) private static let releaseVersion =
+    #/v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?/#
+  nonisolated(unsafe) private static let dnsLabel = #/[a-z0-9]([-a-z0-9]*[a-z0-9])?/#
   nonisolated(unsafe) private static let k3sVersion = #/v[0-9]+\.[0-9]+\.[0-9]+\+k3s[0-9]+/#
   nonisolated(unsafe) private static let cpuQuantity = #/[0-9]+(\.[0-9]+)?m?|\.[0-9]+/#
   nonisolated(unsafe) private static let memoryQuantity =

@@ -23,6 +23,14 @@ public struct VariableSpec: Sendable {
     case positiveInteger
     case labels
     case taints
+    /// A DNS-1123 label: namespaces, the cluster's name.
+    case dnsLabel
+    /// A release tag such as `v2.9.4`.
+    case releaseVersion
+    /// An `https://` (or `http://`) base URL without query or fragment.
+    case baseURL
+    /// A sha256 digest: 64 lower-case hex digits.
+    case sha256
   }
 
   /// Where the variable is meant to be set.
@@ -133,6 +141,10 @@ public struct VariableSpec: Sendable {
         if case .failure(let error) = NodeTaint.parse(entry) { return error.message }
       }
       return nil
+    case .dnsLabel: return ValueRules.dnsLabelProblem(text, what: name)
+    case .releaseVersion: return ValueRules.releaseVersionProblem(text).map { "\(name): \($0)" }
+    case .baseURL: return ValueRules.baseURLProblem(text).map { "\(name): \($0)" }
+    case .sha256: return ValueRules.sha256Problem(text).map { "\(name): \($0)" }
     }
   }
 

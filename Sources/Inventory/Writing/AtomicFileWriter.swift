@@ -35,9 +35,36 @@ enum AtomicFileWriter {
     try writeAndRename(Data(text.utf8), to: path, mode: mode, owner: status, hooks: hooks)
   }
 
+  /// Creates `path` holding `text` with `mode` from its first byte; an existing file (or link)
+  /// at `path` is never replaced: that is an error (`EEXIST`).
+  static func create(_ path: String, with text: String, mode: mode_t) throws(InventoryWriteError) {
+    let temporary = try writeTemporary(Data(text.utf8), for: path, mode: mode, owner: nil)
+    defer { unlink(temporary) }
+    guard link(temporary, path) == 0 else {
+      throw InventoryWriteError(path: path, step: "create", errno: errno)
+    }
+    syncDirectory(of: path)
+  }
+
   private static func writeAndRename(
     _ data: Data, to path: String, mode: mode_t, owner: stat, hooks: WriteHooks?
   ) throws(InventoryWriteError) {
+    let temporary = try writeTemporary(data, for: path, mode: mode, owner: owner)
+    hooks?.reach(.beforeRename)
+    guard rename(temporary, path) == 0 else {
+      let code = errno
+      unlink(temporary)
+      throw InventoryWriteError(path: path, step: "rename", errno: code)
+    }
+    hooks?.reach(.afterRename)
+    syncDirectory(of: path)
+  }
+
+  /// A temporary file next to `path` holding `data`, with `mode` (and `owner`'s ids when root)
+  /// from creation, synced to disk.
+  private static func writeTemporary(_ data: Data, for path: String, mode: mode_t, owner: stat?)
+    throws(InventoryWriteError) -> String
+  {
     let directory = directoryName(path)
     let name = (path as NSString).lastPathComponent
     let temporary = joinPath(directory, ".\(name).cluster-mgr-\(getpid()).tmp")
@@ -63,7 +90,7 @@ enum AtomicFileWriter {
     if failure == nil, fchmod(descriptor, mode) != 0 {
       failure = InventoryWriteError(path: temporary, step: "chmod", errno: errno)
     }
-    if failure == nil, geteuid() == 0 {
+    if failure == nil, let owner, geteuid() == 0 {
       _ = fchown(descriptor, owner.st_uid, owner.st_gid)
     }
     if failure == nil, fsync(descriptor) != 0 {
@@ -74,14 +101,11 @@ enum AtomicFileWriter {
       unlink(temporary)
       throw failure
     }
-    hooks?.reach(.beforeRename)
-    guard rename(temporary, path) == 0 else {
-      let code = errno
-      unlink(temporary)
-      throw InventoryWriteError(path: path, step: "rename", errno: code)
-    }
-    hooks?.reach(.afterRename)
-    let directoryDescriptor = open(directory, O_RDONLY | O_CLOEXEC)
+    return temporary
+  }
+
+  private static func syncDirectory(of path: String) {
+    let directoryDescriptor = open(directoryName(path), O_RDONLY | O_CLOEXEC)
     if directoryDescriptor >= 0 {
       _ = fsync(directoryDescriptor)
       close(directoryDescriptor)

@@ -1,6 +1,7 @@
 import Basics
 import Engine
 import Foundation
+import Inventory
 
 /// Where K3s binaries come from.
 public enum K3sSource: Sendable, Equatable {
@@ -11,9 +12,9 @@ public enum K3sSource: Sendable, Equatable {
   /// slow links.
   case artifacts(directory: String)
 
-  /// GitHub's release downloads.
+  /// GitHub's release downloads (the default of `k3s_release_url`).
   public static let github = K3sSource.download(
-    baseURL: "https://github.com/k3s-io/k3s/releases/download")
+    baseURL: InventorySchema.spec("k3s_release_url")?.defaultValue?.stringValue ?? "")
 }
 
 /// The names K3s release assets use for a machine architecture (`uname -m`).
@@ -90,15 +91,21 @@ struct K3sDownload: Resource {
     let installed = current["installed"]
     if installed == version { return .ok("K3s \(version) installed") }
     let base = baseURL + "/" + version.replacingOccurrences(of: "+", with: "%2B")
+    let binaryURL = base + "/" + asset.binary
+    let sumsURL = base + "/" + asset.checksums
+    let mismatch =
+      ShellQuote.quote("K3s \(version): \(binaryURL) has sha256 ") + "\"$got\""
+      + ShellQuote.quote(", but \(sumsURL) lists ") + "\"${want:-nothing for \(asset.binary)}\""
+      + ShellQuote.quote("; nothing was installed")
     let apply = """
-      t=$(mktemp -d)
-      curl -fsSL --retry 3 \(ShellQuote.quote(base + "/" + asset.checksums)) -o "$t/sums"
-      curl -fSL --retry 3 --progress-bar \(ShellQuote.quote(base + "/" + asset.binary)) -o "$t/k3s"
-      want=$(grep ' \(asset.binary)$' "$t/sums" | cut -d' ' -f1)
+      t=$(mktemp -d) || exit 1
+      trap 'rm -rf "$t"' EXIT
+      curl -fsSL --retry 3 \(ShellQuote.quote(sumsURL)) -o "$t/sums" || exit 1
+      curl -fSL --retry 3 --progress-bar \(ShellQuote.quote(binaryURL)) -o "$t/k3s" || exit 1
+      want=$(awk -v f=\(ShellQuote.quote(asset.binary)) '$2 == f || $2 == "*" f { print $1 }' "$t/sums")
       got=$(sha256sum < "$t/k3s" | cut -c1-64)
-      [ -n "$want" ] && [ "$want" = "$got" ] || { echo "K3s \(version) download has sha256 $got, the release says ${want:-nothing}" >&2; rm -rf "$t"; exit 1; }
+      [ -n "$want" ] && [ "$want" = "$got" ] || { echo \(mismatch) >&2; exit 1; }
       install -m 0755 "$t/k3s" /usr/local/bin/.k3s.new && mv -f /usr/local/bin/.k3s.new /usr/local/bin/k3s
-      rm -rf "$t"
       """
     return Plan(
       .change, "K3s \(installed.map { "\($0) → " } ?? "install ")\(version) (download)",
