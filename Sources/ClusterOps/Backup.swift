@@ -172,39 +172,25 @@ public enum BackupOperation {
     }
   }
 
-  /// Writes the snapshot (mode 0600: it holds the cluster's secrets) and its manifest into
-  /// `directory`, each atomically; returns the snapshot's path.
+  /// Writes the snapshot (mode 0600 from its first byte: it holds the cluster's secrets) and its
+  /// manifest into `directory` (0700), each atomically; returns the snapshot's path.
   static func write(_ data: Data, manifest: BackupManifest, to directory: String) throws -> String {
     do {
-      try FileManager.default.createDirectory(
-        atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]
-      )
+      try AtomicFile.makeDirectories(directory, mode: 0o700)
       let path = (directory as NSString).appendingPathComponent(manifest.file)
-      try writeAtomically(data, to: path)
+      try AtomicFile.write(data, to: path, mode: 0o600)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
       encoder.dateEncodingStrategy = .iso8601
-      try writeAtomically(try encoder.encode(manifest) + Data("\n".utf8), to: path + ".json")
+      try AtomicFile.write(
+        try encoder.encode(manifest) + Data("\n".utf8), to: path + ".json", mode: 0o600)
       return path
-    } catch let error as OperationError {
-      throw error
+    } catch let error as AtomicFileError {
+      throw OperationError(
+        "cannot write the backup into \(directory): \(error.message)", remedy: error.remedy)
     } catch {
-      throw OperationError("cannot write the backup into \(directory): \(error.localizedDescription)")
-    }
-  }
-
-  static func writeAtomically(_ data: Data, to path: String) throws {
-    let temporary = path + ".partial"
-    guard
-      FileManager.default.createFile(
-        atPath: temporary, contents: data, attributes: [.posixPermissions: 0o600])
-    else {
-      throw OperationError("cannot create \(temporary)")
-    }
-    guard rename(temporary, path) == 0 else {
-      let code = errno
-      unlink(temporary)
-      throw OperationError("cannot rename \(temporary) to \(path): \(String(cString: strerror(code)))")
+      throw OperationError(
+        "cannot write the backup into \(directory): \(error.localizedDescription)")
     }
   }
 
@@ -263,4 +249,3 @@ public enum BackupOperation {
     return formatter.string(from: date)
   }
 }
-

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Tailscale
 
@@ -17,7 +18,8 @@ extension DiscoverReport {
         entry.presence(now: now), node.tags.isEmpty ? "-" : node.tags.joined(separator: ","),
       ]
       if membershipColumns { row += membershipCells(entry) }
-      table.rows.append(row)
+      // Names and tags are whatever the tailnet's devices report: never raw on a terminal.
+      table.rows.append(row.map(PrintableText.escaped))
     }
     if nodes.isEmpty {
       lines.append("No tailnet node matches the filters.")

@@ -30,6 +30,9 @@ public struct RemoveNodePlan: Sendable {
   public let node: NodeSpec
   /// The Node object exists in the cluster.
   public let inCluster: Bool
+  /// The Node's name in the cluster (it may differ from the inventory name when the Node was
+  /// found by its Tailscale address): drain and delete act on this name.
+  public let clusterNodeName: String?
   /// The node is a server of an embedded-etcd cluster (more than one server): a snapshot is
   /// taken first and quorum was checked.
   public let embeddedEtcd: Bool
@@ -132,7 +135,8 @@ public enum RemoveNodeOperation {
       steps.append("remove \(node.name) and its comment lines from \(context.inventory.path)")
     }
     return RemoveNodePlan(
-      node: node, inCluster: entry != nil, embeddedEtcd: etcd, controlPlane: controlPlane,
+      node: node, inCluster: entry != nil, clusterNodeName: entry?.name, embeddedEtcd: etcd,
+      controlPlane: controlPlane,
       steps: steps, server: server)
   }
 
@@ -190,14 +194,15 @@ public enum RemoveNodeOperation {
           remedy: "nothing was removed; check K3s on the servers")
       }
     }
+    let nodeName = plan.clusterNodeName ?? name
     if plan.inCluster && request.drain {
       let step = "drain"
       let started = ContinuousClock.now
-      say("draining \(name) (up to \(request.drainTimeoutSeconds) s) ...")
+      say("draining \(nodeName) (up to \(request.drainTimeoutSeconds) s) ...")
       do {
         let drained = try await access.kubectl(
           [
-            "drain", name, "--ignore-daemonsets", "--delete-emptydir-data",
+            "drain", nodeName, "--ignore-daemonsets", "--delete-emptydir-data",
             "--timeout=\(request.drainTimeoutSeconds)s",
           ],
           timeout: .seconds(request.drainTimeoutSeconds + 60))
@@ -207,13 +212,14 @@ public enum RemoveNodeOperation {
         }
         history.record(host: name, step: step, status: .changed, started: started)
         done.append("drained (cordoned)")
-        say("drained \(name)")
+        say("drained \(nodeName)")
       } catch {
         throw await fail(
           step, started, clean(Self.describe(error)),
           remedy:
-            "\(name) is cordoned now; fix what blocks the drain (pod disruption budgets, bare pods) and run again, "
-            + "use --no-drain to skip it, or undo with `k3s kubectl uncordon \(name)` on a server")
+            "\(nodeName) is cordoned now; fix what blocks the drain (pod disruption budgets, bare pods) and run again, "
+            + "use --no-drain to skip it, or undo with `k3s kubectl uncordon \(nodeName)` on a server"
+        )
       }
     }
     if plan.inCluster {
@@ -221,11 +227,11 @@ public enum RemoveNodeOperation {
       let started = ContinuousClock.now
       do {
         let deleted = try await access.kubectl(
-          ["delete", "node", name, "--timeout=60s"], timeout: .seconds(90))
+          ["delete", "node", nodeName, "--timeout=60s"], timeout: .seconds(90))
         guard deleted.succeeded else { throw OperationError(clean(deleted.stderrText)) }
         history.record(host: name, step: step, status: .changed, started: started)
-        done.append("Node deleted")
-        say("deleted the Node \(name)")
+        done.append("Node \(nodeName) deleted")
+        say("deleted the Node \(nodeName)")
       } catch {
         throw await fail(
           step, started, clean(Self.describe(error)), remedy: "check the cluster, then run again")
@@ -273,7 +279,9 @@ public enum RemoveNodeOperation {
       let step = "remove from inventory"
       let started = ContinuousClock.now
       do {
-        let written = try await InventoryFile(path: request.inventoryPath).apply([.removeHost(name: name)]
+        let written = try await InventoryFile(path: request.inventoryPath).apply([
+          .removeHost(name: name)
+        ]
         )
         result.inventory = written
         let diff = written.changes.map {
@@ -330,4 +338,3 @@ public enum RemoveNodeOperation {
     (error as? any OperatorError)?.message ?? "\(error)"
   }
 }
-

@@ -8,21 +8,17 @@ import OrderedCollections
 /// K3s restart so its containerd picks up the `nvidia` runtime; on the cluster the RuntimeClass,
 /// the device plugin limited to GPU nodes, and its time-slicing configuration.
 enum GPURoles {
-  /// NVIDIA's apt repository and key (overridable in the inventory, e.g. for a mirror).
-  static let defaultRepository = "https://nvidia.github.io/libnvidia-container/stable/deb/$(ARCH)"
-  static let defaultKeyURL = "https://nvidia.github.io/libnvidia-container/gpgkey"
-  static let defaultKeyFingerprint = "C95B321B61E88C1809C4F759DDCAE044F796ECB0"
   static let keyPath = "/etc/apt/keyrings/nvidia-container-toolkit.asc"
 
   static func host(_ inputs: ProvisionInputs) -> Role {
     Role("gpu", tags: ["gpu"]) { context in
       guard let node = inputs.node(context.host), node.gpu else { return [] }
       let unit = node.role == .server ? "k3s" : "k3s-agent"
-      let vars = node.variables
-      let repository = vars["nvidia_container_toolkit_repo_url"]?.stringValue ?? defaultRepository
-      let keyURL = vars["nvidia_container_toolkit_gpgkey_url"]?.stringValue ?? defaultKeyURL
-      let fingerprint =
-        vars["nvidia_container_toolkit_gpgkey_fingerprint"]?.stringValue ?? defaultKeyFingerprint
+      // Checked by the inventory's schema (URLs, a 40-digit fingerprint) before any host is
+      // touched; the defaults are NVIDIA's (InventorySchema).
+      let repository = node.setting("nvidia_container_toolkit_repo_url")
+      let keyURL = node.setting("nvidia_container_toolkit_gpgkey_url")
+      let fingerprint = node.setting("nvidia_container_toolkit_gpgkey_fingerprint")
       let arch = (context.facts.value("arch", on: node.name) == "aarch64") ? "arm64" : "amd64"
       let source =
         "deb [signed-by=\(keyPath)] \(repository.replacingOccurrences(of: "$(ARCH)", with: arch)) /\n"
@@ -84,7 +80,7 @@ enum GPURoles {
             "\(node.name) offers nvidia.com/gpu",
             WaitFor(
               .command(
-                "[ \"$(k3s kubectl get node \(node.name) -o jsonpath='{.status.allocatable.nvidia\\.com/gpu}')\" -ge \(replicas) ] 2>/dev/null"
+                "[ \"$(\(Kubectl.call(["get", "node", node.name, "-o", "jsonpath={.status.allocatable.nvidia\\.com/gpu}"])))\" -ge \(replicas) ] 2>/dev/null"
               ),
               timeoutSeconds: 180)))
       }

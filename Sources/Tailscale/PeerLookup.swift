@@ -2,16 +2,17 @@ extension TailscaleStatus {
   /// The node called `name`, for `add-node` and the SSH layer.
   ///
   /// Matching is exact and case-insensitive. A name with a dot is compared with the full MagicDNS
-  /// name (a trailing dot is optional); a name without one with the MagicDNS label first, then
-  /// with the OS host name. This machine counts too; several matches are an error, and wildcards
-  /// are not expanded.
+  /// name (a trailing dot is optional); a name without one with the MagicDNS label, which the
+  /// tailnet's control assigns. The host name a device reports about itself counts only for a
+  /// node without a MagicDNS name (any device can claim any host name). This machine counts
+  /// too; several matches are an error, and wildcards are not expanded.
   public func peer(named name: String) throws(TailscaleError) -> TailnetNode {
     let wanted = (name.hasSuffix(".") ? String(name.dropLast()) : name).lowercased()
     let nodes = visiblePeers + (selfNode.map { [$0] } ?? [])
     let rules: [(TailnetNode) -> Bool] =
       wanted.contains(".")
       ? [{ $0.magicDNSName.lowercased() == wanted }]
-      : [{ $0.dnsLabel.lowercased() == wanted }, { $0.hostName.lowercased() == wanted }]
+      : [{ $0.dnsLabel.lowercased() == wanted }]
     for rule in rules {
       let matches = nodes.filter(rule)
       if matches.count == 1 { return matches[0] }

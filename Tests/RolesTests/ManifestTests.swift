@@ -4,6 +4,8 @@ import Foundation
 import Testing
 import Yams
 
+@testable import Roles
+
 /// Every Kubernetes manifest cluster-mgr ships or renders builds with `kubectl kustomize` and
 /// validates against the Kubernetes schemas (`kubernetes-validate --strict`); Flux's own kinds,
 /// for which those schemas have no entry, are checked for the fields Flux requires.
@@ -70,20 +72,40 @@ import Yams
   }
 
   @Test func fluxSyncRendersWithAndWithoutADeployKey() throws {
-    for hasSecret in [true, false] {
-      let sync = try Self.roleFiles.render(
-        "flux", template: "gotk-sync",
-        [
-          "namespace": "flux-system", "url": "ssh://git@example.com/a/b.git", "branch": "main",
-          "path": "./clusters/x", "secretRef": hasSecret ? "flux-system" : "",
-          "hasSecret": hasSecret,
-        ])
+    for secretName in ["flux-system", nil] {
+      let sync = try FluxManifests.sync(
+        .init(
+          namespace: "flux-system", url: "ssh://git@example.com/a/b.git", branch: "main",
+          path: "./clusters/x", secretName: secretName))
+      try Self.validate(sync, name: "roles/flux")
       let documents = try Self.documents(sync)
-      try Self.checkFlux(documents, name: "roles/flux")
       let repo = try #require(documents.first { $0["kind"] as? String == "GitRepository" })
       let secretRef = (repo["spec"] as? [String: Any])?["secretRef"] as? [String: Any]
-      #expect((secretRef?["name"] as? String == "flux-system") == hasSecret)
+      #expect((secretRef?["name"] as? String == "flux-system") == (secretName != nil))
     }
+  }
+
+  /// Whatever the inventory's strings hold, the objects keep their keys: values stay values.
+  @Test func hostileStringsStayValuesInTheFluxObjects() throws {
+    let hostile = "main\n  secretRef: {name: stolen}\n---\nkind: Secret\n\"'`$(id)"
+    let sync = try FluxManifests.sync(
+      .init(
+        namespace: "flux-system", url: "https://example.com/a.git\nkind: Pod", branch: hostile,
+        path: "./x\n  prune: false", secretName: nil))
+    let documents = try Self.documents(sync)
+    #expect(documents.count == 2)
+    let repo = try #require(documents.first)
+    let spec = try #require(repo["spec"] as? [String: Any])
+    #expect(Set(spec.keys) == ["interval", "ref", "url"])
+    #expect((spec["ref"] as? [String: Any])?["branch"] as? String == hostile)
+    let secret = try FluxManifests.deployKeySecret(
+      namespace: "flux-system", privateKey: "-----BEGIN KEY-----\n---\nkind: Pod\n",
+      publicKey: "ssh-ed25519 AAAA x\nkind: Pod", knownHosts: hostile)
+    let secretDocuments = try Self.documents(secret)
+    #expect(secretDocuments.count == 1)
+    let data = try #require(secretDocuments.first?["stringData"] as? [String: String])
+    #expect(Set(data.keys) == ["identity", "identity.pub", "known_hosts"])
+    #expect(data["known_hosts"] == hostile)
   }
 
   // MARK: - Helpers

@@ -3,7 +3,8 @@ import Testing
 
 @testable import Tailscale
 
-/// The lookup `add-node` uses: exact, case-insensitive, by MagicDNS label, host name or full name.
+/// The lookup `add-node` uses: exact, case-insensitive, by MagicDNS label or full name (a
+/// self-reported host name only for a node without MagicDNS).
 struct PeerLookupTests {
   let status: TailscaleStatus
 
@@ -13,11 +14,16 @@ struct PeerLookupTests {
     ("k8s-cp-01", "100.88.21.5"), ("K8S-CP-01", "100.88.21.5"),
     ("k8s-cp-01.tailnet-name.ts.net", "100.88.21.5"),
     ("k8s-cp-01.tailnet-name.ts.net.", "100.88.21.5"),
-    ("alice-iphone", "100.83.17.102"), ("iPhone", "100.83.17.102"), ("iphone", "100.83.17.102"),
+    ("alice-iphone", "100.83.17.102"), ("Alice-iPhone", "100.83.17.102"),
     ("Alices-MacBook-Pro", "100.97.201.18"), ("alice-workstation", "100.101.7.12"),
   ])
   func finds(_ name: String, _ address: String) throws {
     #expect(try status.peer(named: name).ipv4 == address)
+  }
+
+  @Test func theHostNameADeviceReportsIsNoNameForANodeWithMagicDNS() {
+    // iPhone is what the phone calls itself; its MagicDNS label is alice-iphone.
+    #expect(throws: TailscaleError.self) { try status.peer(named: "iPhone") }
   }
 
   @Test func returnsWhatAddNodeNeeds() throws {
@@ -43,7 +49,7 @@ struct PeerLookupTests {
     }
   }
 
-  @Test func twoNodesWithTheSameHostNameAreAmbiguous() throws {
+  @Test func aReportedHostNameCountsOnlyWithoutAMagicDNSName() throws {
     let twins = try TailscaleStatus.decode(
       Data(
         """
@@ -51,14 +57,17 @@ struct PeerLookupTests {
           "a": {"HostName": "box", "DNSName": "box.t.ts.net.", "TailscaleIPs": ["100.64.0.1"]},
           "b": {"HostName": "box", "DNSName": "box-1.t.ts.net.", "TailscaleIPs": ["100.64.0.2"]},
           "c": {"HostName": "Pi", "DNSName": "pi-1.t.ts.net.", "TailscaleIPs": ["100.64.0.3"]},
-          "d": {"HostName": "pi", "DNSName": "pi-2.t.ts.net.", "TailscaleIPs": ["100.64.0.4"]}}}
+          "d": {"HostName": "pi", "DNSName": "pi-2.t.ts.net.", "TailscaleIPs": ["100.64.0.4"]},
+          "e": {"HostName": "nas", "DNSName": "", "TailscaleIPs": ["100.64.0.5"]}}}
         """.utf8))
-    // The MagicDNS label is unique, so it wins over a shared host name.
+    // The MagicDNS label is unique and assigned by control, so it wins over a shared host name.
     #expect(try twins.peer(named: "box").ipv4 == "100.64.0.1")
     #expect(try twins.peer(named: "box-1").ipv4 == "100.64.0.2")
-    #expect(
-      throws: TailscaleError.ambiguousPeer(
-        name: "pi", matches: ["pi-1.t.ts.net (100.64.0.3)", "pi-2.t.ts.net (100.64.0.4)"])
-    ) { try twins.peer(named: "pi") }
+    // Any device can report the host name pi: it names no node that has a MagicDNS name.
+    #expect { try twins.peer(named: "pi") } throws: { error in
+      guard case .peerNotFound(let name, _) = error as? TailscaleError else { return false }
+      return name == "pi"
+    }
+    #expect(try twins.peer(named: "nas").ipv4 == "100.64.0.5")
   }
 }

@@ -81,7 +81,7 @@ enum InventoryValueArgument {
     switch spec.kind {
     case .integer: return .int
     case .boolean: return .bool
-    case .mapping, .list: return .json
+    case .mapping, .list, .k3sSettings: return .json
     case .string, .quantity: return .string
     }
   }

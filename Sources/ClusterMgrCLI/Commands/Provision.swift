@@ -67,6 +67,8 @@ extension ClusterMgr {
         request.tailscaleSocket = connection.socket
         request.kubeconfigPath = kubeconfig
         request.skipKubeconfig = noKubeconfig
+        // Listing changes nothing, not even cluster-mgr's own state (no deploy key is made).
+        if listTags || listTasks { request.options.checkMode = true }
         let ssh = try connection.sshOptions()
         request.becomePassword = ssh.becomePassword
         let setup = try await ProvisionSetup.prepare(request)

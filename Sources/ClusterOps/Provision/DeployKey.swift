@@ -16,32 +16,56 @@ public struct DeployKeyPair: Sendable {
       seed: key.rawRepresentation, public: key.publicKey.rawRepresentation, comment: comment)
   }
 
-  /// The key pair stored at `path` (private) and `path.pub`, created first if absent.
+  /// The key pair stored at `path`, if there is one. The public key is derived from the private
+  /// one (`path.pub` is only a copy for people), so a missing `.pub` never replaces the key.
+  public static func load(at path: String) throws -> DeployKeyPair? {
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    guard let privateKey = try? String(contentsOfFile: path, encoding: .utf8),
+      let publicKey = publicKeyLine(ofPrivateKey: privateKey)
+    else {
+      throw DeployKeyError(
+        message:
+          "\(path) is not an unencrypted OpenSSH ed25519 key cluster-mgr can read; it was left as it is"
+      )
+    }
+    return DeployKeyPair(privateKey: privateKey, publicKey: publicKey)
+  }
+
+  /// The key pair stored at `path` (private, 0600 from its first byte, in a 0700 directory) and
+  /// `path.pub`, created first if there is none.
   public static func loadOrCreate(at path: String, comment: String) throws -> (
     DeployKeyPair, created: Bool
   ) {
-    let fm = FileManager.default
-    if let privateKey = try? String(contentsOfFile: path, encoding: .utf8),
-      let publicKey = try? String(contentsOfFile: path + ".pub", encoding: .utf8)
-    {
-      return (
-        DeployKeyPair(
-          privateKey: privateKey,
-          publicKey: publicKey.trimmingCharacters(in: .whitespacesAndNewlines)), false
-      )
+    if let pair = try load(at: path) {
+      if !FileManager.default.fileExists(atPath: path + ".pub") {
+        try AtomicFile.write(Data((pair.publicKey + "\n").utf8), to: path + ".pub", mode: 0o644)
+      }
+      return (pair, false)
     }
     let pair = generate(comment: comment)
-    try fm.createDirectory(
-      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-      attributes: [.posixPermissions: 0o700])
-    guard
-      fm.createFile(
-        atPath: path, contents: Data(pair.privateKey.utf8), attributes: [.posixPermissions: 0o600]),
-      fm.createFile(
-        atPath: path + ".pub", contents: Data((pair.publicKey + "\n").utf8),
-        attributes: [.posixPermissions: 0o644])
-    else { throw DeployKeyError(message: "cannot write the deploy key to \(path)") }
+    try AtomicFile.makeDirectories(AtomicFile.directoryName(path), mode: 0o700)
+    try AtomicFile.create(Data(pair.privateKey.utf8), at: path, mode: 0o600)
+    try AtomicFile.write(Data((pair.publicKey + "\n").utf8), to: path + ".pub", mode: 0o644)
     return (pair, true)
+  }
+
+  /// `ssh-ed25519 AAAA… comment` from an unencrypted OpenSSH private key.
+  static func publicKeyLine(ofPrivateKey text: String) -> String? {
+    let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+    guard var blob = Data(base64Encoded: body).map(SSHWireReader.init),
+      blob.take(15) == Data("openssh-key-v1\0".utf8),
+      blob.string() == Data("none".utf8), blob.string() == Data("none".utf8),
+      blob.string() != nil, blob.uint32() == 1,
+      let publicBlob = blob.string(), let secret = blob.string()
+    else { return nil }
+    var publicKey = SSHWireReader(publicBlob)
+    var secretPart = SSHWireReader(secret)
+    guard publicKey.string() == Data("ssh-ed25519".utf8), publicKey.string()?.count == 32,
+      let first = secretPart.uint32(), secretPart.uint32() == first, secretPart.string() != nil,
+      secretPart.string() != nil, secretPart.string() != nil, let comment = secretPart.string()
+    else { return nil }
+    let suffix = comment.isEmpty ? "" : " " + String(decoding: comment, as: UTF8.self)
+    return "ssh-ed25519 " + publicBlob.base64EncodedString() + suffix
   }
 
   static func make(seed: Data, public pub: Data, comment: String) -> DeployKeyPair {
@@ -99,6 +123,27 @@ extension Data {
   fileprivate mutating func appendSSHString(_ bytes: Data) {
     appendUInt32(UInt32(bytes.count))
     append(bytes)
+  }
+}
+
+/// Reads SSH wire-format fields (`uint32`, length-prefixed strings) from the front of a blob.
+struct SSHWireReader {
+  private var data: Data
+
+  init(_ data: Data) { self.data = data }
+
+  mutating func take(_ count: Int) -> Data? {
+    guard data.count >= count else { return nil }
+    defer { data = data.dropFirst(count) }
+    return Data(data.prefix(count))
+  }
+
+  mutating func uint32() -> UInt32? {
+    take(4).map { $0.reduce(0) { $0 << 8 | UInt32($1) } }
+  }
+
+  mutating func string() -> Data? {
+    uint32().flatMap { take(Int($0)) }
   }
 }
 

@@ -5,6 +5,10 @@ import Yams
 /// Merges a K3s server's admin kubeconfig into the workstation's kubeconfig under one context
 /// named after the cluster, pointing at the server's Tailscale address, without touching any
 /// other cluster, user or context.
+///
+/// Nothing the server's file says can make the workstation run or trust more: only the CA, the
+/// client certificate and its key are taken (as base64 PEM data); an `exec` plugin, an
+/// `auth-provider`, a token, a proxy, `insecure-skip-tls-verify` or any other key is refused.
 public enum KubeconfigMerge {
   /// What the merge did.
   public enum Outcome: Sendable, Equatable {
@@ -14,18 +18,16 @@ public enum KubeconfigMerge {
     case updated
   }
 
-  /// The merged kubeconfig text: `existing` (may be empty) plus `serverConfig` renamed to
-  /// `name` with `server` as the API URL.
+  /// The keys taken from the server's cluster and user entries; anything else is refused.
+  static let clusterKeys: Set<String> = ["server", "certificate-authority-data"]
+  static let userKeys: Set<String> = ["client-certificate-data", "client-key-data"]
+
+  /// The merged kubeconfig text: `existing` (may be empty) plus the server's credentials under
+  /// `name`, with `server` as the API URL.
   public static func merge(existing: String, serverConfig: String, name: String, server: String)
-    throws
-    -> String
+    throws -> String
   {
-    let incoming = try mapping(serverConfig, what: "the server's kubeconfig")
-    guard let cluster = first(incoming, "clusters")?.mapping?["cluster"],
-      let user = first(incoming, "users")?.mapping?["user"]
-    else { throw KubeconfigError(message: "the server's kubeconfig has no cluster or user") }
-    var clusterBody = cluster.mapping ?? [:]
-    clusterBody["server"] = Node(server)
+    let credentials = try ServerCredentials(serverConfig)
     let userName = "\(name)-admin"
     var base =
       existing.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
@@ -34,8 +36,16 @@ public enum KubeconfigMerge {
         (Node("preferences"), Node.mapping([:])),
       ])
       : try mapping(existing, what: "the existing kubeconfig")
-    upsert(&base, "clusters", name: name, body: ("cluster", Node.mapping(clusterBody)))
-    upsert(&base, "users", name: userName, body: ("user", user))
+    let cluster = Node.Mapping([
+      (Node("certificate-authority-data"), Node(credentials.authority)),
+      (Node("server"), Node(server)),
+    ])
+    let user = Node.Mapping([
+      (Node("client-certificate-data"), Node(credentials.certificate)),
+      (Node("client-key-data"), Node(credentials.key)),
+    ])
+    upsert(&base, "clusters", name: name, body: ("cluster", .mapping(cluster)))
+    upsert(&base, "users", name: userName, body: ("user", .mapping(user)))
     upsert(
       &base, "contexts", name: name,
       body: (
@@ -48,43 +58,17 @@ public enum KubeconfigMerge {
     return try Yams.serialize(node: .mapping(base), indent: 2, width: -1)
   }
 
-  /// Writes the merge into `path` (mode 0600, atomically), creating the directory if needed.
+  /// Merges into the kubeconfig at `path` (see ``KubeconfigFile``).
   public static func write(serverConfig: String, name: String, server: String, to path: String)
-    throws
-    -> Outcome
+    throws -> Outcome
   {
-    let fm = FileManager.default
-    let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-    let merged = try merge(
-      existing: existing, serverConfig: serverConfig, name: name, server: server)
-    if !existing.isEmpty, let old = try? Yams.compose(yaml: existing),
-      let new = try? Yams.compose(yaml: merged),
-      old == new
-    {
-      return .unchanged
+    let file = KubeconfigFile(path: path)
+    return try file.update { existing in
+      try merge(existing: existing, serverConfig: serverConfig, name: name, server: server)
     }
-    let url = URL(fileURLWithPath: path)
-    try fm.createDirectory(
-      at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-      attributes: [.posixPermissions: 0o700])
-    let temp = url.deletingLastPathComponent().appendingPathComponent(
-      ".\(url.lastPathComponent).cluster-mgr-\(getpid())")
-    guard
-      fm.createFile(
-        atPath: temp.path, contents: Data(merged.utf8), attributes: [.posixPermissions: 0o600])
-    else {
-      throw KubeconfigError(message: "cannot write \(temp.path)")
-    }
-    if rename(temp.path, path) != 0 {
-      let reason = String(cString: strerror(errno))
-      unlink(temp.path)
-      throw KubeconfigError(message: "cannot replace \(path): \(reason)")
-    }
-    chmod(path, 0o600)
-    return .updated
   }
 
-  private static func mapping(_ text: String, what: String) throws -> Node.Mapping {
+  static func mapping(_ text: String, what: String) throws -> Node.Mapping {
     do {
       guard let node = try Yams.compose(yaml: text), let mapping = node.mapping else {
         throw KubeconfigError(message: "\(what) is not a YAML mapping")
@@ -95,10 +79,6 @@ public enum KubeconfigMerge {
     } catch {
       throw KubeconfigError(message: "\(what) is not valid YAML: \(error)")
     }
-  }
-
-  private static func first(_ mapping: Node.Mapping, _ key: String) -> Node? {
-    mapping[key]?.sequence?.first
   }
 
   private static func upsert(
@@ -115,8 +95,54 @@ public enum KubeconfigMerge {
   }
 }
 
+/// The three credentials cluster-mgr takes from a server's `k3s.yaml`, each checked to be base64
+/// PEM of the right kind.
+struct ServerCredentials {
+  let authority: String
+  let certificate: String
+  let key: String
+
+  init(_ text: String) throws {
+    let incoming = try KubeconfigMerge.mapping(text, what: "the server's kubeconfig")
+    guard let cluster = incoming["clusters"]?.sequence?.first?.mapping?["cluster"]?.mapping,
+      let user = incoming["users"]?.sequence?.first?.mapping?["user"]?.mapping
+    else { throw KubeconfigError(message: "the server's kubeconfig has no cluster or user") }
+    try Self.refuseOthers(cluster, allowed: KubeconfigMerge.clusterKeys, entry: "cluster")
+    try Self.refuseOthers(user, allowed: KubeconfigMerge.userKeys, entry: "user")
+    authority = try Self.pem(cluster, "certificate-authority-data", kind: "CERTIFICATE")
+    certificate = try Self.pem(user, "client-certificate-data", kind: "CERTIFICATE")
+    key = try Self.pem(user, "client-key-data", kind: "PRIVATE KEY")
+  }
+
+  private static func refuseOthers(_ entry: Node.Mapping, allowed: Set<String>, entry name: String)
+    throws
+  {
+    let others = entry.keys.compactMap(\.string).filter { !allowed.contains($0) }.sorted()
+    guard others.isEmpty else {
+      throw KubeconfigError(
+        message:
+          "the first server's kubeconfig has \(others.joined(separator: ", ")) in its \(name) entry; "
+          + "cluster-mgr takes only \(allowed.sorted().joined(separator: ", ")) from a node and "
+          + "wrote nothing (a node must not decide what runs on, or whom trusts, this workstation)",
+        remedy:
+          "check /etc/rancher/k3s/k3s.yaml on the first server: K3s writes only certificates there")
+    }
+  }
+
+  private static func pem(_ entry: Node.Mapping, _ key: String, kind: String) throws -> String {
+    guard let value = entry[key]?.string,
+      let decoded = Data(base64Encoded: value).flatMap({ String(data: $0, encoding: .utf8) }),
+      decoded.contains("-----BEGIN "), decoded.contains("\(kind)-----")
+    else {
+      throw KubeconfigError(
+        message: "the first server's kubeconfig has no base64 PEM \(kind.lowercased()) in \(key)")
+    }
+    return value
+  }
+}
+
 /// The kubeconfig could not be read or written.
 public struct KubeconfigError: OperatorError {
   public let message: String
-  public var remedy: String? { "check ~/.kube/config (or $KUBECONFIG) and its permissions" }
+  public var remedy: String? = "check ~/.kube/config (or $KUBECONFIG) and its permissions"
 }

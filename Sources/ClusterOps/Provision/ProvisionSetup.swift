@@ -80,19 +80,15 @@ public struct ProvisionSetup: Sendable {
       install = try FluxRelease.download(
         version: version, baseURL: settings.fluxReleaseURL, sha256: settings.fluxInstallSHA256)
     }
+    guard settings.fluxNamespace == "flux-system" else {
+      throw OperationError(
+        "flux_namespace is \(settings.fluxNamespace), but Flux's install manifest puts its controllers in flux-system",
+        remedy:
+          "remove flux_namespace from the inventory (cluster-mgr installs Flux in flux-system)",
+        exitStatus: ExitStatus.invalidInput)
+    }
     var deployKey: FluxInputs.DeployKey?
-    if url.hasPrefix("ssh://") || url.contains("@") && !url.hasPrefix("http") {
-      let keyPath = StatePaths.directory.appendingPathComponent(
-        "flux/\(settings.clusterName)/identity"
-      ).path
-      let (pair, created) = try DeployKeyPair.loadOrCreate(
-        at: keyPath, comment: "flux-\(settings.clusterName)")
-      redactor.register(pair.privateKey)
-      if created {
-        notices.append(
-          "A deploy key for Flux was created in \(keyPath). Add this public key to \(url) as a read-only deploy key:\n  \(pair.publicKey)"
-        )
-      }
+    if url.hasPrefix("ssh://") {
       guard let knownHosts = gitKnownHosts, !knownHosts.isEmpty else {
         throw OperationError(
           "git_repo_url \(url) is an SSH URL but the inventory has no git_known_hosts",
@@ -100,9 +96,39 @@ public struct ProvisionSetup: Sendable {
             "set git_known_hosts to the Git host's known_hosts line(s), e.g. from `ssh-keyscan github.com`",
           exitStatus: ExitStatus.invalidInput)
       }
+      let pair = try deployKeyPair(
+        cluster: settings.clusterName, url: url, create: !request.options.checkMode,
+        redactor: redactor, notices: &notices)
       deployKey = FluxInputs.DeployKey(
         privateKey: pair.privateKey, publicKey: pair.publicKey, knownHosts: knownHosts)
     }
     return FluxInputs(install: install, deployKey: deployKey)
+  }
+
+  /// The cluster's Flux deploy key: kept in cluster-mgr's state directory (0600 in a 0700
+  /// directory), created on the first real run; a dry run only says it would create one.
+  static func deployKeyPair(
+    cluster: String, url: String, create: Bool, redactor: SecretRedactor,
+    notices: inout [String]
+  ) throws -> DeployKeyPair {
+    let keyPath = StatePaths.directory.appendingPathComponent("flux/\(cluster)/identity").path
+    if let pair = try DeployKeyPair.load(at: keyPath) {
+      redactor.register(pair.privateKey)
+      return pair
+    }
+    guard create else {
+      notices.append(
+        "--check: a deploy key for Flux would be created in \(keyPath); its public key must then be added to \(url)"
+      )
+      let placeholder = DeployKeyPair.generate(comment: "flux-\(cluster) (not created: --check)")
+      redactor.register(placeholder.privateKey)
+      return placeholder
+    }
+    let (pair, _) = try DeployKeyPair.loadOrCreate(at: keyPath, comment: "flux-\(cluster)")
+    redactor.register(pair.privateKey)
+    notices.append(
+      "A deploy key for Flux was created in \(keyPath). Add this public key to \(url) as a read-only deploy key:\n  \(pair.publicKey)"
+    )
+    return pair
   }
 }

@@ -159,7 +159,7 @@ public struct File: Resource {
         staged.append(StagedFile(localPath: local, sha256: sha, name: name))
         apply = "cm_put_staged \(args) \(Shell.q(name)) \(hashKey)"
       case .text, .bytes:
-        apply = Shell.heredoc("cm_put \(args) \(hashKey)", base64: content.data!.base64Lines)
+        apply = Shell.heredoc("cm_put \(args) \(hashKey)", data: content.data!)
       }
     }
     if let afterChange { apply += "\n" + afterChange }

@@ -117,7 +117,7 @@ public struct LineInFile: Resource {
       .joined(separator: " ")
     return Plan(
       .change, summary, diff: diff.map(context.redactor.redact),
-      apply: Shell.heredoc("cm_put \(put)", base64: newData.base64Lines),
+      apply: Shell.heredoc("cm_put \(put)", data: newData),
       verify: "[ \"$(cm_sha256_of \(Shell.q(path)))\" = \(newData.sha256Hex) ]")
   }
 }

@@ -263,8 +263,8 @@ struct HostPlayRun {
         status: .changed, summary: "ran", duration: Self.seconds(outcome), isHandler: true)
       if case .done(changed: false) = outcome.status {
         handlerResult.status = .ok
-        handlerResult.summary =
-          outcome.output.split(separator: "\n").first.map(String.init) ?? "not needed"
+        handlerResult.summary = redactor.redact(
+          outcome.output.split(separator: "\n").first.map(String.init) ?? "not needed")
       }
       if case .failed(let exitStatus) = outcome.status {
         failed = true
@@ -321,16 +321,22 @@ struct HostPlayRun {
         "\(host): \(step): \(message.trimmingCharacters(in: .whitespacesAndNewlines))"))
   }
 
+  /// The first line of a change script, up to a here-document (whose body may be a file's
+  /// content, base64 or not: never shown) and at most 200 characters.
+  static func commandLine(of script: String) -> String {
+    var line = script.split(separator: "\n").first.map(String.init) ?? ""
+    if let heredoc = line.range(of: "<<") { line = String(line[..<heredoc.lowerBound]) + "<<…" }
+    return line.count > 200 ? String(line.prefix(200)) + "…" : line
+  }
+
   private func failureText(
     _ entry: Entry, plan: Plan, exitStatus: Int32, outcome: ApplyScript.Outcome
   )
     -> String
   {
-    let command = (plan.apply ?? "").split(separator: "\n").filter { !$0.hasPrefix("CM_EOF") }
-      .prefix(3).joined(separator: "; ")
     var text =
       "\(host) / \(entry.role.name) / \(entry.task.name) failed (exit status \(exitStatus))"
-    text += "\n  command: \(command.count > 300 ? String(command.prefix(300)) + "…" : command)"
+    text += "\n  command: \(Self.commandLine(of: plan.apply ?? ""))"
     let tail = outcome.output.trimmingCharacters(in: .whitespacesAndNewlines)
     if !tail.isEmpty {
       text +=

@@ -30,7 +30,7 @@ struct ApplyScript {
       cm_state=\(state)
       cm_pending="$cm_state/pending-handlers"
       [ -d "$cm_pending" ] || { mkdir -p "$cm_pending" && chmod 700 "$cm_state"; }
-      cm_run=$(mktemp -d /tmp/.cm-run-XXXXXX)
+      cm_run=$(mktemp -d /tmp/.cm-run-XXXXXX) || { echo "cluster-mgr: cannot create a temporary directory in /tmp (full or read-only?)" >&2; exit 1; }
       cm_log="$cm_run/log"
       cm_stage=\(Shell.q(stagePrefix))
       cm_nonce=\(nonce)

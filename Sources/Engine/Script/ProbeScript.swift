@@ -122,7 +122,8 @@ struct ProbeScript {
   /// Its standard error stays in `$cm_probe_tmp/KEY.err`. Only probes that call it get it (and
   /// its scratch directory, made before the per-task subshells so they all share it).
   static let cachedFunction = """
-    cm_probe_tmp=$(mktemp -d /tmp/.cm-probe-XXXXXX); trap 'rm -rf "$cm_probe_tmp"' EXIT
+    cm_probe_tmp=$(mktemp -d /tmp/.cm-probe-XXXXXX) || { echo "cluster-mgr: cannot create a temporary directory in /tmp (full or read-only?)" >&2; exit 1; }
+    trap 'rm -rf "$cm_probe_tmp"' EXIT
     cm_cached() {
       cm_k=$1; shift
       if [ ! -e "$cm_probe_tmp/$cm_k.rc" ]; then "$@" >"$cm_probe_tmp/$cm_k" 2>"$cm_probe_tmp/$cm_k.err"; echo $? >"$cm_probe_tmp/$cm_k.rc"; fi

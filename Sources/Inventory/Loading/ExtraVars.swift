@@ -45,10 +45,15 @@ extension ResolvedInventory {
     -> ResolvedInventory
   {
     guard !extraVars.isEmpty else { return self }
-    let location = SourceLocation(file: "--extra-vars", line: 1, column: 1)
+    // Each variable has a place of its own (`--extra-vars:1:N` for the Nth), so the validator
+    // checks every one of them, not only the first.
+    func location(_ key: String) -> SourceLocation {
+      SourceLocation(file: "--extra-vars", line: 1, column: (extraVars.index(forKey: key) ?? 0) + 1)
+    }
     var hosts = self.hosts
     for name in hosts.keys {
       for (key, value) in extraVars {
+        let location = location(key)
         hosts[name]?.variables[key] = ResolvedVariable(
           value: value,
           origin: VariableOrigin(scope: .host(name), location: location, isVarsFile: false),
@@ -58,7 +63,8 @@ extension ResolvedInventory {
     var groups = self.groups
     for (key, value) in extraVars {
       groups["all"]?.fileVariables[key] = ResolvedVariable(
-        value: value, origin: VariableOrigin(scope: .all, location: location, isVarsFile: true),
+        value: value,
+        origin: VariableOrigin(scope: .all, location: location(key), isVarsFile: true),
         node: nil)
     }
     return ResolvedInventory(

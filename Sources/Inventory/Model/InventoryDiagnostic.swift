@@ -39,10 +39,12 @@ public struct InventoryDiagnostic: Hashable, Sendable, CustomStringConvertible {
   public var isError: Bool { severity == .error }
 
   /// `file:line:col: error: message` (and the remedy on the next line).
+  ///
+  /// Control characters of names and values quoted in the message print as visible escapes.
   public var description: String {
-    var text = location.map { "\($0): " } ?? ""
-    text += "\(severity.rawValue): \(message)"
-    if let remedy { text += "\n  fix: \(remedy)" }
+    var text = location.map { "\(PrintableText.escaped($0.description)): " } ?? ""
+    text += "\(severity.rawValue): \(PrintableText.escaped(message))"
+    if let remedy { text += "\n  fix: \(PrintableText.escaped(remedy))" }
     return text
   }
 }

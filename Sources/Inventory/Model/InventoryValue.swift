@@ -69,6 +69,14 @@ public enum InventoryValue: Hashable, Sendable {
     return child.value(at: path.dropFirst())
   }
 
+  /// A string holding a Jinja expression or statement (`{{ … }}`, `{% … %}`): Ansible would
+  /// evaluate it; cluster-mgr does not.
+  public var isTemplate: Bool {
+    guard case .string(let text) = self else { return false }
+    return (text.contains("{{") && text.contains("}}"))
+      || (text.contains("{%") && text.contains("%}"))
+  }
+
   /// True when both values are equal with mapping key order ignored (JSON equality).
   public func isEquivalent(to other: InventoryValue) -> Bool {
     switch (self, other) {

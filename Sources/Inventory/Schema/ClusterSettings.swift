@@ -31,7 +31,7 @@ public struct ClusterSettings: Hashable, Sendable {
   public var extraAgentArgs: String
   /// `gitops_enabled` (default: true exactly when `git_repo_url` is set).
   public var gitopsEnabled: Bool
-  /// `git_repo_url`.
+  /// `git_repo_url`, as Flux takes it (an scp-like `git@host:path` is given as `ssh://git@host/path`).
   public var gitRepoURL: String?
   /// `git_branch` (default `main`).
   public var gitBranch: String
@@ -62,7 +62,9 @@ extension ResolvedInventory {
   public var clusterSettings: ClusterSettings {
     func value(_ name: String) -> InventoryValue? {
       let set = allSetting(name)
-      if let set, InventorySchema.spec(name)?.problem(with: set) == nil { return set }
+      if let set, !set.isTemplate, InventorySchema.spec(name)?.problem(with: set) == nil {
+        return set
+      }
       return nil
     }
     func string(_ name: String) -> String {
@@ -79,7 +81,9 @@ extension ResolvedInventory {
       while url.hasSuffix("/") { url.removeLast() }
       return url
     }
-    let repository = value("git_repo_url")?.stringValue
+    // scp-like `git@host:org/repo.git` becomes `ssh://git@host/org/repo.git`: Flux's
+    // GitRepository accepts only http(s):// and ssh:// URLs.
+    let repository = value("git_repo_url")?.stringValue.flatMap(ValueRules.gitURL)
     return ClusterSettings(
       clusterName: string("cluster_name"), k3sVersion: string("k3s_version"),
       k3sReleaseURL: baseURL("k3s_release_url"),

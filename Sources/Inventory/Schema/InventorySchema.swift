@@ -36,17 +36,17 @@ public enum InventorySchema {
       "ansible_host", .string, .hostOrAddress, level: .node,
       "Address cluster-mgr connects to over SSH (default: the inventory name)."),
     VariableSpec(
-      "ansible_user", .string, level: .node, "SSH user (default: the current user)."),
+      "ansible_user", .string, .userName, level: .node, "SSH user (default: the current user)."),
     VariableSpec(
       "ansible_port", .integer, .port, level: .node, default: 22, "SSH port."),
     VariableSpec(
-      "ansible_ssh_private_key_file", .string, level: .node,
+      "ansible_ssh_private_key_file", .string, .localPath, level: .node,
       "Private key file for SSH (default: the SSH agent, then ~/.ssh/id_ed25519)."),
     VariableSpec(
-      "ansible_become_password", .string, level: .node, secret: true,
+      "ansible_become_password", .string, .singleLine, level: .node, secret: true,
       "sudo password (alias ansible_become_pass); without it sudo must not ask."),
     VariableSpec(
-      "ansible_become_pass", .string, level: .node, secret: true,
+      "ansible_become_pass", .string, .singleLine, level: .node, secret: true,
       "Older spelling of ansible_become_password."),
     VariableSpec(
       "tailscale_ip", .string, .ipAddress, level: .node,
@@ -69,6 +69,28 @@ public enum InventorySchema {
     VariableSpec(
       "system_reserved_ephemeral_storage", .quantity, .memoryQuantity, level: .node,
       default: "1Gi", "Ephemeral storage kept for the operating system (system-reserved)."),
+    VariableSpec(
+      "disable_swap", .boolean, level: .node, default: false,
+      "Turn swap off on the node (kubelet's default expects none)."),
+    VariableSpec(
+      "nvidia_container_toolkit_repo_url", .string, .aptRepositoryURL, level: .node,
+      default: "https://nvidia.github.io/libnvidia-container/stable/deb/$(ARCH)",
+      "NVIDIA's apt repository for the container toolkit ($(ARCH) becomes amd64 or arm64)."),
+    VariableSpec(
+      "nvidia_container_toolkit_gpgkey_url", .string, .baseURL, level: .node,
+      default: "https://nvidia.github.io/libnvidia-container/gpgkey",
+      "The armored key that signs that repository."),
+    VariableSpec(
+      "nvidia_container_toolkit_gpgkey_fingerprint", .string, .fingerprint, level: .node,
+      default: "C95B321B61E88C1809C4F759DDCAE044F796ECB0",
+      "The fingerprint that key must have (the only key installed)."),
+    VariableSpec(
+      "k3s_server_args", .k3sSettings, level: .node,
+      "Extra K3s settings for servers: config.yaml keys (key: value), or a list of flags (Kubani's form)."
+    ),
+    VariableSpec(
+      "k3s_agent_args", .k3sSettings, level: .node,
+      "Extra K3s settings for agents: config.yaml keys, or a list of flags."),
     VariableSpec(
       "gpu", .boolean, level: .node, default: false,
       "The node has an NVIDIA GPU: install the container toolkit and label it for the device plugin."
@@ -94,11 +116,11 @@ public enum InventorySchema {
       "Where hosts download K3s releases and their sha256sum files (a mirror with GitHub's layout)."
     ),
     VariableSpec(
-      "token", .string, level: .cluster, secret: true,
+      "token", .string, .singleLine, level: .cluster, secret: true,
       "Cluster join token (k3s-ansible's name); default: generated on the first server and kept in cluster-mgr's state."
     ),
     VariableSpec(
-      "k3s_token", .string, level: .cluster, secret: true, "Alias of token."),
+      "k3s_token", .string, .singleLine, level: .cluster, secret: true, "Alias of token."),
     VariableSpec(
       "api_endpoint", .string, .hostOrAddress, level: .cluster,
       "Address agents join and kubeconfig points at (default: the first server's tailscale_ip)."),
@@ -117,31 +139,36 @@ public enum InventorySchema {
       "cluster_dns", .string, .ipAddress, level: .cluster, default: "10.43.0.10",
       "CoreDNS service address (inside service_cidr)."),
     VariableSpec(
-      "cluster_domain", .string, level: .cluster, default: "cluster.local", "Cluster DNS domain."),
+      "cluster_domain", .string, .dnsName, level: .cluster, default: "cluster.local",
+      "Cluster DNS domain."),
     VariableSpec(
       "tailscale_network", .string, .cidr, level: .cluster, default: "100.64.0.0/10",
       "The tailnet's address range."),
     VariableSpec(
-      "extra_server_args", .string, level: .cluster, default: "",
+      "extra_server_args", .string, .singleLine, level: .cluster, default: "",
       "Extra k3s server flags (k3s-ansible's name)."),
     VariableSpec(
-      "extra_agent_args", .string, level: .cluster, default: "",
+      "extra_agent_args", .string, .singleLine, level: .cluster, default: "",
       "Extra k3s agent flags (k3s-ansible's name)."),
     VariableSpec(
-      "server_group", .string, level: .cluster, default: "server",
+      "server_group", .string, .singleLine, level: .cluster, default: "server",
       "Name of the server group besides control_plane (k3s-ansible's setting)."),
     VariableSpec(
-      "agent_group", .string, level: .cluster, default: "agent",
+      "agent_group", .string, .singleLine, level: .cluster, default: "agent",
       "Name of the agent group besides workers (k3s-ansible's setting)."),
     VariableSpec(
       "gitops_enabled", .boolean, level: .cluster,
       "Bootstrap Flux (default: true when git_repo_url is set)."),
     VariableSpec(
-      "git_repo_url", .string, level: .cluster, "Git repository Flux syncs from (https://…)."),
+      "git_repo_url", .string, .gitURL, level: .cluster,
+      "Git repository Flux syncs from (https://…, ssh://…, or git@host:path)."),
     VariableSpec(
-      "git_branch", .string, level: .cluster, default: "main", "Branch Flux syncs."),
+      "git_known_hosts", .string, .knownHosts, level: .cluster,
+      "known_hosts line(s) of the Git host, for an SSH git_repo_url."),
     VariableSpec(
-      "git_path", .string, level: .cluster, default: "./gitops",
+      "git_branch", .string, .gitBranch, level: .cluster, default: "main", "Branch Flux syncs."),
+    VariableSpec(
+      "git_path", .string, .repositoryPath, level: .cluster, default: "./gitops",
       "Path in the repository holding the cluster's kustomization."),
     VariableSpec(
       "flux_namespace", .string, .dnsLabel, level: .cluster, default: "flux-system",

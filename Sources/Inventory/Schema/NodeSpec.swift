@@ -50,6 +50,14 @@ public struct NodeSpec: Hashable, Sendable {
   public var variables: OrderedDictionary<String, InventoryValue>
 }
 
+extension NodeSpec {
+  /// A string variable the schema knows, as set for this node or its default (validated by
+  /// ``InventoryValidator`` before any node exists).
+  public func setting(_ name: String) -> String {
+    variables[name]?.stringValue ?? InventorySchema.spec(name)?.defaultValue?.stringValue ?? ""
+  }
+}
+
 extension NodeSpec: CustomStringConvertible {
   /// A one-line summary that never shows the become password.
   public var description: String {
@@ -92,7 +100,10 @@ extension ResolvedInventory {
   /// Values of the wrong type are left out here; ``InventoryValidator`` reports them.
   public func node(_ name: String) -> NodeSpec? {
     guard let host = hosts[name] else { return nil }
-    let values = host.values
+    // Jinja templates of known variables count as not set (InventoryValidator warns).
+    let values = host.values.filter {
+      !($0.value.isTemplate && InventorySchema.spec($0.key) != nil)
+    }
     func string(_ key: String) -> String? {
       switch values[key] {
       case .string(let string)?: return string

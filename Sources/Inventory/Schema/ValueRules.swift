@@ -136,6 +136,84 @@ public enum ValueRules {
     return nil
   }
 
+  /// A Git repository URL Flux can fetch: `https://`, `http://` or `ssh://` with a host, or
+  /// scp-like `user@host:path` (converted to `ssh://`, see ``gitURL(_:)``).
+  public static func gitURLProblem(_ text: String) -> String? {
+    let problem =
+      "'\(text)' is not a Git URL such as https://github.com/you/homelab.git or git@github.com:you/homelab.git"
+    guard !text.contains(where: isUnsafeInValue), let url = gitURL(text),
+      let components = URLComponents(string: url),
+      ["https", "http", "ssh"].contains(components.scheme?.lowercased() ?? ""),
+      let host = components.host, !host.isEmpty, components.query == nil,
+      components.fragment == nil, components.password == nil
+    else { return problem }
+    return nil
+  }
+
+  /// `text` as the URL Flux's GitRepository accepts (`^(http|https|ssh)://`): scp-like
+  /// `user@host:path` becomes `ssh://user@host/path`; nil when it is neither form.
+  public static func gitURL(_ text: String) -> String? {
+    if text.contains("://") { return text }
+    guard let colon = text.firstIndex(of: ":"), let at = text.firstIndex(of: "@"), at < colon,
+      !text[..<colon].contains("/")
+    else { return nil }
+    let path = text[text.index(after: colon)...]
+    return "ssh://" + text[..<colon] + (path.hasPrefix("/") ? "" : "/") + path
+  }
+
+  /// A branch name Git accepts (`git check-ref-format --branch`).
+  public static func gitBranchProblem(_ text: String) -> String? {
+    let forbidden = " ~^:?*[\\"
+    let bad =
+      text.isEmpty || text.hasPrefix("-") || text.hasPrefix("/") || text.hasSuffix("/")
+      || text.hasSuffix(".") || text.hasSuffix(".lock") || text.contains("..")
+      || text.contains("@{") || text.contains("//") || text == "@"
+      || text.contains(where: { forbidden.contains($0) || isUnsafeInValue($0) })
+      || text.split(separator: "/").contains { $0.hasPrefix(".") }
+    return bad ? "'\(text)' is not a Git branch name" : nil
+  }
+
+  /// A path inside a repository: relative, no `..` component.
+  public static func repositoryPathProblem(_ text: String) -> String? {
+    let bad =
+      text.isEmpty || text.hasPrefix("/") || text.contains(where: isUnsafeInValue)
+      || text.contains(where: { "\"'`\\$".contains($0) })
+      || text.split(separator: "/").contains("..")
+    return bad ? "'\(text)' is not a path inside the repository such as ./clusters/homelab" : nil
+  }
+
+  /// known_hosts lines: `host[,host…] key-type base64-key` each.
+  public static func knownHostsProblem(_ text: String) -> String? {
+    for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty
+    {
+      let fields = line.split(separator: " ")
+      guard fields.count >= 3, !line.contains(where: { $0 != "\t" && isUnsafeInValue($0) }),
+        Data(base64Encoded: String(fields[2])) != nil
+      else { return "'\(line)' is not a known_hosts line (host key-type base64-key)" }
+    }
+    return nil
+  }
+
+  /// A user name for SSH: letters, digits, `.`, `_`, `-`, not starting with `-`.
+  public static func userNameProblem(_ text: String) -> String? {
+    text.wholeMatch(of: #/[A-Za-z0-9_.][-A-Za-z0-9_.]{0,63}/#) != nil
+      ? nil : "'\(text)' is not a user name (letters, digits, '.', '_', '-')"
+  }
+
+  /// An apt repository's key fingerprint: 40 hex digits (spaces between groups allowed).
+  public static func fingerprintProblem(_ text: String) -> String? {
+    let compact = text.replacingOccurrences(of: " ", with: "")
+    return compact.count == 40 && compact.allSatisfy(\.isHexDigit)
+      ? nil : "'\(text)' is not a key fingerprint (40 hex digits)"
+  }
+
+  /// A control character, a line break or NUL: never part of a single-line value.
+  public static func isUnsafeInValue(_ character: Character) -> Bool {
+    character.unicodeScalars.contains {
+      $0.value < 0x20 || $0.value == 0x7F || (0x80..<0xA0).contains($0.value)
+    }
+  }
+
   /// A sha256 digest as `sha256sum` prints it.
   public static func sha256Problem(_ text: String) -> String? {
     text.count == 64 && text.allSatisfy({ $0.isHexDigit && !$0.isUppercase })

@@ -1,3 +1,4 @@
+import Foundation
 import OrderedCollections
 
 /// What cluster-mgr knows about one inventory variable: its type, where it belongs, its
@@ -8,6 +9,8 @@ public struct VariableSpec: Sendable {
     case string, integer, boolean, mapping, list
     /// A number or a string (quantities: `2`, `"500m"`).
     case quantity
+    /// K3s settings: a mapping of config.yaml keys, or a list of `--flag[=value]` strings.
+    case k3sSettings
   }
 
   /// The syntax rule on top of the type.
@@ -31,6 +34,26 @@ public struct VariableSpec: Sendable {
     case baseURL
     /// A sha256 digest: 64 lower-case hex digits.
     case sha256
+    /// A Git repository URL (`https://`, `ssh://`, or scp-like `git@host:path`).
+    case gitURL
+    /// A Git branch name.
+    case gitBranch
+    /// A relative path inside a repository.
+    case repositoryPath
+    /// known_hosts lines.
+    case knownHosts
+    /// An SSH user name.
+    case userName
+    /// A key fingerprint (40 hex digits).
+    case fingerprint
+    /// A file path on the workstation (one line).
+    case localPath
+    /// One line of text (no control character).
+    case singleLine
+    /// A DNS name (lower-case labels separated by dots).
+    case dnsName
+    /// An apt repository base URL, `$(ARCH)` allowed.
+    case aptRepositoryURL
   }
 
   /// Where the variable is meant to be set.
@@ -73,7 +96,10 @@ public struct VariableSpec: Sendable {
   public func problem(with value: InventoryValue) -> String? {
     switch (kind, value) {
     case (.string, .string), (.integer, .int), (.boolean, .bool), (.mapping, .map),
-      (.list, .list), (.quantity, .string), (.quantity, .int), (.quantity, .double):
+      (.list, .list), (.quantity, .string), (.quantity, .int), (.quantity, .double),
+      (.k3sSettings, .map):
+      break
+    case (.k3sSettings, .list(let items)) where items.allSatisfy({ $0.stringValue != nil }):
       break
     case (.string, .int) where rule == .hostOrAddress:
       break
@@ -94,6 +120,7 @@ public struct VariableSpec: Sendable {
     case .mapping: return "a mapping"
     case .list: return "a list"
     case .quantity: return "a quantity"
+    case .k3sSettings: return "a mapping of K3s settings or a list of k3s flags"
     }
   }
 
@@ -111,6 +138,11 @@ public struct VariableSpec: Sendable {
       return ValueRules.isIPAddress(text) ? nil : "\(name) '\(text)' is not an IP address"
     case .hostOrAddress:
       if text.isEmpty { return "\(name) must not be empty" }
+      if text.contains(where: {
+        ValueRules.isUnsafeInValue($0) || $0 == " " || "'\"`$\\;|&<>(){}".contains($0)
+      }) {
+        return "\(name) '\(text)' is not a host name or address"
+      }
       if ValueRules.looksLikeIPv4(text), !ValueRules.isIPv4(text) {
         return "\(name) '\(text)' is not a valid IPv4 address"
       }
@@ -145,6 +177,22 @@ public struct VariableSpec: Sendable {
     case .releaseVersion: return ValueRules.releaseVersionProblem(text).map { "\(name): \($0)" }
     case .baseURL: return ValueRules.baseURLProblem(text).map { "\(name): \($0)" }
     case .sha256: return ValueRules.sha256Problem(text).map { "\(name): \($0)" }
+    case .gitURL: return ValueRules.gitURLProblem(text).map { "\(name): \($0)" }
+    case .gitBranch: return ValueRules.gitBranchProblem(text).map { "\(name): \($0)" }
+    case .repositoryPath: return ValueRules.repositoryPathProblem(text).map { "\(name): \($0)" }
+    case .knownHosts: return ValueRules.knownHostsProblem(text).map { "\(name): \($0)" }
+    case .userName: return ValueRules.userNameProblem(text).map { "\(name): \($0)" }
+    case .fingerprint: return ValueRules.fingerprintProblem(text).map { "\(name): \($0)" }
+    case .localPath, .singleLine:
+      return text.contains(where: ValueRules.isUnsafeInValue)
+        || (rule == .localPath && text.isEmpty)
+        ? "\(name) must be one line of text without control characters" : nil
+    case .dnsName:
+      return ValueRules.nodeNameProblem(text) == nil
+        ? nil : "\(name) '\(text)' is not a DNS name (lower-case letters, digits, '-' and '.')"
+    case .aptRepositoryURL:
+      return ValueRules.baseURLProblem(text.replacingOccurrences(of: "$(ARCH)", with: "amd64"))
+        .map { "\(name): \($0)" }
     }
   }
 

@@ -1,3 +1,4 @@
+import Basics
 import OrderedCollections
 
 /// Checks a loaded inventory for cluster use.
@@ -54,6 +55,15 @@ public enum InventoryValidator {
       guard let spec = InventorySchema.spec(name),
         seen.insert(variable.origin.location).inserted
       else { continue }
+      if variable.value.isTemplate {
+        diagnostics.append(
+          InventoryDiagnostic(
+            .warning, code: "jinja-template", subject: "\(variable.origin.scope).\(name)",
+            at: variable.location(at: []),
+            "\(name) is a Jinja template, which Ansible evaluates and cluster-mgr does not: it is treated as not set",
+            remedy: "write the value itself, or remove \(name) to use its default"))
+        continue
+      }
       if let problem = spec.problem(with: variable.value) {
         diagnostics.append(
           InventoryDiagnostic(
@@ -102,11 +112,13 @@ public enum InventoryValidator {
       } else {
         byLowercaseName[lower] = host.name
       }
-      if ValueRules.nodeNameProblem(host.name) != nil, !ValueRules.isIPAddress(host.name) {
+      if ValueRules.nodeNameProblem(host.name) != nil {
         diagnostics.append(
           InventoryDiagnostic(
-            .warning, code: "node-name", subject: host.name, at: host.location,
-            "'\(host.name)' is not a valid Kubernetes node name; K3s will register the machine's own hostname"
+            .error, code: "node-name", subject: host.name, at: host.location,
+            "\(PrintableText.quoted(host.name)) is not a valid Kubernetes node name (lower-case letters, digits, '-' and '.'): K3s registers the node under this name",
+            remedy:
+              "name the host after the machine's hostname in lower case, and put its address in ansible_host"
           ))
       }
       for variableName in ["tailscale_ip", "ansible_host"] {

@@ -8,8 +8,7 @@ import Foundation
 #endif
 
 /// Replaces a file so that readers (and a crash at any moment) see either the whole old text or
-/// the whole new text: a temporary file in the same directory with the old file's mode and
-/// owner, `fsync`, `rename` over the original, `fsync` of the directory.
+/// the whole new text, with the old file's mode and owner (``AtomicFile`` does the writing).
 enum AtomicFileWriter {
   /// Writes `text` to `path` atomically; `backup` (if given) first receives the old contents, also
   /// atomically.
@@ -23,92 +22,34 @@ enum AtomicFileWriter {
       throw InventoryWriteError(path: path, step: "stat", errno: errno)
     }
     let mode = mode_t(status.st_mode) & 0o7777
-    if let backup {
-      let old: Data
-      do {
-        old = try Data(contentsOf: URL(fileURLWithPath: path))
-      } catch {
-        throw InventoryWriteError(path: path, step: "read for backup", errno: EIO)
+    let owner = (uid: status.st_uid, gid: status.st_gid)
+    do {
+      if let backup {
+        guard let old = FileManager.default.contents(atPath: path) else {
+          throw InventoryWriteError(path: path, step: "read for backup", errno: EIO)
+        }
+        try AtomicFile.write(old, to: backup, mode: mode, owner: owner)
       }
-      try writeAndRename(Data(old), to: backup, mode: mode, owner: status, hooks: nil)
+      try AtomicFile.write(
+        Data(text.utf8), to: path, mode: mode, owner: owner,
+        beforeRename: { hooks.reach(.beforeRename) })
+      hooks.reach(.afterRename)
+    } catch let error as AtomicFileError {
+      throw InventoryWriteError(path: error.path, step: error.step, errno: error.errno)
+    } catch let error as InventoryWriteError {
+      throw error
+    } catch {
+      throw InventoryWriteError(path: path, step: "write", errno: EIO)
     }
-    try writeAndRename(Data(text.utf8), to: path, mode: mode, owner: status, hooks: hooks)
   }
 
   /// Creates `path` holding `text` with `mode` from its first byte; an existing file (or link)
   /// at `path` is never replaced: that is an error (`EEXIST`).
   static func create(_ path: String, with text: String, mode: mode_t) throws(InventoryWriteError) {
-    let temporary = try writeTemporary(Data(text.utf8), for: path, mode: mode, owner: nil)
-    defer { unlink(temporary) }
-    guard link(temporary, path) == 0 else {
-      throw InventoryWriteError(path: path, step: "create", errno: errno)
-    }
-    syncDirectory(of: path)
-  }
-
-  private static func writeAndRename(
-    _ data: Data, to path: String, mode: mode_t, owner: stat, hooks: WriteHooks?
-  ) throws(InventoryWriteError) {
-    let temporary = try writeTemporary(data, for: path, mode: mode, owner: owner)
-    hooks?.reach(.beforeRename)
-    guard rename(temporary, path) == 0 else {
-      let code = errno
-      unlink(temporary)
-      throw InventoryWriteError(path: path, step: "rename", errno: code)
-    }
-    hooks?.reach(.afterRename)
-    syncDirectory(of: path)
-  }
-
-  /// A temporary file next to `path` holding `data`, with `mode` (and `owner`'s ids when root)
-  /// from creation, synced to disk.
-  private static func writeTemporary(_ data: Data, for path: String, mode: mode_t, owner: stat?)
-    throws(InventoryWriteError) -> String
-  {
-    let directory = directoryName(path)
-    let name = (path as NSString).lastPathComponent
-    let temporary = joinPath(directory, ".\(name).cluster-mgr-\(getpid()).tmp")
-    unlink(temporary)
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-    guard descriptor >= 0 else {
-      throw InventoryWriteError(path: temporary, step: "create temporary file", errno: errno)
-    }
-    var failure: InventoryWriteError?
-    let written = data.withUnsafeBytes { buffer -> Bool in
-      var offset = 0
-      while offset < buffer.count {
-        let count = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-        if count < 0 {
-          if errno == EINTR { continue }
-          return false
-        }
-        offset += count
-      }
-      return true
-    }
-    if !written { failure = InventoryWriteError(path: temporary, step: "write", errno: errno) }
-    if failure == nil, fchmod(descriptor, mode) != 0 {
-      failure = InventoryWriteError(path: temporary, step: "chmod", errno: errno)
-    }
-    if failure == nil, let owner, geteuid() == 0 {
-      _ = fchown(descriptor, owner.st_uid, owner.st_gid)
-    }
-    if failure == nil, fsync(descriptor) != 0 {
-      failure = InventoryWriteError(path: temporary, step: "fsync", errno: errno)
-    }
-    close(descriptor)
-    if let failure {
-      unlink(temporary)
-      throw failure
-    }
-    return temporary
-  }
-
-  private static func syncDirectory(of path: String) {
-    let directoryDescriptor = open(directoryName(path), O_RDONLY | O_CLOEXEC)
-    if directoryDescriptor >= 0 {
-      _ = fsync(directoryDescriptor)
-      close(directoryDescriptor)
+    do {
+      try AtomicFile.create(Data(text.utf8), at: path, mode: mode)
+    } catch {
+      throw InventoryWriteError(path: error.path, step: error.step, errno: error.errno)
     }
   }
 

@@ -51,27 +51,37 @@ struct AptSigningKey: Resource {
     fingerprint.replacingOccurrences(of: " ", with: "").uppercased()
   }
 
+  /// awk that prints the fingerprint of each primary key (not of subkeys) gpg lists.
+  static let primaryFingerprints =
+    "awk -F: '/^pub:/ { primary = 1; next } /^fpr:/ && primary { print $10; primary = 0 }'"
+
   func probeScript(_ context: PlanContext) -> String {
     let p = ShellQuote.quote(path)
     return """
       if [ -f \(p) ]; then
-        echo "fingerprints=$(gpg --show-keys --with-colons \(p) 2>/dev/null | awk -F: '/^fpr/{print $10}' | tr '\\n' ',')"
+        echo "fingerprints=$(gpg --show-keys --with-colons \(p) 2>/dev/null | \(Self.primaryFingerprints) | tr '\\n' ',')"
       else echo fingerprints=absent; fi
       """
   }
 
   func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let present = (current["fingerprints"] ?? "").split(separator: ",").map(String.init)
-    if present.contains(normalizedFingerprint) {
+    if present == [normalizedFingerprint] {
       return .ok("\(path): key \(normalizedFingerprint.suffix(16))")
     }
+    let refusal =
+      ShellQuote.quote("the key file at \(url) holds the key(s) ")
+      + "\"$(printf '%s' \"$got\" | tr '\\n' ' ')\""
+      + ShellQuote.quote(
+        "but must hold exactly one key, \(normalizedFingerprint); refusing to install it")
     let apply = """
-      t=$(mktemp)
-      curl -fsSL --retry 3 \(ShellQuote.quote(url)) -o "$t"
-      got=$(gpg --show-keys --with-colons "$t" | awk -F: '/^fpr/{print $10}' | tr '\\n' ' ')
-      case " $got" in *" \(normalizedFingerprint) "*) ;; *) echo "the key at \(url) has fingerprint(s) $got, expected \(normalizedFingerprint); refusing to install it" >&2; rm -f "$t"; exit 1 ;; esac
+      t=$(mktemp) || exit 1
+      trap 'rm -f "$t"' EXIT
+      curl -fsSL --retry 3 \(ShellQuote.quote(url)) -o "$t" || exit 1
+      got=$(gpg --show-keys --with-colons "$t" 2>/dev/null | \(Self.primaryFingerprints))
+      [ "$got" = \(ShellQuote.quote(normalizedFingerprint)) ] || { echo \(refusal) >&2; exit 1; }
       mkdir -p \(ShellQuote.quote((path as NSString).deletingLastPathComponent))
-      install -m 0644 -o root -g root "$t" \(ShellQuote.quote(path)); rm -f "$t"
+      install -m 0644 -o root -g root "$t" \(ShellQuote.quote(path))
       : > "$cm_run/apt-update"
       """
     return Plan(

@@ -46,7 +46,9 @@ enum HostRoles {
       tasks.append(
         Task(
           "K3s ports in an active firewall",
-          FirewallPorts(ports: ports, source: inputs.settings.tailscaleNetwork)))
+          FirewallPorts(
+            ports: ports, source: inputs.settings.tailscaleNetwork,
+            clusterNetworks: [inputs.settings.clusterCIDR, inputs.settings.serviceCIDR])))
       return tasks
     }
   }

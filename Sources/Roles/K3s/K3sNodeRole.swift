@@ -192,12 +192,22 @@ enum K3sNodeRole {
     if let extras = node.variables[mapKey]?.mapValue {
       for (key, value) in extras { config.set(key, .inventory(value)) }
     }
-    let flagString = kind == .server ? settings.extraServerArgs : settings.extraAgentArgs
-    do {
-      for (key, value) in try K3sConfig.flags(flagString) { config.set(key, value) }
-    } catch let error as K3sConfigError {
-      throw PlanError(
-        "\(kind == .server ? "extra_server_args" : "extra_agent_args"): \(error.message)")
+    let flagStrings = [
+      (
+        mapKey,
+        (node.variables[mapKey]?.listValue ?? []).compactMap(\.stringValue).joined(separator: " ")
+      ),
+      (
+        kind == .server ? "extra_server_args" : "extra_agent_args",
+        kind == .server ? settings.extraServerArgs : settings.extraAgentArgs
+      ),
+    ]
+    for (variable, flagString) in flagStrings {
+      do {
+        for (key, value) in try K3sConfig.flags(flagString) { config.set(key, value) }
+      } catch let error as K3sConfigError {
+        throw PlanError("\(variable): \(error.message)")
+      }
     }
     return try config.yaml(
       header: "Managed by cluster-mgr for \(node.name); edit the inventory, not this file.")

@@ -2,6 +2,8 @@ import Basics
 import Crypto
 import Engine
 import Foundation
+import Inventory
+import OrderedCollections
 import Yams
 
 /// Kubernetes objects applied with `k3s kubectl apply` on a server, re-applied only when the
@@ -14,6 +16,9 @@ struct KubeApply: Resource {
   let manifest: String
   /// Use server-side apply (large CRDs).
   let serverSide: Bool
+  /// The manifest holds secrets: applied server-side, and no object keeps a
+  /// `last-applied-configuration` annotation (a client-side apply of earlier versions left one).
+  var secret = false
 
   static let ledger = "cluster-mgr-applied"
   static let ledgerNamespace = "kube-system"
@@ -105,24 +110,30 @@ struct KubeApply: Resource {
     return Plan(.change, "\(label): \(why)", diff: diff, apply: applyScript())
   }
 
-  /// Applies the manifest and records its hash in the ledger.
+  /// Applies the manifest and records its hash in the ledger. The manifest travels base64
+  /// encoded, so no line of it can end a here-document early or reach the shell.
   func applyScript() -> String {
-    let flags = serverSide ? ["--server-side", "--force-conflicts"] : []
+    let flags = serverSide || secret ? ["--server-side", "--force-conflicts"] : []
+    let dropAnnotation =
+      secret
+      ? ((try? objects()) ?? []).map {
+        Kubectl.call(
+          ["annotate", "\($0.kind.lowercased())/\($0.name)"]
+            + ($0.namespace.map { ["-n", $0] } ?? [])
+            + ["kubectl.kubernetes.io/last-applied-configuration-"]) + " >/dev/null\n"
+      }.joined() : ""
     let ledgerManifest = """
       apiVersion: v1
       kind: ConfigMap
       metadata:
         name: \(Self.ledger)
         namespace: \(Self.ledgerNamespace)
+
       """
-    let patch = "{\"data\":{\"\(name)\":\"\(hash)\"}}"
+    let patch = JSONText.compact(.map(["data": .map([name: .string(hash)])]))
     return """
-      \(Kubectl.call(["apply"] + flags + ["-f", "-"])) <<'CM_MANIFEST'
-      \(manifest)
-      CM_MANIFEST
-      \(Kubectl.call(["get", "configmap", Self.ledger, "-n", Self.ledgerNamespace])) >/dev/null 2>&1 || \(Kubectl.call(["apply", "-f", "-"])) <<'CM_MANIFEST'
-      \(ledgerManifest)
-      CM_MANIFEST
+      \(ShellQuote.feeding(Kubectl.call(["apply"] + flags + ["-f", "-"]), data: Data(manifest.utf8)))
+      \(dropAnnotation)      \(Kubectl.call(["get", "configmap", Self.ledger, "-n", Self.ledgerNamespace])) >/dev/null 2>&1 || \(ShellQuote.feeding(Kubectl.call(["apply", "-f", "-"]), data: Data(ledgerManifest.utf8)))
       \(Kubectl.call(["patch", "configmap", Self.ledger, "-n", Self.ledgerNamespace, "--type", "merge", "-p", patch]))
       """
   }

@@ -78,76 +78,55 @@ enum FluxRole {
           "Flux CRDs established",
           WaitFor(
             .command(
-              "k3s kubectl wait --for=condition=Established crd/gitrepositories.source.toolkit.fluxcd.io crd/kustomizations.kustomize.toolkit.fluxcd.io --timeout=5s"
-            ), timeoutSeconds: 180)))
+              Kubectl.call([
+                "wait", "--for=condition=Established",
+                "crd/gitrepositories.source.toolkit.fluxcd.io",
+                "crd/kustomizations.kustomize.toolkit.fluxcd.io", "--timeout=5s",
+              ])), timeoutSeconds: 180)))
       tasks.append(
         Task(
           "Flux controllers available",
           WaitFor(
             .command(
-              "k3s kubectl -n \(namespace) wait --for=condition=Available deployment --all --timeout=5s"
-            ), timeoutSeconds: 300)))
-      var secretRef = ""
+              Kubectl.call([
+                "-n", namespace, "wait", "--for=condition=Available", "deployment", "--all",
+                "--timeout=5s",
+              ])), timeoutSeconds: 300)))
+      var secretName: String?
       if let key = flux.deployKey {
-        let secret = """
-          apiVersion: v1
-          kind: Secret
-          metadata:
-            name: flux-system
-            namespace: \(namespace)
-          type: Opaque
-          stringData:
-            identity: |
-          \(indent(key.privateKey, 4))
-            identity.pub: \(JSONEscaped(key.publicKey))
-            known_hosts: |
-          \(indent(key.knownHosts, 4))
-          """
+        let secret = try FluxManifests.deployKeySecret(
+          namespace: namespace, privateKey: key.privateKey, publicKey: key.publicKey,
+          knownHosts: key.knownHosts)
         tasks.append(
           Task(
             "deploy key Secret flux-system",
-            KubeApply(name: "flux-deploy-key", manifest: secret, serverSide: false)))
-        secretRef = "flux-system"
+            KubeApply(name: "flux-deploy-key", manifest: secret, serverSide: true, secret: true)))
+        secretName = "flux-system"
       }
-      let sync = try inputs.roleFiles.render(
-        "flux", template: "gotk-sync",
-        [
-          "namespace": namespace, "url": url, "branch": settings.gitBranch,
-          "path": settings.gitPath,
-          "secretRef": secretRef, "hasSecret": !secretRef.isEmpty,
-        ])
+      let sync = try FluxManifests.sync(
+        .init(
+          namespace: namespace, url: url, branch: settings.gitBranch, path: settings.gitPath,
+          secretName: secretName))
       tasks.append(
         Task(
           "GitRepository and Kustomization flux-system",
           KubeApply(name: "flux-sync", manifest: sync, serverSide: false)))
-      tasks.append(
-        Task(
-          "GitRepository flux-system Ready",
-          WaitFor(
-            .command(
-              "k3s kubectl -n \(namespace) wait gitrepository/flux-system --for=condition=Ready --timeout=5s"
-            ), timeoutSeconds: 180)))
-      tasks.append(
-        Task(
-          "Kustomization flux-system Ready",
-          WaitFor(
-            .command(
-              "k3s kubectl -n \(namespace) wait kustomization/flux-system --for=condition=Ready --timeout=5s"
-            ), timeoutSeconds: 600)))
+      let readiness = [
+        ("GitRepository flux-system Ready", "gitrepository/flux-system", 180),
+        ("Kustomization flux-system Ready", "kustomization/flux-system", 600),
+      ]
+      for (title, object, seconds) in readiness {
+        tasks.append(
+          Task(
+            title,
+            WaitFor(
+              .command(
+                Kubectl.call([
+                  "-n", namespace, "wait", object, "--for=condition=Ready", "--timeout=5s",
+                ])), timeoutSeconds: seconds)))
+      }
       return tasks
     }
-  }
-
-  static func indent(_ text: String, _ spaces: Int) -> String {
-    let pad = String(repeating: " ", count: spaces)
-    return text.split(separator: "\n", omittingEmptySubsequences: false)
-      .filter { !$0.isEmpty }.map { pad + $0 }.joined(separator: "\n")
-  }
-
-  static func JSONEscaped(_ text: String) -> String {
-    let data = (try? JSONSerialization.data(withJSONObject: [text])) ?? Data("[\"\"]".utf8)
-    let array = String(decoding: data, as: UTF8.self)
-    return String(array.dropFirst().dropLast())
   }
 }
 

@@ -1,0 +1,111 @@
+import Yams
+
+/// The Kubernetes objects the `flux` role applies, built as values and written by Yams, so no
+/// inventory string (URL, branch, path, key) can add a key, a document or a line of YAML.
+enum FluxManifests {
+  /// What the sync objects say.
+  struct Sync {
+    let namespace: String
+    let url: String
+    let branch: String
+    let path: String
+    /// The Secret holding the deploy key, when the repository needs one.
+    let secretName: String?
+  }
+
+  /// The GitRepository and Kustomization `flux-system`.
+  static func sync(_ sync: Sync) throws -> String {
+    let metadata = Metadata(name: "flux-system", namespace: sync.namespace)
+    let repository = GitRepository(
+      metadata: metadata,
+      spec: .init(
+        interval: "1m0s", ref: .init(branch: sync.branch),
+        secretRef: sync.secretName.map(Reference.init(name:)), url: sync.url))
+    let kustomization = Kustomization(
+      metadata: metadata,
+      spec: .init(
+        interval: "10m0s", path: sync.path, prune: true,
+        sourceRef: .init(kind: "GitRepository", name: "flux-system")))
+    return "# Managed by cluster-mgr: Flux syncs the cluster from the inventory's git_repo_url.\n"
+      + (try YAMLEncoder().encode(repository)) + "---\n" + (try YAMLEncoder().encode(kustomization))
+  }
+
+  /// The Secret `flux-system` with the deploy key and the Git host's known_hosts lines (the keys
+  /// source-controller reads for SSH).
+  static func deployKeySecret(
+    namespace: String, privateKey: String, publicKey: String, knownHosts: String
+  ) throws -> String {
+    let secret = Secret(
+      metadata: Metadata(name: "flux-system", namespace: namespace),
+      stringData: .init(
+        identity: privateKey.hasSuffix("\n") ? privateKey : privateKey + "\n",
+        identityPub: publicKey, knownHosts: knownHosts))
+    return try YAMLEncoder().encode(secret)
+  }
+
+  struct Metadata: Encodable {
+    let name: String
+    let namespace: String
+  }
+
+  struct Reference: Encodable {
+    let name: String
+  }
+
+  struct GitRepository: Encodable {
+    let apiVersion = "source.toolkit.fluxcd.io/v1"
+    let kind = "GitRepository"
+    let metadata: Metadata
+    let spec: Spec
+
+    struct Spec: Encodable {
+      let interval: String
+      let ref: Ref
+      let secretRef: Reference?
+      let url: String
+    }
+
+    struct Ref: Encodable {
+      let branch: String
+    }
+  }
+
+  struct Kustomization: Encodable {
+    let apiVersion = "kustomize.toolkit.fluxcd.io/v1"
+    let kind = "Kustomization"
+    let metadata: Metadata
+    let spec: Spec
+
+    struct Spec: Encodable {
+      let interval: String
+      let path: String
+      let prune: Bool
+      let sourceRef: SourceRef
+    }
+
+    struct SourceRef: Encodable {
+      let kind: String
+      let name: String
+    }
+  }
+
+  struct Secret: Encodable {
+    let apiVersion = "v1"
+    let kind = "Secret"
+    let metadata: Metadata
+    let type = "Opaque"
+    let stringData: KeyData
+
+    struct KeyData: Encodable {
+      let identity: String
+      let identityPub: String
+      let knownHosts: String
+
+      enum CodingKeys: String, CodingKey {
+        case identity
+        case identityPub = "identity.pub"
+        case knownHosts = "known_hosts"
+      }
+    }
+  }
+}
