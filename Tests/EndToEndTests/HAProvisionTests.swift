@@ -38,13 +38,33 @@ struct HAProvisionTests {
       #expect(text.contains(url), "\(host) joins the first server")
       #expect(!text.contains("cluster-init"))
     }
-    // One token: the joining servers and the agent use the first server's own.
+    // One server token: the joining servers use the first server's own. The agent holds only
+    // the agent token (K3s's `node` user), which cannot join a server.
     let token = try lab.exec("lab-cp1", "cat /var/lib/rancher/k3s/server/token").stdout
       .trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(token.hasPrefix("K10"))
-    for host in ["lab-cp2", "lab-cp3", "lab-w1"] {
+    for host in ["lab-cp2", "lab-cp3"] {
       #expect(try Self.config(lab, host).contains("token: \"\(token)\""))
     }
+    let agentToken = try lab.exec("lab-cp1", "cat /var/lib/rancher/k3s/server/agent-token").stdout
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(agentToken.hasPrefix("K10") && agentToken.contains("::node:"))
+    let agentConfig = try Self.config(lab, "lab-w1")
+    #expect(agentConfig.contains("token: \"\(agentToken)\""))
+    #expect(!agentConfig.contains(token), "the agent does not hold the server token")
+    let password = try lab.exec("lab-cp1", "cat /var/lib/cluster-mgr/agent-token-password").stdout
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    for host in ["lab-cp1", "lab-cp2", "lab-cp3"] {
+      #expect(try Self.config(lab, host).contains("agent-token: \"\(password)\""))
+    }
+    // The agent's token joins agents only: a server refuses it.
+    let refused = try lab.exec(
+      "lab-w1",
+      "curl -sk -o /dev/null -w '%{http_code}' -X POST -d '{}' -u node:\(password) https://\(lab.host("lab-cp1").address):6443/v1-k3s/server-bootstrap"
+    ).stdout
+    #expect(
+      refused == "401" || refused == "403",
+      "the server bootstrap refuses the agent token: \(refused)")
     for host in ["lab-cp2", "lab-cp3"] {
       let own = try lab.exec(host, "cat /var/lib/rancher/k3s/server/token").stdout
         .trimmingCharacters(in: .whitespacesAndNewlines)

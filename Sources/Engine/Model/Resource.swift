@@ -54,6 +54,9 @@ public struct Plan: Sendable {
   public var reportsOwnChange: Bool
   /// Values this task makes known to later roles and hosts (e.g. a token read from a server).
   public var facts: [String: Fact]
+  /// The facts the change script may print (`@@cm-fact NAME BASE64`), each with whether it is a
+  /// secret: any other fact a host prints is ignored (a node cannot make up facts).
+  public var factsFromChange: [String: Bool] = [:]
 
   /// Creates a plan.
   public init(

@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+
 /// A command run for its effect, guarded like Ansible's `creates` / `unless` / `changed_when`.
 public struct Command: Resource {
   /// When the command counts as having changed something.
@@ -56,7 +57,8 @@ public struct Command: Resource {
       apply += "\necho @@cm-unchanged"
       ownChange = true
     case .outputContains(let needle):
-      apply = "cm_cmd_out=$( { \(script)\n} 2>&1 )\nprintf '%s\\n' \"$cm_cmd_out\"\n"
+      apply =
+        "cm_cmd_out=$( { \(script)\n} 2>&1 )\nprintf '%s\\n' \"$cm_cmd_out\"\n"
         + "case \"$cm_cmd_out\" in *\(Shell.q(needle))*) ;; *) echo @@cm-unchanged ;; esac"
       ownChange = true
     }
@@ -162,13 +164,21 @@ public struct Fetch: Resource {
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     if let data = current.data("content") {
-      let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+      let value = String(decoding: data, as: UTF8.self).trimmingCharacters(
+        in: .whitespacesAndNewlines)
       return .ok("read \(path)", facts: [fact: Fact(value, secret: secret)])
     }
     if context.earlierTaskChanges {
       // The file should appear through this run's changes: read it right after them.
-      let check = optional ? "" : "\n[ -f \(Shell.q(path)) ] || { echo \(Shell.q("\(path) does not exist")) >&2; exit 1; }"
-      return Plan(.change, "read \(path)", apply: readScript + check + "\necho @@cm-unchanged", reportsOwnChange: true)
+      let check =
+        optional
+        ? ""
+        : "\n[ -f \(Shell.q(path)) ] || { echo \(Shell.q("\(path) does not exist")) >&2; exit 1; }"
+      var plan = Plan(
+        .change, "read \(path)", apply: readScript + check + "\necho @@cm-unchanged",
+        reportsOwnChange: true)
+      plan.factsFromChange = [fact: secret]
+      return plan
     }
     if optional || context.checkMode { return .skip("\(path) does not exist") }
     throw PlanError("\(path) does not exist on \(context.host)")

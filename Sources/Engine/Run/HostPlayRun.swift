@@ -227,7 +227,8 @@ struct HostPlayRun {
         continue
       }
       for (name, value) in outcome.facts {
-        facts.publish(name, Fact(value, secret: plan.facts[name]?.secret ?? true), host: host)
+        guard let secret = plan.factsFromChange[name] else { continue }
+        facts.publish(name, Fact(value, secret: secret), host: host)
       }
       var taskResult = result(entry, .changed, plan.summary)
       taskResult.duration = Self.seconds(outcome)

@@ -38,6 +38,9 @@ enum HostRoles {
         tasks.append(
           Task("no swap in /etc/fstab", LineInFile("/etc/fstab", absent: "^[^#].*\\sswap\\s")))
       }
+      if node.name == inputs.firstServer?.name {
+        tasks.append(Task("agent token password", AgentTokenPassword()).tagged("k3s", "k3s_server"))
+      }
       var ports = ["10250/tcp", "8472/udp"]
       if node.role == .server {
         ports.append("6443/tcp")

@@ -36,17 +36,31 @@ enum K3sNodeRole {
     let restart = "restart \(unit)"
     var tasks: [Task] = []
 
-    // The token: the inventory's, else the first server's own (read from it after it started).
-    var token = settings.token
+    // The token: servers use the server token (the inventory's, else the first server's own,
+    // read from it after it started); agents only the agent token, which cannot join servers.
+    let first = inputs.firstServer?.name ?? "?"
+    var token = isServer ? settings.token : nil
     var missingToken: String?
     if token == nil && !isFirst {
-      token = inputs.firstServer.flatMap { context.facts.value("token", on: $0.name) }
+      let fact = isServer ? "token" : AgentToken.tokenFact
+      token = context.facts.value(fact, on: first)
       if token == nil {
         if !context.checkMode {
           missingToken =
-            "\(node.name) needs the cluster token, but it could not be read from the first server \(inputs.firstServer?.name ?? "?"); provision the first server first, or set `token` in the inventory"
+            "\(node.name) needs the cluster's \(isServer ? "server" : "agent") token, but it could not be read from the first server \(first); provision the first server first"
         }
         token = checkModeToken
+      }
+    }
+    var agentTokenPassword: String?
+    if isServer {
+      agentTokenPassword = context.facts.value(AgentToken.passwordFact, on: first)
+      if agentTokenPassword == nil {
+        if !context.checkMode {
+          missingToken =
+            "\(node.name) needs the agent token password kept on the first server \(first), which could not be read; provision the first server first"
+        }
+        agentTokenPassword = AgentToken.checkModeValue
       }
     }
     if isFirst, let token = settings.token {
@@ -54,7 +68,8 @@ enum K3sNodeRole {
     }
 
     let config = try configuration(
-      kind, node: node, isFirst: isFirst, token: token, inputs: inputs, facts: context.facts)
+      kind, node: node, isFirst: isFirst, token: token, agentTokenPassword: agentTokenPassword,
+      inputs: inputs, facts: context.facts)
     tasks.append(Task("k3s config directory", Directory("/etc/rancher/k3s", mode: 0o755)))
     let configFile: any Resource =
       missingToken.map(Unsatisfiable.init)
@@ -128,14 +143,18 @@ enum K3sNodeRole {
     }
     if isFirst {
       tasks.append(Task("read the cluster token", Fetch(tokenPath, as: "token", secret: true)))
+      tasks.append(
+        Task(
+          "read the agent token",
+          Fetch(AgentToken.tokenPath, as: AgentToken.tokenFact, secret: true)))
     }
     return tasks.map { $0.tagged(isServer ? "k3s_server" : "k3s_agent") }
   }
 
   /// The node's config.yaml text.
   static func configuration(
-    _ kind: NodeRole, node: NodeSpec, isFirst: Bool, token: String?, inputs: ProvisionInputs,
-    facts: FactStore.Snapshot
+    _ kind: NodeRole, node: NodeSpec, isFirst: Bool, token: String?,
+    agentTokenPassword: String? = nil, inputs: ProvisionInputs, facts: FactStore.Snapshot
   ) throws -> String {
     let settings = inputs.settings
     guard let ip = inputs.nodeIP(node, facts) else {
@@ -164,6 +183,7 @@ enum K3sNodeRole {
       config.set("server", .string(url))
     }
     if let token { config.set("token", .string(token)) }
+    if let agentTokenPassword { config.set("agent-token", .string(agentTokenPassword)) }
     var kubeletArgs: [String] = []
     var kubeReserved: [String] = []
     if let cpu = node.reservedCPU { kubeReserved.append("cpu=\(cpu)") }

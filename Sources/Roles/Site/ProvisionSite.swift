@@ -36,18 +36,27 @@ public enum ProvisionSite {
         roles: [HostRoles.prerequisites(inputs), HostRoles.tailscale(inputs)]))
     if inputs.selected.contains(first.name) {
       plays.append(Play("first server", hosts: [first.name], roles: [server, gpu]))
-    } else if inputs.settings.token == nil && selected.contains(where: { $0.role != nil }) {
-      // Joining hosts need the token; read it without changing the first server.
+    } else if selected.contains(where: { $0.role != nil }) {
+      // Joining hosts need the tokens; read them without changing the first server.
       plays.append(
         Play(
-          "read the cluster token", hosts: [first.name],
+          "read the cluster tokens", hosts: [first.name],
           roles: [
             Role("cluster_token") { _ in
               [
                 Task(
-                  "read the cluster token", Fetch(K3sNodeRole.tokenPath, as: "token", secret: true)
-                ).tagged("k3s", "k3s_server", "k3s_agent")
-              ]
+                  "read the cluster token",
+                  Fetch(K3sNodeRole.tokenPath, as: "token", secret: true, optional: true)),
+                Task(
+                  "read the agent token",
+                  Fetch(
+                    AgentToken.tokenPath, as: AgentToken.tokenFact, secret: true, optional: true)),
+                Task(
+                  "read the agent token password",
+                  Fetch(
+                    AgentToken.passwordPath, as: AgentToken.passwordFact, secret: true,
+                    optional: true)),
+              ].map { $0.tagged("k3s", "k3s_server", "k3s_agent") }
             }
           ]))
     }
