@@ -58,11 +58,23 @@ let package = Package(
       dependencies: ["Basics", .product(name: "GRDB", package: "GRDB.swift")],
       swiftSettings: strict),
 
+    // MARK: - Files compiled into the binary (VERSION, roles/)
+    // The EmbedPackageAssets plugin runs AssetEmbedder over VERSION and every file of roles/.
+    // Sources/PackageAssets/roles is a link to ../../roles: SwiftPM plans a build anew only when
+    // a target's folder changes shape, so through the link a file added to or removed from
+    // roles/ reaches the next build (an edited file does anyway: it is an input of the command).
+    .executableTarget(name: "AssetEmbedder", swiftSettings: strict),
+    .plugin(
+      name: "EmbedPackageAssets", capability: .buildTool(), dependencies: ["AssetEmbedder"]),
+    .target(
+      name: "PackageAssets", exclude: ["roles"], swiftSettings: strict,
+      plugins: ["EmbedPackageAssets"]),
+
     // MARK: - Engine and roles
     .target(
       name: "Engine",
       dependencies: [
-        "Basics", "SSHTransport", "Inventory", "RunHistory", "Yams",
+        "Basics", "SSHTransport", "Inventory", "RunHistory", "PackageAssets", "Yams",
         .product(name: "Mustache", package: "swift-mustache"),
       ],
       swiftSettings: strict),
@@ -93,7 +105,7 @@ let package = Package(
       name: "ClusterMgrCLI",
       dependencies: [
         "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "SSHTransport", "Engine", "Roles",
-        "RunHistory", "Basics",
+        "RunHistory", "Basics", "PackageAssets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -154,6 +166,10 @@ let package = Package(
       dependencies: [
         "ClusterOps", "ClusterMgrTesting", "Inventory", "Tailscale", "TerminalUI", "RunHistory",
       ],
+      swiftSettings: strict),
+    .testTarget(
+      name: "PackagingTests",
+      dependencies: ["PackageAssets", "Engine", "ClusterMgrTesting"],
       swiftSettings: strict),
     .testTarget(
       name: "EndToEndTests",

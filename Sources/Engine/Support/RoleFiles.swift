@@ -1,57 +1,68 @@
 import Basics
 import Foundation
 import Mustache
+import PackageAssets
 
-/// The `roles/` directory: templates, manifests and files the Swift roles render and ship.
+/// The templates, manifests and files the Swift roles render and ship (the package's `roles/`).
 ///
-/// Found at `$CLUSTER_MGR_ROLES_DIR`, else `<prefix>/share/cluster-mgr/roles` next to an
-/// installed binary, else the `roles/` folder of the source checkout the binary was built in.
+/// A build carries them inside the binary (``embedded``); `CLUSTER_MGR_ROLES_DIR` points
+/// ``locate()`` at a directory instead, so a developer sees edits without rebuilding.
 public struct RoleFiles: Sendable {
-  /// The `roles/` directory.
-  public let root: URL
-
-  /// Uses `root` as the roles directory.
-  public init(root: URL) { self.root = root }
-
-  /// Finds the roles directory for this process.
-  public static func locate() throws -> RoleFiles {
-    let fm = FileManager.default
-    var candidates: [URL] = []
-    if let dir = ProcessInfo.processInfo.environment["CLUSTER_MGR_ROLES_DIR"], !dir.isEmpty {
-      candidates.append(URL(fileURLWithPath: dir))
-    }
-    let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    let binDir = executable.deletingLastPathComponent()
-    candidates.append(binDir.deletingLastPathComponent().appendingPathComponent("share/cluster-mgr/roles"))
-    var dir = binDir
-    while dir.path != "/" {
-      if fm.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
-        candidates.append(dir.appendingPathComponent("roles"))
-        break
-      }
-      dir.deleteLastPathComponent()
-    }
-    for candidate in candidates {
-      var isDirectory: ObjCBool = false
-      if fm.fileExists(atPath: candidate.path, isDirectory: &isDirectory), isDirectory.boolValue {
-        return RoleFiles(root: candidate)
-      }
-    }
-    throw RoleFilesError(
-      message: "cannot find the roles directory (looked in \(candidates.map(\.path).joined(separator: ", ")))",
-      remedy: "install it next to the binary as <prefix>/share/cluster-mgr/roles, or set CLUSTER_MGR_ROLES_DIR")
+  /// Where the files come from.
+  enum Source: Sendable {
+    /// A `roles/` directory on disk.
+    case directory(URL)
+    /// Files by path relative to `roles/`.
+    case embedded([String: String])
   }
 
-  /// The path of `file` inside `role`'s directory.
-  public func url(_ role: String, _ file: String) -> URL {
-    root.appendingPathComponent(role).appendingPathComponent(file)
+  let source: Source
+
+  /// Reads the files from the `roles/` directory at `root`.
+  public init(root: URL) { source = .directory(root) }
+
+  /// The roles built into this binary.
+  public static let embedded = RoleFiles(source: .embedded(PackageAssets.roleFiles))
+
+  init(source: Source) { self.source = source }
+
+  /// The roles for this process: `$CLUSTER_MGR_ROLES_DIR` when set, else ``embedded``.
+  public static func locate(
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> RoleFiles {
+    guard let path = environment["CLUSTER_MGR_ROLES_DIR"], !path.isEmpty else { return .embedded }
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else {
+      throw RoleFilesError(
+        message: "CLUSTER_MGR_ROLES_DIR is \(path), which is not a directory",
+        remedy:
+          "point it at a roles/ directory (a checkout's roles/), or unset it to use the roles built into cluster-mgr",
+        exitStatus: ExitStatus.invalidInput)
+    }
+    return RoleFiles(root: URL(fileURLWithPath: path))
   }
 
   /// The text of `file` inside `role`'s directory.
   public func text(_ role: String, _ file: String) throws -> String {
-    let url = url(role, file)
-    do { return try String(contentsOf: url, encoding: .utf8) } catch {
-      throw RoleFilesError(message: "cannot read \(url.path): \(error.localizedDescription)", remedy: nil)
+    let relativePath = "\(role)/\(file)"
+    switch source {
+    case .directory(let root):
+      let url = root.appendingPathComponent(relativePath)
+      do { return try String(contentsOf: url, encoding: .utf8) } catch {
+        throw RoleFilesError(
+          message: "cannot read \(url.path): \(error.localizedDescription)",
+          remedy: "restore the file, or unset CLUSTER_MGR_ROLES_DIR to use the built-in roles")
+      }
+    case .embedded(let files):
+      guard let text = files[relativePath] else {
+        throw RoleFilesError(
+          message: "roles/\(relativePath) is not among the files built into cluster-mgr",
+          remedy:
+            "add it under roles/ and rebuild, or set CLUSTER_MGR_ROLES_DIR to a roles/ directory")
+      }
+      return text
     }
   }
 
@@ -64,13 +75,21 @@ public struct RoleFiles: Sendable {
       let template = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source)
       return template.render(values)
     } catch {
-      throw RoleFilesError(message: "template \(role)/templates/\(name).mustache: \(error)", remedy: nil)
+      throw RoleFilesError(
+        message: "template \(role)/templates/\(name).mustache: \(error)", remedy: nil)
     }
   }
 }
 
-/// The roles directory or one of its files is missing or broken.
+/// A role file is missing or broken, or `CLUSTER_MGR_ROLES_DIR` names no directory.
 public struct RoleFilesError: OperatorError {
   public let message: String
   public let remedy: String?
+  public let exitStatus: Int32
+
+  init(message: String, remedy: String?, exitStatus: Int32 = ExitStatus.failure) {
+    self.message = message
+    self.remedy = remedy
+    self.exitStatus = exitStatus
+  }
 }

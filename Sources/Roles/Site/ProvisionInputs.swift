@@ -14,7 +14,7 @@ public struct ProvisionInputs: Sendable {
   public var includeClusterSide: Bool
   /// Where K3s binaries come from.
   public var k3sSource: K3sSource
-  /// The roles directory (templates, manifests, files).
+  /// The role files (templates, manifests, files): compiled in, or `$CLUSTER_MGR_ROLES_DIR`.
   public var roleFiles: RoleFiles
   /// Flux's install manifest and deploy key (nil: the flux role does nothing).
   public var flux: FluxInputs?
