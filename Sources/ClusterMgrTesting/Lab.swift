@@ -12,6 +12,15 @@ public struct LabHost: Sendable, Hashable {
   public let gpu: Bool
 }
 
+extension LabHost {
+  /// A host as `scripts/lab status --json` lists it.
+  init(status: [String: Any]) {
+    self.init(
+      name: status["name"] as? String ?? "", address: status["ip"] as? String ?? "",
+      role: status["role"] as? String ?? "", gpu: status["gpu"] as? Bool ?? false)
+  }
+}
+
 /// A running lab instance started through `scripts/lab` (see docs/lab.md).
 public struct LabInstance: Sendable {
   /// The lab's name (several labs run side by side).
@@ -36,15 +45,35 @@ public struct LabInstance: Sendable {
   public let sudoPassword: String
   /// The workstation's address on the lab network.
   public let gateway: String
+  /// The lab's workstations (clean Debian 12 hosts with the user ``workstationUser``), in boot
+  /// order; not in the inventory nor in the known_hosts file.
+  public let workstations: [LabHost]
+  /// The lab CA's certificate (every lab host trusts it; the release mirror's certificate is
+  /// issued by it).
+  public let caPath: String
+  /// The release mirror's own base URL (`https://releases.lab-tailnet.ts.net`); hosts also reach
+  /// it as `https://github.com`.
+  public let mirrorURL: String
+  /// The release mirror's request log: one JSON object per line (see ``mirrorRequests()``).
+  public let mirrorLogPath: String
+  /// The workstations' user (`alice`), when the lab has workstations.
+  public let workstationUser: String?
+  /// The private key of ``workstationUser`` (a copy is in her `~/.ssh/id_ed25519`).
+  public let workstationKeyPath: String?
+  /// The lab's Debian repository, the workstations' only apt source.
+  public let debianRepositoryURL: String?
 
   /// The host-side bridge of the lab network (`cml<index>br`).
   public var bridgeName: String {
     "cml\(gateway.split(separator: ".").dropLast().last ?? "")br"
   }
 
-  /// Boots (or keeps) the named hosts in the lab `name` and returns it.
-  public static func up(name: String, hosts: [String]) throws -> LabInstance {
-    try lab(name, ["up", "--hosts", hosts.joined(separator: ",")])
+  /// Boots (or keeps) the named hosts, and `workstations`, in the lab `name` and returns it.
+  public static func up(name: String, hosts: [String], workstations: [String] = []) throws
+    -> LabInstance
+  {
+    let extra = workstations.isEmpty ? [] : ["--workstation", workstations.joined(separator: ",")]
+    try lab(name, ["up", "--hosts", hosts.joined(separator: ",")] + extra)
     return try status(name: name)
   }
 
@@ -61,26 +90,26 @@ public struct LabInstance: Sendable {
     guard let json, let env = json["env"] as? [String: String],
       let hostList = json["hosts"] as? [[String: Any]]
     else { throw LabError(message: "unreadable `scripts/lab status --json` output") }
-    let hosts = hostList.map {
-      LabHost(
-        name: $0["name"] as? String ?? "", address: $0["ip"] as? String ?? "",
-        role: $0["role"] as? String ?? "", gpu: $0["gpu"] as? Bool ?? false)
-    }
+    let hosts = hostList.map(LabHost.init(status:))
+    let workstations = (json["workstations"] as? [[String: Any]] ?? []).map(LabHost.init(status:))
     return LabInstance(
       name: name, directory: env["LAB_DIR"] ?? "", hosts: hosts, keyPath: env["LAB_KEY"] ?? "",
       knownHostsPath: env["LAB_KNOWN_HOSTS"] ?? "", inventoryPath: env["LAB_INVENTORY"] ?? "",
       socketPath: env["LAB_SOCKET"] ?? "", user: env["LAB_USER"] ?? "",
       passwordUser: env["LAB_PASSWORD_USER"] ?? "", sudoPassword: env["LAB_SUDO_PASSWORD"] ?? "",
-      gateway: env["LAB_GATEWAY"] ?? "")
+      gateway: env["LAB_GATEWAY"] ?? "", workstations: workstations, caPath: env["LAB_CA"] ?? "",
+      mirrorURL: env["LAB_MIRROR_URL"] ?? "", mirrorLogPath: env["LAB_MIRROR_LOG"] ?? "",
+      workstationUser: env["LAB_WORKSTATION_USER"], workstationKeyPath: env["LAB_WORKSTATION_KEY"],
+      debianRepositoryURL: env["LAB_DEBIAN_REPO_URL"])
   }
 
   /// Stops every process of the lab and removes its state.
   public func down() throws { try Self.lab(name, ["down"]) }
 
-  /// The host called `name`.
+  /// The host (or workstation) called `name`.
   public func host(_ name: String) -> LabHost {
-    guard let host = hosts.first(where: { $0.name == name }) else {
-      preconditionFailure("no lab host \(name) in \(hosts.map(\.name))")
+    guard let host = (hosts + workstations).first(where: { $0.name == name }) else {
+      preconditionFailure("no lab host \(name) in \((hosts + workstations).map(\.name))")
     }
     return host
   }

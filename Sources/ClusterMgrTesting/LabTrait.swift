@@ -9,13 +9,15 @@ public struct LabTrait: SuiteTrait, TestScoping {
   public let name: String
   /// The hosts to boot.
   public let hosts: [String]
+  /// The workstations to boot (see ``LabInstance/workstations``).
+  public let workstations: [String]
 
   public var isRecursive: Bool { false }
 
   public func provideScope(
     for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
   ) async throws {
-    let lab = try LabInstance.up(name: name, hosts: hosts)
+    let lab = try LabInstance.up(name: name, hosts: hosts, workstations: workstations)
     defer { try? lab.down() }
     try await LabInstance.$current.withValue(lab) { try await function() }
   }
@@ -32,8 +34,8 @@ extension LabInstance {
 }
 
 extension Trait where Self == LabTrait {
-  /// Boots `hosts` in a lab called `name` around the suite.
-  public static func lab(_ name: String, hosts: [String]) -> Self {
-    LabTrait(name: name, hosts: hosts)
+  /// Boots `hosts` (and `workstations`) in a lab called `name` around the suite.
+  public static func lab(_ name: String, hosts: [String], workstations: [String] = []) -> Self {
+    LabTrait(name: name, hosts: hosts, workstations: workstations)
   }
 }

@@ -142,24 +142,35 @@ def build(out):
             data = (repo / f).read_bytes()
             rel.append(" %s %d %s" % (algo(data).hexdigest(), len(data), f))
     (repo / "Release").write_text("\n".join(rel) + "\n")
+    fpr, armored, _ = sign_release(repo / "Release", KEY_UID)
+    (out / REPO / "gpgkey").write_text(armored)
+    (out / "fingerprint").write_text(fpr + "\n")
+    return fpr
+
+
+def sign_release(release, uid):
+    """Signs `release` with a new RSA key called `uid`: InRelease (clearsigned) and Release.gpg
+    (detached) next to it, as apt expects. Returns the key's fingerprint, the armored public key
+    and the binary one (a keyring for `signed-by`); the private key is thrown away."""
+    release = Path(release)
     home = Path(tempfile.mkdtemp(prefix="cml-gpg-", dir="/tmp"))
     os.chmod(home, 0o700)
     env = dict(os.environ, GNUPGHOME=str(home))
     try:
-        run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", KEY_UID,
+        run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", uid,
              "rsa3072", "sign", "never"], env=env)
-        listing = run(["gpg", "--batch", "--with-colons", "--list-keys", KEY_UID], env=env)
+        listing = run(["gpg", "--batch", "--with-colons", "--list-keys", uid], env=env)
         fpr = next(l.split(":")[9] for l in listing.splitlines() if l.startswith("fpr:"))
-        (out / REPO / "gpgkey").write_text(run(["gpg", "--batch", "--armor", "--export", fpr], env=env))
-        run(["gpg", "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "", "--local-user", fpr,
-             "--clearsign", "-o", str(repo / "InRelease"), str(repo / "Release")], env=env)
-        run(["gpg", "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "", "--local-user", fpr,
-             "--armor", "--detach-sign", "-o", str(repo / "Release.gpg"), str(repo / "Release")], env=env)
-        (out / "fingerprint").write_text(fpr + "\n")
+        armored = run(["gpg", "--batch", "--armor", "--export", fpr], env=env)
+        binary = subprocess.run(["gpg", "--batch", "--export", fpr], env=env, capture_output=True,
+                                check=True).stdout
+        sign = ["gpg", "--batch", "--yes", "--pinentry-mode", "loopback", "--passphrase", "", "--local-user", fpr]
+        run(sign + ["--clearsign", "-o", str(release.with_name("InRelease")), str(release)], env=env)
+        run(sign + ["--armor", "--detach-sign", "-o", str(release.with_name("Release.gpg")), str(release)], env=env)
     finally:
         subprocess.run(["gpgconf", "--kill", "all"], env=env, capture_output=True)
         shutil.rmtree(home, ignore_errors=True)
-    return fpr
+    return fpr, armored, binary
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
