@@ -48,6 +48,6 @@ enum PackagedFiles {
   /// (a role whose tasks cannot be built is left out of the listing).
   static let renderedTasks = [
     "k3s unit", "k3s-agent unit", "uninstall script", "nvidia RuntimeClass",
-    "device plugin and time-slicing (4 per GPU)", "GitRepository and Kustomization flux-system",
+    "device plugin and time-slicing (4 per GPU)",
   ]
 }
