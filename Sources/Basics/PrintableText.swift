@@ -16,6 +16,16 @@ public enum PrintableText {
     return out
   }
 
+  /// `text` with control characters escaped except line breaks and tabs (multi-line output).
+  public static func escapedKeepingLines(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { isControl($0) && $0 != "\n" && $0 != "\t" })
+    else { return text }
+    return text.split(separator: "\n", omittingEmptySubsequences: false).map {
+      $0.split(separator: "\t", omittingEmptySubsequences: false).map { escaped(String($0)) }
+        .joined(separator: "\t")
+    }.joined(separator: "\n")
+  }
+
   /// `escaped(text)` in single quotes, for messages that name a value.
   public static func quoted(_ text: String) -> String { "'" + escaped(text) + "'" }
 

@@ -50,6 +50,12 @@ public final class SecretRedactor: @unchecked Sendable {
     return result
   }
 
+  /// `text` redacted, with control characters (but line breaks and tabs) shown as escapes:
+  /// what a host printed, or an inventory value, cannot drive the terminal it is shown on.
+  public func display(_ text: String) -> String {
+    PrintableText.escapedKeepingLines(redact(text))
+  }
+
   /// `text` with `secret` masked where neither neighbour is a letter or digit.
   static func maskWords(_ secret: String, in text: String) -> String {
     var result = ""

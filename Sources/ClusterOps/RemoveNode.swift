@@ -172,7 +172,8 @@ public enum RemoveNodeOperation {
       let already =
         done.isEmpty
         ? " Nothing was changed." : " Already done: " + done.joined(separator: "; ") + "."
-      return OperationError("\(step) failed: \(message).\(already)", remedy: remedy)
+      let sentence = message.hasSuffix(".") ? message : message + "."
+      return OperationError("\(step) failed: \(sentence)\(already)", remedy: remedy)
     }
     func clean(_ text: String) -> String {
       context.redactor.redact(text).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -67,6 +67,7 @@ extension SSHConnection {
     dest=$1 mode=$2 owner=$3 group=$4 expected=$5
     dir=${dest%/*}; dir=${dir:-/}
     base=${dest##*/}
+    # shellcheck disable=SC2174 # under umask 077 every directory made is private
     if [ "$6" = 1 ] && [ ! -d "$dir" ]; then mkdir -p -m 700 -- "$dir"; fi
     tmp=$(mktemp "$dir/.$base.cluster-mgr.XXXXXX")
     trap 'rm -f -- "$tmp"' EXIT

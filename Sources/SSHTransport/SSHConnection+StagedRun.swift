@@ -31,6 +31,8 @@ extension SSHConnection {
         .argv(
           ["/bin/sh", "-s"], sudo: sudo, stdin: Data(script.utf8), timeout: timeout, step: step))
     }
+    ScriptLog.record(script: Self.receiveThenRunScript, host: target.name)
+    ScriptLog.record(script: script, host: target.name)
     var arguments = ["/bin/sh", "-c", Self.receiveThenRunScript, "cluster-mgr-stage"]
     var sources: [StdinPump.Source] = []
     for upload in uploads {
@@ -78,6 +80,7 @@ extension SSHConnection {
     while [ $# -ge 3 ]; do
       dest=$1 size=$2 expected=$3; shift 3
       dir=${dest%/*}; dir=${dir:-/}
+      # shellcheck disable=SC2174 # under umask 077 every directory made is private
       [ -d "$dir" ] || mkdir -p -m 700 -- "$dir" || cm_fail "cannot make $dir"
       tmp="$dir/.${dest##*/}.cluster-mgr.$$"
       dd of="$tmp" bs=64K iflag=fullblock,count_bytes count="$size" status=none || { rm -f -- "$tmp"; cm_fail "cannot write $dest"; }

@@ -59,7 +59,8 @@ public actor SSHConnection {
   ///
   /// Throws for what is not the command's own failure: the connection, a time limit, sudo.
   public func execute(_ command: RemoteCommand) throws(SSHError) -> ExecResult {
-    try run(command, stdin: [.data(command.stdin)])
+    ScriptLog.record(command, host: target.name)
+    return try run(command, stdin: [.data(command.stdin)])
   }
 
   /// Runs `command` and throws ``SSHError/Kind/commandFailed`` unless it exits 0.

@@ -65,14 +65,16 @@ struct WorkstationQuickstartTests {
         #expect(output.contains(word), "first contact names \(word): \(output)")
       }
     case "cluster-mgr provision --check --diff":
-      #expect(try lab.exec("nuc", "test -e /usr/local/bin/k3s").status != 0, "--check installs nothing")
+      #expect(
+        try lab.exec("nuc", "test -e /usr/local/bin/k3s").status != 0, "--check installs nothing")
     case "cluster-mgr provision":
       // Every node downloaded K3s from GitHub's release URL (the lab's mirror answered).
       let downloads = try lab.mirrorRequests().filter {
         $0.host == "github.com" && $0.path.hasSuffix("/k3s")
       }
       for host in ["nuc", "desktop"] {
-        #expect(downloads.contains { $0.client == lab.host(host).address }, "\(host) downloaded K3s")
+        #expect(
+          downloads.contains { $0.client == lab.host(host).address }, "\(host) downloaded K3s")
       }
     case "kubectl --context homelab get nodes":
       for host in ["nuc", "desktop"] {
@@ -84,7 +86,9 @@ struct WorkstationQuickstartTests {
     case let add where add.hasPrefix("cluster-mgr add-node laptop"):
       #expect(try asAlice(lab, "cat inventory/hosts.yml").stdout.contains("laptop:"))
     case "cluster-mgr status":
-      for host in ["nuc", "desktop", "laptop"] { #expect(result.stdout.contains(host), "\(output)") }
+      for host in ["nuc", "desktop", "laptop"] {
+        #expect(result.stdout.contains(host), "\(output)")
+      }
     case let remove where remove.hasPrefix("cluster-mgr remove-node laptop"):
       #expect(!(try asAlice(lab, "cat inventory/hosts.yml").stdout.contains("laptop")))
       #expect(try lab.exec("laptop", "test -e /usr/local/bin/k3s").status != 0, "K3s uninstalled")
@@ -113,7 +117,7 @@ struct WorkstationQuickstartTests {
     let tampered = try lab.tamperMirror("k3s/\(version)/k3s")
     defer { try? lab.restoreMirror() }
     try Self.asAlice(lab, "cluster-mgr add-node laptop --role worker")
-    let refused = try Self.asAlice(lab, "cluster-mgr provision --limit laptop")
+    let refused = try Self.asAlice(lab, "cluster-mgr provision --limit laptop --accept-new")
     let output = refused.stdout + refused.stderr
     #expect(refused.status != 0)
     #expect(output.contains("has sha256 \(tampered.sha256)"), "\(output)")
@@ -129,7 +133,8 @@ struct WorkstationQuickstartTests {
     let manifest = try Data(
       contentsOf: URL(
         fileURLWithPath: try StandIn.artifacts(lab) + "/flux/\(fluxVersion)/install.yaml"))
-    let expected = String(try ProcessRunner.run(["sha256sum"], inputData: manifest).stdout.prefix(64))
+    let expected = String(
+      try ProcessRunner.run(["sha256sum"], inputData: manifest).stdout.prefix(64))
     for (key, value) in [
       ("git_repo_url", "https://github.com/example/homelab.git"), ("flux_install_sha256", expected),
     ] {

@@ -47,7 +47,8 @@ public struct Directory: Resource {
       return Plan(
         .change, "\(path): create directory",
         apply:
-          "mkdir -p -m \(Shell.mode(mode)) \(p) && cm_chown_new \(Shell.q(owner)) \(Shell.q(group)) \(p)",
+          "# shellcheck disable=SC2174 # the mode is for the directory itself; parents get the umask's\n"
+          + "mkdir -p -m \(Shell.mode(mode)) \(p) && cm_chown_new \(Shell.q(owner)) \(Shell.q(group)) \(p)",
         verify: verify)
     default:
       return Plan(

@@ -14,6 +14,7 @@ public struct Packages: Resource {
       if command -v dpkg-query >/dev/null 2>&1; then echo manager=apt
         dpkg-query -W -f='dpkg=${Package}|${Architecture}|${db:Status-Abbrev}|${Version}\\n' \(list) 2>/dev/null
       elif command -v rpm >/dev/null 2>&1; then echo manager=dnf
+        # shellcheck disable=SC2043 # the list may hold a single package
         for p in \(list); do
           v=$(rpm -q --qf '%{VERSION}-%{RELEASE}' "$p" 2>/dev/null) && echo "pkg=$p|ii |$v" || echo "pkg=$p||"
         done

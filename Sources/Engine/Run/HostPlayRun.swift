@@ -30,7 +30,7 @@ struct HostPlayRun {
     {
       TaskResult(
         play: play.name, host: host, role: entry.role.name, task: entry.task.name, status: status,
-        summary: redactor.redact(summary), failure: failure.map(redactor.redact))
+        summary: redactor.display(summary), failure: failure.map(redactor.redact))
     }
 
     // Tasks, built for this host from its variables and the facts known so far.
@@ -46,7 +46,7 @@ struct HostPlayRun {
         let failure = TaskResult(
           play: play.name, host: host, role: role.name, task: "prepare tasks", status: .failed,
           summary: "could not build the role's tasks",
-          failure: redactor.redact("\(role.name): \(error)"))
+          failure: redactor.display("\(role.name): \(error)"))
         return (.failed, [failure])
       }
     }
@@ -233,14 +233,14 @@ struct HostPlayRun {
       var taskResult = result(entry, .changed, plan.summary)
       taskResult.duration = Self.seconds(outcome)
       taskResult.diff = plan.diff
-      taskResult.output = outcome.output.isEmpty ? nil : redactor.redact(outcome.output)
+      taskResult.output = outcome.output.isEmpty ? nil : redactor.display(outcome.output)
       switch outcome.status {
       case .done(let changed):
         taskResult.status = changed ? .changed : .ok
       case .failed(let exitStatus):
         failed = true
         taskResult.status = .failed
-        taskResult.failure = redactor.redact(
+        taskResult.failure = redactor.display(
           failureText(entry, plan: plan, exitStatus: exitStatus, outcome: outcome))
       case .unverified:
         failed = true
@@ -253,7 +253,7 @@ struct HostPlayRun {
             "\n  diagnostics:\n"
             + diagnostics.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
         }
-        taskResult.failure = redactor.redact(text)
+        taskResult.failure = redactor.display(text)
       }
       results.append(taskResult)
     }
@@ -264,13 +264,13 @@ struct HostPlayRun {
         status: .changed, summary: "ran", duration: Self.seconds(outcome), isHandler: true)
       if case .done(changed: false) = outcome.status {
         handlerResult.status = .ok
-        handlerResult.summary = redactor.redact(
+        handlerResult.summary = redactor.display(
           outcome.output.split(separator: "\n").first.map(String.init) ?? "not needed")
       }
       if case .failed(let exitStatus) = outcome.status {
         failed = true
         handlerResult.status = .failed
-        handlerResult.failure = redactor.redact(
+        handlerResult.failure = redactor.display(
           "\(host) / \(value.role.name) / handler \(value.handler.name) failed (exit status \(exitStatus))\n  command: \(value.handler.script.split(separator: "\n").first ?? "")\n  output: \(outcome.output.suffix(1500))"
             + (outcome.diagnostics.map { "\n  diagnostics:\n\($0)" } ?? ""))
       }
@@ -282,7 +282,7 @@ struct HostPlayRun {
         TaskResult(
           play: play.name, host: host, role: entries.last?.role.name ?? "", task: "apply",
           status: .failed, summary: "the change script did not finish",
-          failure: redactor.redact(
+          failure: redactor.display(
             "exit status \(applyOutput.exitStatus): \(applyOutput.stderr.suffix(2000))")))
     }
     return (failed ? .failed : .succeeded, results)
@@ -307,7 +307,7 @@ struct HostPlayRun {
     }
     return TaskResult(
       play: play.name, host: host, role: entry.role.name, task: entry.task.name, status: status,
-      summary: redactor.redact(summary), diff: plan?.diff)
+      summary: redactor.display(summary), diff: plan?.diff)
   }
 
   private func unreachableOrFailed(
@@ -318,14 +318,17 @@ struct HostPlayRun {
     TaskResult(
       play: play.name, host: host, role: entry.role.name, task: step, status: status,
       summary: status == .unreachable ? "unreachable" : "\(step) failed",
-      failure: redactor.redact(
+      failure: redactor.display(
         "\(host): \(step): \(message.trimmingCharacters(in: .whitespacesAndNewlines))"))
   }
 
   /// The first line of a change script, up to a here-document (whose body may be a file's
   /// content, base64 or not: never shown) and at most 200 characters.
   static func commandLine(of script: String) -> String {
-    var line = script.split(separator: "\n").first.map(String.init) ?? ""
+    var line =
+      script.split(separator: "\n").first {
+        !$0.trimmingCharacters(in: .whitespaces).hasPrefix("#")
+      }.map(String.init) ?? ""
     if let heredoc = line.range(of: "<<") { line = String(line[..<heredoc.lowerBound]) + "<<…" }
     return line.count > 200 ? String(line.prefix(200)) + "…" : line
   }

@@ -37,6 +37,7 @@ struct ApplyScript {
       trap 'rm -rf "$cm_run"\(staged.map { " \"$cm_stage\"\(Shell.q($0.name))" }.joined())' EXIT
       \(staged.isEmpty ? "" : Self.staleStageCleanup)
       cm_now() { # a timestamp in ns (since boot, 10 ms steps) in $cm_t, without starting a process
+        # shellcheck disable=SC2034 # cm_x takes the idle time, which is not needed
         if read -r cm_t cm_x 2>/dev/null </proc/uptime; then cm_t="${cm_t%.*}${cm_t#*.}0000000"; else cm_t=$(date +%s%N); fi
       }
       \(ProbeScript.hashFunctions)

@@ -49,10 +49,12 @@ struct ProbeScript {
   /// (``statAll(_:)``), or from a `find` of its own for a path that was not in it. Shared by the
   /// probe and the change script.
   static let statFunctions = """
+    # shellcheck disable=SC2034 # cm_nl is read by the statAll loop when the probe has one
     cm_nl='
     '
     cm_tab='\t'
     cm_stat_index() { cm_n=; }
+    # shellcheck disable=SC2034 # it sets every field; each caller reads those it needs
     cm_stat_of() { # PATH: type in cm_t (f d l b c p s; empty: absent), cm_m mode, cm_o owner, cm_g group, cm_z size, cm_id identity, cm_l link target
       cm_stat_index "$1"; cm_r=
       [ -z "$cm_n" ] || eval "cm_r=\\${cm_s$cm_n-}"
@@ -83,6 +85,7 @@ struct ProbeScript {
     return """
       cm_stat_index() { case $1 in \(arms) *) cm_n= ;; esac; }
       IFS=$cm_nl; set -f
+      # shellcheck disable=SC2044 # one find for every path; IFS is a newline and globbing is off
       for cm_x in $(find \(batch.map(Shell.q).joined(separator: " ")) -maxdepth 0 -printf '%p\\t\(statFormat)\\n' 2>/dev/null); do
         cm_stat_index "${cm_x%%"$cm_tab"*}"; [ -z "$cm_n" ] || eval "cm_s$cm_n=\\$cm_x"
       done
@@ -103,8 +106,10 @@ struct ProbeScript {
       if [ -n "$2" ]; then
         if read -r cm_k cm_h 2>/dev/null <"$cm_state/sha256/$2" && [ "$cm_k" = "$3" ]; then echo "$cm_h"; return 0; fi
         cm_z=${3#*:*:}; cm_z=${cm_z%%:*}
+        # shellcheck disable=SC2046 # split on purpose: the hash is the first word
         if [ "${cm_z:-0}" -gt 1048576 ] 2>/dev/null; then set -- $($cm_hash_large <"$1"); echo "$1"; return 0; fi
       fi
+      # shellcheck disable=SC2046 # split on purpose: the hash is the first word
       set -- $(sha256sum <"$1")
       echo "$1"
     }

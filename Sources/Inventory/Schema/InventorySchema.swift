@@ -11,6 +11,9 @@ public enum InventorySchema {
     return table
   }()
 
+  /// Every known variable, in documentation order.
+  public static var allSpecs: [VariableSpec] { Array(variables.values) }
+
   /// The spec of a known variable.
   public static func spec(_ name: String) -> VariableSpec? { variables[name] }
 

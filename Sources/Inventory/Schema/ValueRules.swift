@@ -194,6 +194,17 @@ public enum ValueRules {
     return nil
   }
 
+  /// A DNS host name (letters, digits, `-`, `_`; labels separated by dots; at most 253).
+  public static func hostNameProblem(_ text: String) -> String? {
+    text.count <= 253
+      && text.wholeMatch(
+        of:
+          #/[A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([-A-Za-z0-9_]*[A-Za-z0-9_])?)*\.?/#
+      )
+        != nil
+      ? nil : "'\(text)' is not a host name"
+  }
+
   /// A user name for SSH: letters, digits, `.`, `_`, `-`, not starting with `-`.
   public static func userNameProblem(_ text: String) -> String? {
     text.wholeMatch(of: #/[A-Za-z0-9_.][-A-Za-z0-9_.]{0,63}/#) != nil

@@ -138,9 +138,7 @@ public struct VariableSpec: Sendable {
       return ValueRules.isIPAddress(text) ? nil : "\(name) '\(text)' is not an IP address"
     case .hostOrAddress:
       if text.isEmpty { return "\(name) must not be empty" }
-      if text.contains(where: {
-        ValueRules.isUnsafeInValue($0) || $0 == " " || "'\"`$\\;|&<>(){}".contains($0)
-      }) {
+      if !ValueRules.isIPAddress(text), ValueRules.hostNameProblem(text) != nil {
         return "\(name) '\(text)' is not a host name or address"
       }
       if ValueRules.looksLikeIPv4(text), !ValueRules.isIPv4(text) {

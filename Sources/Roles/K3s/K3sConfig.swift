@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Inventory
 import Yams
@@ -111,9 +112,17 @@ extension K3sConfig {
     while index < words.count {
       let word = words[index]
       guard word.hasPrefix("--") else {
-        throw K3sConfigError(message: "in extra args, expected a --flag but found \(word)")
+        throw K3sConfigError(
+          message: "in extra args, expected a --flag but found \(PrintableText.quoted(word))")
       }
       let body = String(word.dropFirst(2))
+      let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+      guard name.wholeMatch(of: #/[a-z0-9][a-z0-9-]*/#) != nil else {
+        throw K3sConfigError(
+          message:
+            "in extra args, \(PrintableText.quoted(word)) is not a K3s flag (--name or --name=value)"
+        )
+      }
       if let eq = body.firstIndex(of: "=") {
         add(String(body[..<eq]), String(body[body.index(after: eq)...]))
       } else if index + 1 < words.count, !words[index + 1].hasPrefix("--") {
