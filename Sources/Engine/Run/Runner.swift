@@ -82,10 +82,11 @@ public struct Runner: Sendable {
           // The play's next batches do not start; say so for each of their hosts.
           interrupted = true
           for host in hosts[index...] {
-            results.append(
-              TaskResult(
-                play: play.name, host: host, role: "", task: "not started", status: .skipped,
-                summary: "not started: " + options.interruptionReason))
+            let result = TaskResult(
+              play: play.name, host: host, role: "", task: "not started", status: .skipped,
+              summary: "not started: " + options.interruptionReason)
+            results.append(result)
+            observer.handle(.taskFinished(result))
             recaps[host]?.skipped += 1
           }
           index = hosts.count
@@ -160,6 +161,8 @@ public struct Runner: Sendable {
         let result = TaskResult(
           play: play.name, host: hosts[offset], role: "", task: "not started", status: .skipped,
           summary: "not started: " + why)
+        // An interrupted run records what it did not start (in the history as well).
+        if interrupted { observer.handle(.taskFinished(result)) }
         collected.append((offset, interrupted ? .interrupted : .failed, [result]))
       }
       return collected.sorted { $0.0 < $1.0 }.map { (hosts[$0.0], $0.1, $0.2) }
