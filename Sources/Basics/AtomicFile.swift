@@ -87,23 +87,36 @@ public enum AtomicFile {
 
     /// Appends `data`.
     public mutating func append(_ data: Data) throws(AtomicFileError) {
-      let failed = data.withUnsafeBytes { buffer -> Int32? in
-        var offset = 0
-        while offset < buffer.count {
-          let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-          if written < 0 {
-            if errno == EINTR { continue }
-            return errno
-          }
-          offset += written
-        }
-        return nil
-      }
+      let failed = data.withUnsafeBytes { write($0) }
       if let failed {
         closeAndRemove()
         throw AtomicFileError(path: temporary, step: "write", errno: failed)
       }
       count += data.count
+    }
+
+    /// Appends `bytes` (a chunk of a download, written as it arrives).
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) throws(AtomicFileError) {
+      if let failed = write(bytes) {
+        closeAndRemove()
+        throw AtomicFileError(path: temporary, step: "write", errno: failed)
+      }
+      count += bytes.count
+    }
+
+    /// Writes all of `buffer`; the C error number when that failed.
+    private func write(_ buffer: UnsafeRawBufferPointer) -> Int32? {
+      guard buffer.count > 0 else { return nil }
+      var offset = 0
+      while offset < buffer.count {
+        let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+        if written < 0 {
+          if errno == EINTR { continue }
+          return errno
+        }
+        offset += written
+      }
+      return nil
     }
 
     /// Syncs the file and renames it to ``path`` (replacing what was there).

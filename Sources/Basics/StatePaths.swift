@@ -28,6 +28,9 @@ public enum StatePaths {
   /// cluster-mgr's own known_hosts file (host keys it recorded or was told about).
   public static var knownHosts: URL { directory.appendingPathComponent("known_hosts") }
 
+  /// Where the per-cluster lock files of commands that change a cluster live.
+  public static var locksDirectory: URL { directory.appendingPathComponent("locks") }
+
   /// The run history database.
   public static var historyDatabase: URL { directory.appendingPathComponent("history.sqlite") }
 

@@ -95,11 +95,13 @@ public enum BackupOperation {
 
   /// Takes a snapshot on a server and fetches it into `directory`, checked by SHA-256.
   ///
-  /// The local copy must have the server's SHA-256; the manifest goes next to it. Recorded in
-  /// the run history.
+  /// The snapshot is streamed straight into its file (mode 0600 from the first byte, hashed as
+  /// it arrives, renamed into place only when it has the server's SHA-256 and size); the
+  /// manifest goes next to it. Recorded in the run history. After an interruption nothing new
+  /// starts: a snapshot already taken is not fetched.
   public static func create(
     context: ClusterContext, directory: String?, commandLine: [String] = CommandLine.arguments,
-    say: @Sendable (String) -> Void
+    interruption: Interruption = Interruption(), say: @Sendable (String) -> Void
   ) async throws -> (manifest: BackupManifest, path: String, runID: Int64?, historyWarning: String?)
   {
     let cluster = context.settings.clusterName
@@ -144,25 +146,41 @@ public enum BackupOperation {
         saved = try BackupScripts.SavedFile(output: out.stdoutText, server: server)
       }
       say("\(saved.path) on \(server): \(saved.size) bytes, sha256 \(saved.sha256)")
-      let data = try await connection.download(saved.path, sudo: true)
-      let local = FileHash.sha256(of: data)
-      guard local == saved.sha256, Int64(data.count) == saved.size else {
-        throw OperationError(
-          "the copy fetched from \(server) does not match: sha256 \(local) (\(data.count) bytes) here, \(saved.sha256) (\(saved.size) bytes) there",
-          remedy: "run the backup again; nothing was written here")
+      if interruption.isRequested {
+        history.record(
+          host: server, step: "backup \(kind.rawValue)", status: .skipped, started: started,
+          message: "interrupted before the fetch; \(saved.path) stays on \(server)")
+        await history.finish(.interrupted)
+        throw OperationInterrupted(
+          "before the snapshot was fetched: it stays on \(server) as \(saved.path)",
+          interruption: interruption, remedy: "run cluster-mgr backup again")
       }
       let target = directory ?? defaultDirectory(cluster: cluster)
       let file = (saved.path as NSString).lastPathComponent
+      let path = (target as NSString).appendingPathComponent(file)
+      try makeDirectory(target)
+      let fetched: DownloadedFile
+      do {
+        fetched = try await connection.download(
+          saved.path, sudo: true, toFile: path, mode: 0o600,
+          expecting: (sha256: saved.sha256, size: saved.size))
+      } catch {
+        throw OperationError(
+          "fetching the snapshot from \(server) failed: \(error.reason)",
+          remedy: "run the backup again; nothing was written here", exitStatus: error.exitStatus)
+      }
       let manifest = BackupManifest(
         file: file, cluster: cluster, server: server, datastore: kind, remotePath: saved.path,
-        sha256: local,
-        size: saved.size, createdAt: Date())
-      let path = try write(data, manifest: manifest, to: target)
+        sha256: fetched.sha256, size: fetched.size, createdAt: Date())
+      try writeManifest(manifest, next: path)
+      let local = fetched.sha256
       history.record(
         host: server, step: "backup \(kind.rawValue)", status: .changed, started: started,
         message: "\(path) sha256 \(local)")
       let id = await history.finish(.succeeded)
       return (manifest, path, id, history.warning)
+    } catch let error as OperationInterrupted {
+      throw error
     } catch {
       history.record(
         host: host, step: "backup", status: .failed, started: started,
@@ -172,25 +190,24 @@ public enum BackupOperation {
     }
   }
 
-  /// Writes the snapshot (mode 0600 from its first byte: it holds the cluster's secrets) and its
-  /// manifest into `directory` (0700), each atomically; returns the snapshot's path.
-  static func write(_ data: Data, manifest: BackupManifest, to directory: String) throws -> String {
-    do {
-      try AtomicFile.makeDirectories(directory, mode: 0o700)
-      let path = (directory as NSString).appendingPathComponent(manifest.file)
-      try AtomicFile.write(data, to: path, mode: 0o600)
-      let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-      encoder.dateEncodingStrategy = .iso8601
-      try AtomicFile.write(
-        try encoder.encode(manifest) + Data("\n".utf8), to: path + ".json", mode: 0o600)
-      return path
-    } catch let error as AtomicFileError {
+  /// Creates the backup directory (0700) when missing.
+  static func makeDirectory(_ directory: String) throws {
+    do { try AtomicFile.makeDirectories(directory, mode: 0o700) } catch {
       throw OperationError(
         "cannot write the backup into \(directory): \(error.message)", remedy: error.remedy)
-    } catch {
-      throw OperationError(
-        "cannot write the backup into \(directory): \(error.localizedDescription)")
+    }
+  }
+
+  /// Writes `manifest` next to the snapshot at `path` (`PATH.json`, mode 0600), atomically.
+  static func writeManifest(_ manifest: BackupManifest, next path: String) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.dateEncodingStrategy = .iso8601
+    do {
+      try AtomicFile.write(
+        try encoder.encode(manifest) + Data("\n".utf8), to: path + ".json", mode: 0o600)
+    } catch let error as AtomicFileError {
+      throw OperationError("cannot write \(path).json: \(error.message)", remedy: error.remedy)
     }
   }
 

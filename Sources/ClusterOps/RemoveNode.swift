@@ -152,11 +152,13 @@ public enum RemoveNodeOperation {
   /// Carries out `plan`, reporting each step through `say`.
   ///
   /// Stops at the first step that fails (the error says what was already done); an unreachable
-  /// host only skips the uninstall.
+  /// host only skips the uninstall. After an interruption no further step starts (the one
+  /// running finishes) and the run is recorded as interrupted.
   public static func run(
     _ plan: RemoveNodePlan, request: RemoveNodeRequest, context: ClusterContext,
     access: ClusterAccess,
-    commandLine: [String] = CommandLine.arguments, say: @Sendable (String) -> Void
+    commandLine: [String] = CommandLine.arguments, interruption: Interruption = Interruption(),
+    say: @Sendable (String) -> Void
   ) async throws -> RemoveNodeResult {
     let name = plan.node.name
     let history = await OperationHistory.begin(
@@ -178,9 +180,20 @@ public enum RemoveNodeOperation {
     func clean(_ text: String) -> String {
       context.redactor.redact(text).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+    func stopIfInterrupted(before step: String) async throws {
+      guard interruption.isRequested else { return }
+      await history.finish(.interrupted)
+      let already =
+        done.isEmpty
+        ? "; nothing was changed" : "; already done: " + done.joined(separator: "; ")
+      throw OperationInterrupted(
+        "before \(step)\(already)", interruption: interruption,
+        remedy: done.isEmpty ? nil : "run cluster-mgr remove-node \(name) again to finish")
+    }
 
     if plan.embeddedEtcd {
       let step = "etcd snapshot"
+      try await stopIfInterrupted(before: step)
       let started = ContinuousClock.now
       say("taking an etcd snapshot on \(plan.server) ...")
       do {
@@ -198,6 +211,7 @@ public enum RemoveNodeOperation {
     let nodeName = plan.clusterNodeName ?? name
     if plan.inCluster && request.drain {
       let step = "drain"
+      try await stopIfInterrupted(before: step)
       let started = ContinuousClock.now
       say("draining \(nodeName) (up to \(request.drainTimeoutSeconds) s) ...")
       do {
@@ -225,6 +239,7 @@ public enum RemoveNodeOperation {
     }
     if plan.inCluster {
       let step = "delete node"
+      try await stopIfInterrupted(before: step)
       let started = ContinuousClock.now
       do {
         let deleted = try await access.kubectl(
@@ -240,6 +255,7 @@ public enum RemoveNodeOperation {
     }
     do {
       let step = "uninstall k3s"
+      try await stopIfInterrupted(before: step)
       let started = ContinuousClock.now
       say("uninstalling K3s on \(name) ...")
       do {
@@ -278,6 +294,7 @@ public enum RemoveNodeOperation {
     }
     if !request.keepInventory {
       let step = "remove from inventory"
+      try await stopIfInterrupted(before: step)
       let started = ContinuousClock.now
       do {
         let written = try await InventoryFile(path: request.inventoryPath).apply([

@@ -20,8 +20,8 @@ public struct RestorePlan: Sendable {
 
 /// `cluster-mgr restore SNAPSHOT`: puts a backup back on the single server of the cluster.
 ///
-/// SQLite: stop K3s, keep the current `state.db` as `state.db.before-restore-<time>`, put the
-/// snapshot in place with one `rename`, start K3s. etcd: a safety snapshot first, then stop K3s,
+/// SQLite: stop K3s, keep the current `state.db` (and its WAL) as `state.db.before-restore-<time>`,
+/// put the snapshot in place with one `rename`, start K3s. etcd: a safety snapshot first, then stop K3s,
 /// `k3s server --cluster-reset --cluster-reset-restore-path=…`, start K3s. Both wait until the
 /// API answers and the server's node is Ready.
 public enum RestoreOperation {
@@ -90,109 +90,172 @@ public enum RestoreOperation {
   }
 
   /// Carries out `plan`, reporting steps through `say`; recorded in the run history.
+  ///
+  /// Once K3s was stopped it is started again whatever happens: by a trap in the root script
+  /// (failure, time limit, lost connection), and from here after a failure or an interruption.
+  /// After an interruption nothing new starts (no upload, no swap, no wait for Ready).
   public static func run(
     _ plan: RestorePlan, context: ClusterContext, readyTimeout: Duration = .seconds(300),
-    commandLine: [String] = CommandLine.arguments, say: @Sendable (String) -> Void
+    commandLine: [String] = CommandLine.arguments, interruption: Interruption = Interruption(),
+    say: @Sendable (String) -> Void
   ) async throws -> (kept: String?, runID: Int64?, historyWarning: String?) {
     let history = await OperationHistory.begin(
       command: "restore", commandLine: commandLine, inventoryPath: context.inventory.path,
       redactor: context.redactor)
-    let server = plan.server
-    var step = "upload the snapshot"
-    var started = ContinuousClock.now
-    var changed = false
+    var progress = RestoreProgress(server: plan.server, history: history)
+    var connection: SSHConnection?
     do {
-      let connection = try await context.connection(to: server)
-      /// Runs one of the restore scripts as root; its stderr (masked) is the error.
-      func restoreScript(_ script: String, _ arguments: [String], timeout: Duration) async throws
-        -> String
-      {
-        let out = try await connection.execute(
-          .argv(
-            ["/bin/sh", "-c", script, "cluster-mgr-restore"] + arguments, sudo: true,
-            timeout: timeout, step: step))
-        guard out.succeeded else {
-          throw OperationError(
-            context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
-        }
-        return out.stdoutText
-      }
-      let stamp = BackupOperation.timestamp(Date())
-      var kept: String?
-      switch plan.datastore {
-      case .sqlite:
-        let staged = BackupScripts.sqliteDatabase + ".cluster-mgr-restore"
-        say("uploading \(plan.path) to \(server) ...")
-        try await connection.upload(
-          file: URL(fileURLWithPath: plan.path), to: staged, mode: 0o600, sudo: true)
-        history.record(
-          host: server, step: step, status: .changed, started: started, message: staged)
-        step = "replace state.db"
-        started = ContinuousClock.now
-        say("stopping K3s on \(server) and putting the snapshot in place ...")
-        changed = true
-        let output = try await restoreScript(
-          sqliteRestore, [staged, stamp], timeout: .seconds(300))
-        kept = output.split(separator: "\n").last.map(String.init).flatMap {
-          $0.hasPrefix("kept ") ? String($0.dropFirst(5)) : nil
-        }
-        history.record(
-          host: server, step: step, status: .changed, started: started,
-          message: kept.map { "previous state.db kept as \($0)" })
-      case .etcd:
-        step = "safety snapshot"
-        say("taking a safety snapshot of the current datastore on \(server) ...")
-        let safety = try await connection.execute(
-          .argv(
-            ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", "pre-restore"],
-            sudo: true,
-            timeout: .seconds(300), step: step))
-        if safety.succeeded,
-          let file = try? BackupScripts.SavedFile(output: safety.stdoutText, server: server)
-        {
-          kept = file.path
-          history.record(
-            host: server, step: step, status: .changed, started: started, message: file.path)
-        } else {
-          say(
-            "warning: no safety snapshot (is K3s running?): \(safety.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
-          )
-          history.record(
-            host: server, step: step, status: .failed, started: started, message: safety.stderrText)
-        }
-        step = "upload the snapshot"
-        started = ContinuousClock.now
-        let target =
-          BackupScripts.snapshotDirectory + "/" + (plan.path as NSString).lastPathComponent
-        say("uploading \(plan.path) to \(server) ...")
-        try await connection.upload(
-          file: URL(fileURLWithPath: plan.path), to: target, mode: 0o600, sudo: true,
-          createDirectory: true)
-        history.record(
-          host: server, step: step, status: .changed, started: started, message: target)
-        step = "cluster-reset restore"
-        started = ContinuousClock.now
-        say("stopping K3s on \(server) and restoring with k3s server --cluster-reset ...")
-        changed = true
-        _ = try await restoreScript(etcdRestore, [target], timeout: .seconds(600))
-        history.record(host: server, step: step, status: .changed, started: started)
-      }
-      step = "wait for Ready"
-      started = ContinuousClock.now
-      say("waiting for the API and \(server) to be Ready ...")
-      try await waitReady(connection: connection, node: server, timeout: readyTimeout)
-      history.record(host: server, step: step, status: .ok, started: started)
+      let server = try await context.connection(to: plan.server)
+      connection = server
+      let kept = try await replaceDatastore(
+        plan, on: server, progress: &progress, context: context, interruption: interruption,
+        say: say)
+      try progress.stopIfInterrupted(interruption, step: "wait for Ready")
+      progress.begin("wait for Ready")
+      say("waiting for the API and \(plan.server) to be Ready ...")
+      try await waitReady(connection: server, node: plan.server, timeout: readyTimeout)
+      progress.record(.ok)
       let id = await history.finish(.succeeded)
       return (kept, id, history.warning)
     } catch {
       let message = RemoveNodeOperation.describe(error)
-      history.record(host: server, step: step, status: .failed, started: started, message: message)
+      var restarted: String?
+      if progress.stoppedK3s, let connection {
+        restarted = await ensureK3sRunning(on: connection, server: plan.server)
+      }
+      if let interrupted = error as? OperationInterrupted {
+        progress.record(.skipped, message: message)
+        await history.finish(.interrupted)
+        throw OperationInterrupted(
+          interrupted.message, restarted: restarted, replaced: progress.replaced)
+      }
+      progress.record(.failed, message: message)
       await history.finish(.failed)
       throw OperationError(
-        "\(step) on \(server) failed: \(message)",
-        remedy: changed
-          ? "see docs/nodes.md, \"Restoring by hand\"; the previous datastore was kept (see above)"
-          : "nothing was changed on \(server)")
+        "\(progress.step) on \(plan.server) failed: \(message)"
+          + (restarted.map { "; " + $0 } ?? ""),
+        remedy: failureRemedy(plan, progress: progress))
+    }
+  }
+
+  /// What to do after a failed restore, from how far it got.
+  static func failureRemedy(_ plan: RestorePlan, progress: RestoreProgress) -> String {
+    if progress.replaced {
+      return "the snapshot is in place"
+        + (progress.kept.map { " (the previous datastore is kept as \($0))" } ?? "")
+        + "; check K3s on \(plan.server) (journalctl -u k3s), see docs/nodes.md, \"Restoring by hand\""
+    }
+    if progress.stoppedK3s && plan.datastore == .sqlite {
+      return "the swap was undone: \(plan.server) runs its previous datastore; fix the cause and "
+        + "run the restore again"
+    }
+    if progress.stoppedK3s {
+      return "see docs/nodes.md, \"Restoring by hand\""
+        + (progress.kept.map { "; the safety snapshot is \($0)" } ?? "")
+    }
+    return "nothing was changed on \(plan.server)"
+  }
+
+  /// Uploads the snapshot and swaps it in with K3s stopped; returns what was kept of the
+  /// previous datastore.
+  static func replaceDatastore(
+    _ plan: RestorePlan, on connection: SSHConnection, progress: inout RestoreProgress,
+    context: ClusterContext, interruption: Interruption, say: @Sendable (String) -> Void
+  ) async throws -> String? {
+    let server = plan.server
+    /// Runs one of the restore scripts as root; its stderr (masked) is the error.
+    func restoreScript(_ script: String, _ arguments: [String], timeout: Duration) async throws
+      -> String
+    {
+      let out = try await connection.execute(
+        .argv(
+          ["/bin/sh", "-c", script, "cluster-mgr-restore"] + arguments, sudo: true,
+          timeout: timeout, step: progress.step))
+      guard out.succeeded else {
+        throw OperationError(
+          context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
+      }
+      return out.stdoutText
+    }
+    let stamp = BackupOperation.timestamp(Date())
+    switch plan.datastore {
+    case .sqlite:
+      let staged = BackupScripts.sqliteDatabase + ".cluster-mgr-restore"
+      try progress.stopIfInterrupted(interruption, step: "upload the snapshot")
+      progress.begin("upload the snapshot")
+      say("uploading \(plan.path) to \(server) ...")
+      try await connection.upload(
+        file: URL(fileURLWithPath: plan.path), to: staged, mode: 0o600, sudo: true)
+      progress.record(.changed, message: staged)
+      try progress.stopIfInterrupted(interruption, step: "replace state.db")
+      progress.begin("replace state.db")
+      say("stopping K3s on \(server) and putting the snapshot in place ...")
+      progress.stoppedK3s = true
+      let output = try await restoreScript(
+        sqliteRestore(), [staged, stamp], timeout: .seconds(300))
+      progress.replaced = true
+      let kept = output.split(separator: "\n").last.map(String.init).flatMap {
+        $0.hasPrefix("kept ") ? String($0.dropFirst(5)) : nil
+      }
+      progress.kept = kept
+      progress.record(.changed, message: kept.map { "previous state.db kept as \($0)" })
+      return kept
+    case .etcd:
+      try progress.stopIfInterrupted(interruption, step: "safety snapshot")
+      progress.begin("safety snapshot")
+      say("taking a safety snapshot of the current datastore on \(server) ...")
+      let safety = try await connection.execute(
+        .argv(
+          ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", "pre-restore"],
+          sudo: true, timeout: .seconds(300), step: progress.step))
+      var kept: String?
+      if safety.succeeded,
+        let file = try? BackupScripts.SavedFile(output: safety.stdoutText, server: server)
+      {
+        kept = file.path
+        progress.kept = file.path
+        progress.record(.changed, message: file.path)
+      } else {
+        say(
+          "warning: no safety snapshot (is K3s running?): \(safety.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
+        )
+        progress.record(.failed, message: safety.stderrText)
+      }
+      let target =
+        BackupScripts.snapshotDirectory + "/" + (plan.path as NSString).lastPathComponent
+      try progress.stopIfInterrupted(interruption, step: "upload the snapshot")
+      progress.begin("upload the snapshot")
+      say("uploading \(plan.path) to \(server) ...")
+      try await connection.upload(
+        file: URL(fileURLWithPath: plan.path), to: target, mode: 0o600, sudo: true,
+        createDirectory: true)
+      progress.record(.changed, message: target)
+      try progress.stopIfInterrupted(interruption, step: "cluster-reset restore")
+      progress.begin("cluster-reset restore")
+      say("stopping K3s on \(server) and restoring with k3s server --cluster-reset ...")
+      progress.stoppedK3s = true
+      _ = try await restoreScript(etcdRestore, [target], timeout: .seconds(600))
+      progress.replaced = true
+      progress.record(.changed)
+      return kept
+    }
+  }
+
+  /// Starts K3s on the server unless it runs (after a failed or interrupted restore); says
+  /// what happened, in words for the user.
+  static func ensureK3sRunning(on connection: SSHConnection, server: String) async -> String {
+    do {
+      let result = try await connection.execute(
+        .script(
+          "systemctl is-active --quiet k3s || systemctl start k3s", sudo: true,
+          timeout: .seconds(180), step: "start K3s again"))
+      if result.succeeded { return "K3s runs on \(server)" }
+      return "K3s could not be started again on \(server): "
+        + result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
+        + " (start it there: sudo systemctl start k3s)"
+    } catch {
+      return "K3s could not be started again from here (\(error.message)); its root script "
+        + "starts it when it ends, check on \(server): systemctl status k3s"
     }
   }
 
@@ -219,28 +282,115 @@ public enum RestoreOperation {
       "\(node) was not Ready within \(timeout) after the restore: \(last.prefix(300))")
   }
 
-  /// Swaps the staged snapshot (`$1`) in; prints `kept PATH` (suffix `$2`) last.
-  static let sqliteRestore = """
+  /// Shell that starts K3s again whenever the script ends after it stopped K3s.
+  ///
+  /// It runs on success (a no-op, the script started it), on a failure (`set -e`), and when the
+  /// script is ended by a signal (its time limit, the connection gone: SIGTERM, SIGHUP,
+  /// SIGPIPE, SIGINT). First
+  /// `cm_undo_if_unfinished` (each script defines it) puts back what a step left half done.
+  /// `--no-block` hands the start to systemd at once, so that a SIGKILL that follows the time
+  /// limit's SIGTERM cannot stop it; the output goes nowhere (the connection may be gone).
+  static let restartK3sOnExit = """
+    cm_restart_k3s() { systemctl start --no-block k3s >/dev/null 2>&1 || true; }
+    trap 'cm_rc=$?; trap - EXIT; cm_undo_if_unfinished || true; cm_restart_k3s; exit $cm_rc' EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 141' PIPE
+    trap 'exit 143' TERM
+    """
+
+  /// Swaps the staged snapshot (`$1`) in for `database`; prints `kept PATH` (suffix `$2`) last.
+  ///
+  /// The current datastore (the file, its `-wal` and `-shm`) is kept as hard links under
+  /// `.before-restore-$2` first; a swap that does not complete is undone from them (the WAL
+  /// holds the newest writes: K3s must never start on the file without it), then K3s starts.
+  static func sqliteRestore(database: String = BackupScripts.sqliteDatabase) -> String {
+    """
     set -eu
     staged=$1
-    db=\(BackupScripts.sqliteDatabase)
+    db=\(ShellQuote.quote(database))
     kept="$db.before-restore-$2"
+    cm_swapping=0
+    cm_undo_if_unfinished() {
+      [ "$cm_swapping" = 1 ] || return 0
+      for cm_s in "" -wal -shm; do
+        if [ "$kept$cm_s" -ef "$db$cm_s" ]; then rm -f "$kept$cm_s"
+        elif [ -f "$kept$cm_s" ]; then ln -f "$kept$cm_s" "$db$cm_s" && rm -f "$kept$cm_s"
+        else rm -f "$db$cm_s"
+        fi
+      done
+    }
+    \(restartK3sOnExit)
     systemctl stop k3s
-    if [ -f "$db" ]; then ln -f "$db" "$kept"; fi
-    for suffix in -wal -shm; do
-      if [ -f "$db$suffix" ]; then mv -f "$db$suffix" "$kept$suffix"; fi
+    for suffix in "" -wal -shm; do
+      if [ -f "$db$suffix" ]; then ln -f "$db$suffix" "$kept$suffix"; fi
     done
     chmod 600 "$staged"
+    cm_swapping=1
+    rm -f "$db-wal" "$db-shm"
     mv -f "$staged" "$db"
+    cm_swapping=0
     systemctl start k3s
     echo "kept $kept"
     """
+  }
 
   /// Argument: the snapshot on the server.
   static let etcdRestore = """
     set -eu
+    cm_undo_if_unfinished() { :; }
+    \(restartK3sOnExit)
     systemctl stop k3s
     k3s server --cluster-reset --cluster-reset-restore-path="$1"
     systemctl start k3s
     """
+}
+
+/// Where a restore is: the step running (recorded in the history when it ends) and whether K3s
+/// was stopped (from then on it must be started again, whatever happens).
+struct RestoreProgress {
+  let server: String
+  let history: OperationHistory
+  private(set) var step = "connect"
+  private var started = ContinuousClock.now
+  /// The root script that stops K3s has started.
+  var stoppedK3s = false
+  /// The root script put the snapshot in place.
+  var replaced = false
+  /// What was kept of the previous datastore (or the etcd safety snapshot).
+  var kept: String?
+
+  init(server: String, history: OperationHistory) {
+    self.server = server
+    self.history = history
+  }
+
+  /// A new step begins.
+  mutating func begin(_ step: String) {
+    self.step = step
+    started = ContinuousClock.now
+  }
+
+  /// Records the current step as ended with `status`.
+  func record(_ status: TaskRecord.Status, message: String? = nil) {
+    history.record(host: server, step: step, status: status, started: started, message: message)
+  }
+
+  /// Throws before `next` starts when the restore was interrupted.
+  mutating func stopIfInterrupted(_ interruption: Interruption, step next: String) throws {
+    guard interruption.isRequested else { return }
+    begin(next)
+    throw OperationInterrupted("before \(next) on \(server)", interruption: interruption)
+  }
+}
+
+extension OperationInterrupted {
+  /// A restore's interruption: what it did not start, and where K3s stands.
+  init(_ message: String, restarted: String?, replaced: Bool) {
+    self.message = message + (restarted.map { "; " + $0 } ?? "")
+    self.remedy =
+      replaced
+      ? "the snapshot is in place; check that the cluster is Ready (cluster-mgr status)"
+      : "nothing was changed; run the restore again"
+  }
 }

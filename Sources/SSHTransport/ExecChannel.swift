@@ -2,9 +2,9 @@ import CLibSSH2
 import Foundation
 
 /// One exec request on a session, in non-blocking mode: stdout and stderr drained together (a
-/// full window on either stream never stalls the other), stdin streamed as the window allows,
-/// sudo's prompt answered, keepalives sent while waiting, and exit status and signal read after
-/// the channel closed.
+/// full window on either stream never stalls the other) into sinks that bound what is kept or
+/// stream it to a file, stdin streamed as the window allows, sudo's prompt answered, keepalives
+/// sent while waiting, and exit status and signal read after the channel closed.
 struct ExecChannel {
   /// Why an exec did not produce a result.
   enum Failure: Error {
@@ -13,11 +13,14 @@ struct ExecChannel {
     case passwordRejected(sudoMessage: String)
     case noEndInSight
     case stdinUnreadable(String)
+    /// The standard output sink refused a chunk (a download could not be written).
+    case outputRejected(any Error)
   }
 
-  /// What the channel produced.
+  /// How the command ended (its output went to the sinks).
   struct Outcome {
-    var result: ExecResult
+    var exitStatus: Int32
+    var exitSignal: String?
     /// sudo's own stderr when it never let the command start.
     var sudoMessage: String?
   }
@@ -30,9 +33,10 @@ struct ExecChannel {
   static let windowSize: UInt32 = 4 << 20
   static let packetSize: UInt32 = 32768
 
+  /// Runs `line`, feeding `stdout` and `stderr` with the command's output as it arrives.
   func run(
-    _ line: RemoteCommandLine, stdin: StdinPump, password: () -> String?,
-    hardDeadline: ContinuousClock.Instant?
+    _ line: RemoteCommandLine, stdin: StdinPump, stdout: any OutputSink, stderr: TailBuffer,
+    password: () -> String?, hardDeadline: ContinuousClock.Instant?
   ) throws(Failure) -> Outcome {
     let channel = try open()
     defer { release(channel) }
@@ -42,8 +46,6 @@ struct ExecChannel {
           channel, "exec", 4, line.text, UInt32(line.text.utf8.count))
       }
     } catch { throw .libssh2(error) }
-    var stdout = Data()
-    var stderr = Data()
     var sudo = line.marker.map { SudoExchange(marker: $0, prompt: prompt(of: line)) }
     var passwordBytes: Data?
     var eofSent = false
@@ -60,18 +62,24 @@ struct ExecChannel {
           if n == Int(LIBSSH2_ERROR_EAGAIN) || n == 0 { break }
           guard n > 0 else { throw .libssh2(session.lastFailure(code: Int32(n))) }
           progressed = true
-          let chunk = Data(buffer[0..<n])
           if stream == 0 {
-            stdout.append(chunk)
+            do {
+              try buffer.withUnsafeBytes {
+                try stdout.receive(UnsafeRawBufferPointer(rebasing: $0[0..<n]))
+              }
+            } catch {
+              closeQuietly(channel)
+              throw .outputRejected(error)
+            }
             continue
           }
           guard var exchange = sudo else {
-            stderr.append(chunk)
+            buffer.withUnsafeBytes { stderr.receive(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             continue
           }
-          let (event, rest) = exchange.feed(chunk)
+          let (event, rest) = exchange.feed(Data(buffer[0..<n]))
           sudo = exchange
-          stderr.append(rest)
+          rest.withUnsafeBytes { stderr.receive($0) }
           switch event {
           case .none, .started: break
           case .sendPassword:
@@ -150,8 +158,7 @@ struct ExecChannel {
     } catch { throw .libssh2(error) }
     let startedCommand = sudo.map(\.started) ?? true
     return Outcome(
-      result: ExecResult(
-        stdout: stdout, stderr: stderr, exitStatus: status, exitSignal: signalName),
+      exitStatus: status, exitSignal: signalName,
       sudoMessage: startedCommand ? nil : sudo?.sudoMessage)
   }
 

@@ -22,6 +22,9 @@ public struct RemoteCommand: Sendable {
   public var timeout: Duration?
   /// A short label for messages (`install k3s`); defaults to the start of the command.
   public var step: String?
+  /// The most bytes kept of each output stream (the last ones); nil means
+  /// ``SSHOptions/outputLimit``. What is dropped is counted in the result.
+  public var outputLimit: Int?
 
   /// Creates a command.
   public init(
@@ -86,6 +89,11 @@ public struct ExecResult: Sendable, Equatable {
     self.exitStatus = exitStatus
     self.exitSignal = exitSignal
   }
+
+  /// Bytes of standard output dropped before ``stdout`` (the output limit kept only the last ones).
+  public var stdoutDropped = 0
+  /// Bytes of standard error dropped before ``stderr``.
+  public var stderrDropped = 0
 
   /// Exit status 0 and no signal.
   public var succeeded: Bool { exitStatus == 0 && exitSignal == nil }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 extension SSHConnection {
@@ -33,6 +34,11 @@ extension SSHConnection {
         reason: "the command did not end within \(Self.describe(limit ?? .zero)) and the host did "
           + "not confirm it was stopped; the channel was closed.",
         remedy: "Check the host: the command may still be running there.")
+    case .outputRejected(let error):
+      return SSHError(
+        .transferFailed, host: target.name, step: label,
+        reason: "the output could not be kept: "
+          + ((error as? any OperatorError)?.message ?? "\(error)") + "; the command was stopped.")
     case .stdinUnreadable(let why):
       return SSHError(
         .transferFailed, host: target.name, step: label,

@@ -2,6 +2,16 @@ import Basics
 import Crypto
 import Foundation
 
+/// A file fetched from a host into a local file.
+public struct DownloadedFile: Sendable, Equatable {
+  /// The local path.
+  public var path: String
+  /// Its size in bytes.
+  public var size: Int64
+  /// Its SHA-256 (hex), computed while it arrived.
+  public var sha256: String
+}
+
 extension SSHConnection {
   /// Writes `data` to `path` on the host; see ``upload(file:to:mode:owner:group:sudo:)``.
   public func upload(
@@ -36,17 +46,79 @@ extension SSHConnection {
   }
 
   /// Reads the file at `path` on the host (through sudo when `sudo`): a kubeconfig, a token.
+  ///
+  /// Small files only: one larger than ``SSHOptions/outputLimit`` is refused (stream it to a
+  /// local file with ``download(_:sudo:toFile:mode:expecting:)``).
   public func download(_ path: String, sudo: Bool = false) throws(SSHError) -> Data {
     let label = "download \(path)"
     let result = try execute(.argv(["cat", "--", path], sudo: sudo, step: label))
-    guard result.succeeded else {
+    guard result.succeeded else { throw unreadable(path, result.stderrText, sudo: sudo) }
+    guard result.stdoutDropped == 0 else {
       throw SSHError(
         .transferFailed, host: target.name, step: label,
-        reason: "cannot read \(path): "
-          + result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines),
-        remedy: sudo ? nil : "If only root may read it, download it with sudo.")
+        reason: "\(path) is larger than the \(options.outputLimit >> 20) MiB kept in memory.",
+        remedy: "Fetch it into a file instead (cluster-mgr streams backups to disk).")
     }
     return result.stdout
+  }
+
+  /// Streams the file at `path` on the host into the local file `localPath` (mode `mode` from
+  /// its first byte), hashing it on the way; memory stays flat whatever its size.
+  ///
+  /// The local file appears only when the whole file arrived and, with `expecting`, has that
+  /// SHA-256 (hex) and size: otherwise nothing is left behind and ``SSHError/Kind/transferFailed``
+  /// is thrown.
+  public func download(
+    _ path: String, sudo: Bool = false, toFile localPath: String, mode: mode_t = 0o600,
+    expecting expected: (sha256: String, size: Int64)? = nil
+  ) throws(SSHError) -> DownloadedFile {
+    let label = "download \(path)"
+    let command = RemoteCommand.argv(["cat", "--", path], sudo: sudo, step: label)
+    let line = try commandLine(for: command)
+    let sink: FileSink
+    do { sink = try FileSink(path: localPath, mode: mode) } catch {
+      throw SSHError(
+        .transferFailed, host: target.name, step: label, reason: error.message + ".",
+        remedy: error.remedy)
+    }
+    let stderr = TailBuffer(limit: 64 << 10)
+    let started = ContinuousClock.now
+    let outcome: ExecChannel.Outcome
+    do {
+      outcome = try run(
+        line, stdin: try StdinPump([]), stdout: sink, stderr: stderr, label: label)
+      try check(outcome, line: line, label: label, started: started)
+    } catch {
+      sink.discard()
+      throw error as? SSHError
+        ?? SSHError(.transferFailed, host: target.name, step: label, reason: "\(error).")
+    }
+    guard outcome.exitStatus == 0, outcome.exitSignal == nil else {
+      sink.discard()
+      throw unreadable(path, String(decoding: stderr.contents, as: UTF8.self), sudo: sudo)
+    }
+    let file = DownloadedFile(path: localPath, size: sink.size, sha256: sink.sha256)
+    if let expected, expected.sha256 != file.sha256 || expected.size != file.size {
+      sink.discard()
+      throw SSHError(
+        .transferFailed, host: target.name, step: label,
+        reason: "the copy does not match: sha256 \(file.sha256) (\(file.size) bytes) here, "
+          + "\(expected.sha256) (\(expected.size) bytes) on the host; nothing was written.",
+        remedy: "Fetch it again.")
+    }
+    do { try sink.commit() } catch {
+      throw SSHError(
+        .transferFailed, host: target.name, step: label, reason: error.message + ".",
+        remedy: error.remedy)
+    }
+    return file
+  }
+
+  private func unreadable(_ path: String, _ stderr: String, sudo: Bool) -> SSHError {
+    SSHError(
+      .transferFailed, host: target.name, step: "download \(path)",
+      reason: "cannot read \(path): " + stderr.trimmingCharacters(in: .whitespacesAndNewlines),
+      remedy: sudo ? nil : "If only root may read it, download it with sudo.")
   }
 
   // MARK: - Internals

@@ -96,30 +96,51 @@ public actor SSHConnection {
         .transferFailed, host: target.name, step: command.label,
         reason: "cannot read the file to upload: \(error.localizedDescription).")
     }
-    return try run(line, stdin: pump, label: command.label)
+    let limit = command.outputLimit ?? options.outputLimit
+    let stdout = TailBuffer(limit: limit)
+    let stderr = TailBuffer(limit: limit)
+    let started = ContinuousClock.now
+    let outcome = try run(line, stdin: pump, stdout: stdout, stderr: stderr, label: command.label)
+    var result = ExecResult(
+      stdout: stdout.contents, stderr: stderr.contents, exitStatus: outcome.exitStatus,
+      exitSignal: outcome.exitSignal)
+    result.stdoutDropped = stdout.dropped
+    result.stderrDropped = stderr.dropped
+    try check(outcome, line: line, label: command.label, started: started)
+    return result
   }
 
-  func run(_ line: RemoteCommandLine, stdin: StdinPump, label: String) throws(SSHError)
-    -> ExecResult
-  {
+  /// Runs `line` with its output going to `stdout` and `stderr` as it arrives.
+  func run(
+    _ line: RemoteCommandLine, stdin: StdinPump, stdout: any OutputSink, stderr: TailBuffer,
+    label: String
+  ) throws(SSHError) -> ExecChannel.Outcome {
     let session = try liveSession(step: label)
     roundTrips += 1
-    let started = ContinuousClock.now
-    let hardDeadline = line.timeout.map { started + $0 + options.killGrace + .seconds(10) }
+    let hardDeadline = line.timeout.map {
+      ContinuousClock.now + $0 + options.killGrace + .seconds(10)
+    }
     let channel = ExecChannel(
       session: session, keepalive: options.keepaliveInterval > .zero,
       requestTimeout: options.connectTimeout)
-    let outcome: ExecChannel.Outcome
     do {
-      outcome = try channel.run(
-        line, stdin: stdin, password: { becomePassword() }, hardDeadline: hardDeadline)
+      return try channel.run(
+        line, stdin: stdin, stdout: stdout, stderr: stderr, password: { becomePassword() },
+        hardDeadline: hardDeadline)
     } catch {
       throw failure(error, label: label, limit: line.timeout)
     }
-    let result = outcome.result
+  }
+
+  /// Throws when `outcome` says the command was ended at its time limit (it ran from
+  /// `started`) or sudo refused it.
+  func check(
+    _ outcome: ExecChannel.Outcome, line: RemoteCommandLine, label: String,
+    started: ContinuousClock.Instant
+  ) throws(SSHError) {
     if let limit = line.timeout, started.duration(to: .now) >= limit,
-      (result.exitStatus == RemoteCommandLine.exitTimedOut && result.exitSignal == nil)
-        || result.exitSignal == "KILL"
+      (outcome.exitStatus == RemoteCommandLine.exitTimedOut && outcome.exitSignal == nil)
+        || outcome.exitSignal == "KILL"
     {
       throw SSHError(
         .timeout, host: target.name, step: label,
@@ -127,10 +148,9 @@ public actor SSHConnection {
           + "(SIGTERM to its process group, SIGKILL \(Self.describe(options.killGrace)) later).",
         remedy: "Find out why it takes so long, or give it a longer time limit.")
     }
-    if let message = outcome.sudoMessage, !result.succeeded {
+    if let message = outcome.sudoMessage, outcome.exitStatus != 0 || outcome.exitSignal != nil {
       throw sudoFailure(message, label: label)
     }
-    return result
   }
 
   func commandFailed(_ label: String, _ result: ExecResult) -> SSHError {

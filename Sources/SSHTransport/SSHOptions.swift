@@ -7,6 +7,10 @@ public struct SSHOptions: Sendable {
   public var connectTimeout: Duration = .seconds(10)
   /// The time limit of a command that does not set its own; nil means none.
   public var commandTimeout: Duration? = .seconds(3600)
+  /// The most bytes of each output stream of a command kept in memory (the last ones), unless
+  /// the command sets its own limit; a command that writes more is not stopped, its older output
+  /// is dropped and counted (``ExecResult/stdoutDropped``).
+  public var outputLimit = 16 << 20
   /// How long a timed-out command gets after SIGTERM before its process group gets SIGKILL.
   public var killGrace: Duration = .seconds(5)
   /// How often an idle connection sends a keepalive; zero disables keepalives.

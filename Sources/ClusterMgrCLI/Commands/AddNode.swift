@@ -88,6 +88,12 @@ extension ClusterMgr {
       help: "With --provision: more output (-v task output, -vv probe details).")
     var verbose: Int
 
+    @Flag(
+      help:
+        "With --provision: remove a cluster lock another cluster-mgr command left on the first server (it says whose)."
+    )
+    var forceUnlock = false
+
     @OptionGroup var inventory: InventoryOptions
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
@@ -104,6 +110,10 @@ extension ClusterMgr {
     func validate() throws {
       if provision && dryRun {
         throw ValidationError("--provision and --dry-run do not go together.")
+      }
+      if forceUnlock && !provision {
+        throw ValidationError(
+          "--force-unlock goes with --provision (only provisioning locks the cluster).")
       }
       if provision && output.isJSON {
         throw ValidationError(
@@ -180,6 +190,7 @@ extension ClusterMgr {
       request.kubeconfigPath = kubeconfig
       request.skipKubeconfig = noKubeconfig
       request.commandName = "add-node"
+      request.forceUnlock = forceUnlock
       let ssh = try connection.sshOptions()
       request.becomePassword = ssh.becomePassword
       let setup = try await ProvisionSetup.prepare(request)

@@ -19,7 +19,8 @@ extension ClusterMgr {
         the server in /var/lib/rancher/k3s/server/db/snapshots, fetched here, and accepted only \
         if its SHA-256 here equals the server's; a manifest FILE.json goes next to it. Default \
         directory: $CLUSTER_MGR_STATE_DIR/backups/<cluster_name> (~/.local/state/cluster-mgr/…). \
-        The files hold the cluster's secrets: they are written mode 0600.
+        The files hold the cluster's secrets: they are written mode 0600, streamed to disk as \
+        they arrive (under a temporary name, renamed into place only once the SHA-256 matches).
         """,
       subcommands: [BackupCreate.self, BackupList.self],
       defaultSubcommand: BackupCreate.self)
@@ -42,9 +43,12 @@ extension ClusterMgr {
 
     func run() async throws {
       try await reportingOperatorErrors {
+        SignalHandling.install()
         let context = try await connection.context(inventory)
-        let outcome = try await BackupOperation.create(context: context, directory: directory) {
-          print($0)
+        let outcome = try await BackupOperation.create(
+          context: context, directory: directory, interruption: Interruption.shared
+        ) {
+          printProgress($0)
         }
         await context.sessions.closeAll()
         let manifest = outcome.manifest

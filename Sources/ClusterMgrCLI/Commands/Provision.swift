@@ -20,8 +20,15 @@ extension ClusterMgr {
         kubeconfig merged into ~/.kube/config under the cluster's name.
 
         A re-run changes only what differs and restarts K3s only when its binary, unit or \
-        config changed. Exit status: 0 all hosts fine, 1 a host failed, 2 invalid input, \
-        4 hosts unreachable.
+        config changed. Exit status: 0 all hosts fine, 1 a host failed (or the cluster is \
+        locked by another command), 2 invalid input, 4 hosts unreachable, 130 interrupted.
+
+        Locks: the run holds this machine's lock on the cluster and the cluster lock \
+        /var/lib/cluster-mgr/lock on the first server; a second command on the same cluster \
+        fails naming the first (--check only makes sure nobody holds the cluster lock). \
+        Ctrl-C (or SIGTERM) starts nothing new, lets the host scripts that run finish, \
+        releases the locks and records the run as interrupted (exit 130); a second Ctrl-C \
+        stops at once.
         """)
 
     @OptionGroup var inventory: InventoryOptions
@@ -54,6 +61,20 @@ extension ClusterMgr {
     @Flag(name: .customShort("v"), help: "More output: -v task output, -vv probe details.")
     var verbose: Int
 
+    @Flag(
+      help:
+        "Remove a cluster lock another cluster-mgr command left on the first server (it says whose), then run."
+    )
+    var forceUnlock = false
+
+    func validate() throws {
+      if forceUnlock && behaviour.check {
+        throw ValidationError(
+          "--force-unlock removes a lock on the server and --check changes nothing: run them apart."
+        )
+      }
+    }
+
     func run() async throws {
       try await reportingOperatorErrors {
         var request = ProvisionRequest(inventoryPath: inventory.path)
@@ -67,6 +88,7 @@ extension ClusterMgr {
         request.tailscaleSocket = connection.socket
         request.kubeconfigPath = kubeconfig
         request.skipKubeconfig = noKubeconfig
+        request.forceUnlock = forceUnlock
         // Listing changes nothing, not even cluster-mgr's own state (no deploy key is made).
         if listTags || listTasks { request.options.checkMode = true }
         let ssh = try connection.sshOptions()
@@ -90,13 +112,22 @@ extension ClusterMgr {
       verbosity: Int
     ) async throws -> Int32 {
       for notice in setup.notices { printToStandardError(notice) }
+      SignalHandling.install()
+      var request = request
+      request.options.interruption = Interruption.shared
       let hosts = setup.plays.flatMap(\.hosts).reduce(into: [String]()) {
         if !$0.contains($1) { $0.append($1) }
       }
       let display = RunProgress(
         hosts: hosts, json: json, verbosity: verbosity, diff: request.options.diffMode)
-      let result = await ProvisionOperation.run(
-        request, setup: setup, observer: display, sshOptions: ssh)
+      let result: ProvisionResult
+      do {
+        result = try await ProvisionOperation.run(
+          request, setup: setup, observer: display, sshOptions: ssh)
+      } catch {
+        display.abandon()
+        throw error
+      }
       display.finish()
       if !json {
         if let (path, outcome) = result.kubeconfig {
@@ -110,6 +141,12 @@ extension ClusterMgr {
         }
         if let id = result.historyRunID {
           print("run #\(id) recorded (cluster-mgr history show \(id))")
+        }
+        if result.report.interrupted {
+          printToStandardError(
+            "interrupted: the host scripts that were running finished; nothing else started "
+              + "(\(request.commandName == "provision" ? "run provision again" : "provision the node again") to go on)"
+          )
         }
       }
       return result.exitStatus

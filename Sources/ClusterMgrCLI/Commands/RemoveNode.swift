@@ -22,6 +22,10 @@ extension ClusterMgr {
         while the host is up, run the uninstall script on the host (if it cannot be reached, \
         this is said and the exit status is 4), remove the host and the comment lines above it \
         from the inventory. Recorded in the run history.
+
+        Holds this machine's lock on the cluster and the cluster lock on the first server \
+        while it runs (--force-unlock removes a lock another command left, saying whose). \
+        Ctrl-C lets the running step finish, starts no further step and exits 130.
         """)
 
     @Argument(help: "The node's inventory name.")
@@ -39,6 +43,12 @@ extension ClusterMgr {
     @Option(help: ArgumentHelp("The longest the drain may take.", valueName: "seconds"))
     var drainTimeout = 300
 
+    @Flag(
+      help:
+        "Remove a cluster lock another cluster-mgr command left on the first server (it says whose), then go on."
+    )
+    var forceUnlock = false
+
     @OptionGroup var inventory: InventoryOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -52,25 +62,24 @@ extension ClusterMgr {
         request.drain = !noDrain
         request.drainTimeoutSeconds = drainTimeout
         request.keepInventory = keepInventory
+        SignalHandling.install()
         let context = try await connection.context(inventory)
-        let isServer = context.node(name)?.role == .server
-        let access = ClusterAccess(context: context, excluding: isServer ? [name] : [])
-        let plan = try await RemoveNodeOperation.plan(request, context: context, access: access)
-        let kind = plan.node.role == .server ? "server (control plane)" : "agent (worker)"
-        print("remove \(name), \(kind), from cluster \(context.settings.clusterName):")
-        if let (total, ready) = plan.controlPlane {
-          print(
-            "  servers: \(ready) of \(total) Ready\(plan.embeddedEtcd ? " (embedded etcd: quorum kept)" : "")"
-          )
-        }
-        for (index, step) in plan.steps.enumerated() { print("  \(index + 1). \(step)") }
-        if !force {
-          try Confirmation.ask("Remove \(name)?", refusal: "remove-node changes the cluster")
-        }
-        let result = try await RemoveNodeOperation.run(
-          plan, request: request, context: context, access: access
+        let warn: (String) -> Void = { printToStandardError("warning: " + $0) }
+        let server = try await context.lockServer(removing: name, warn: warn)
+        let (plan, result) = try await context.holdingLocks(
+          server: server, forceUnlock: forceUnlock, warn: warn
         ) {
-          print($0)
+          let isServer = context.node(name)?.role == .server
+          let access = ClusterAccess(context: context, excluding: isServer ? [name] : [])
+          let plan = try await RemoveNodeOperation.plan(request, context: context, access: access)
+          try confirm(plan, cluster: context.settings.clusterName)
+          let result = try await RemoveNodeOperation.run(
+            plan, request: request, context: context, access: access,
+            interruption: Interruption.shared
+          ) {
+            printProgress($0)
+          }
+          return (plan, result)
         }
         await context.sessions.closeAll()
         if let written = result.inventory {
@@ -93,6 +102,21 @@ extension ClusterMgr {
         if result.exitStatus != ExitStatus.success { throw ExitCode(result.exitStatus) }
       }
     }
+
+    /// Shows the plan and, without --force, asks.
+    func confirm(_ plan: RemoveNodePlan, cluster: String) throws {
+      let kind = plan.node.role == .server ? "server (control plane)" : "agent (worker)"
+      print("remove \(name), \(kind), from cluster \(cluster):")
+      if let (total, ready) = plan.controlPlane {
+        print(
+          "  servers: \(ready) of \(total) Ready\(plan.embeddedEtcd ? " (embedded etcd: quorum kept)" : "")"
+        )
+      }
+      for (index, step) in plan.steps.enumerated() { print("  \(index + 1). \(step)") }
+      if !force {
+        try Confirmation.ask("Remove \(name)?", refusal: "remove-node changes the cluster")
+      }
+    }
   }
 }
 
@@ -107,11 +131,28 @@ enum Confirmation {
         remedy: "run it in a terminal, or add --force")
     }
     FileHandle.standardError.write(Data("\(question) [y/N] ".utf8))
-    let answer =
-      readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+    let answer = try readLine().trimmingCharacters(in: .whitespaces).lowercased()
     guard answer == "y" || answer == "yes" else {
       throw ConfirmationError(message: "not confirmed; nothing was changed", remedy: nil)
     }
+  }
+
+  /// One line from standard input; Ctrl-C (whose default action the signal handlers turned
+  /// off) ends the wait with an interruption: nothing was changed yet.
+  static func readLine() throws -> String {
+    var bytes: [UInt8] = []
+    while true {
+      if Interruption.shared.isRequested {
+        throw OperationInterrupted(
+          "at the question; nothing was changed", interruption: Interruption.shared)
+      }
+      var descriptor = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+      guard poll(&descriptor, 1, 200) > 0 else { continue }
+      var byte: UInt8 = 0
+      guard read(STDIN_FILENO, &byte, 1) == 1, byte != UInt8(ascii: "\n") else { break }
+      bytes.append(byte)
+    }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }
 

@@ -12,12 +12,17 @@ extension ClusterMgr {
       discussion: """
         SNAPSHOT is a file written by `cluster-mgr backup` (a path, or a file name in the \
         default backup directory); its SHA-256 must still match its manifest. SQLite: K3s is \
-        stopped, the current state.db is kept as state.db.before-restore-<time>, the snapshot \
+        stopped, the current state.db (with its WAL) is kept as state.db.before-restore-<time>, the snapshot \
         replaces it in one rename, and K3s is started. etcd: a safety snapshot is taken, then \
         `k3s server --cluster-reset --cluster-reset-restore-path=…` runs with K3s stopped, and \
         K3s is started again. Then it waits until the server's node is Ready. Everything the \
         cluster did after the snapshot is lost. Clusters with more than one server: see \
         docs/nodes.md (restore by hand). Asks for confirmation on a terminal (or --force).
+
+        Holds this machine's lock on the cluster and the cluster lock on the server while it \
+        runs. Once K3s was stopped it is always started again: after a failure, a time limit or \
+        a lost connection (a trap in the root script), and after Ctrl-C (which starts nothing \
+        new, lets the running step finish, and exits 130).
         """)
 
     @Argument(help: "The backup file (or its name in the backup directory).")
@@ -25,6 +30,12 @@ extension ClusterMgr {
 
     @Flag(help: "Do not ask for confirmation.")
     var force = false
+
+    @Flag(
+      help:
+        "Remove a cluster lock another cluster-mgr command left on the server (it says whose), then restore."
+    )
+    var forceUnlock = false
 
     @Option(
       help: ArgumentHelp("How long to wait for the server to be Ready again.", valueName: "seconds")
@@ -36,23 +47,20 @@ extension ClusterMgr {
 
     func run() async throws {
       try await reportingOperatorErrors {
+        SignalHandling.install()
         let context = try await connection.context(inventory)
-        let plan = try await RestoreOperation.plan(snapshot: snapshot, context: context)
-        let taken =
-          plan.manifest.map {
-            " taken \(ISO8601DateFormatter().string(from: $0.createdAt)) on \($0.server)"
-          } ?? ""
-        print("restore \(plan.path)\(taken)")
-        print("  onto \(plan.server) (\(plan.datastore.rawValue)); sha256 \(plan.sha256)")
-        print("  the cluster's state goes back to the snapshot; later changes are lost")
-        if !force {
-          try Confirmation.ask(
-            "Restore \(plan.server) from this snapshot?",
-            refusal: "restore replaces the cluster's datastore")
+        let server = try await context.lockServer { printToStandardError("warning: " + $0) }
+        let (plan, outcome) = try await context.holdingLocks(
+          server: server, forceUnlock: forceUnlock, warn: { printToStandardError("warning: " + $0) }
+        ) {
+          let plan = try await RestoreOperation.plan(snapshot: snapshot, context: context)
+          try confirm(plan)
+          let outcome = try await RestoreOperation.run(
+            plan, context: context, readyTimeout: .seconds(max(10, readyTimeout)),
+            interruption: Interruption.shared
+          ) { printProgress($0) }
+          return (plan, outcome)
         }
-        let outcome = try await RestoreOperation.run(
-          plan, context: context, readyTimeout: .seconds(max(10, readyTimeout))
-        ) { print($0) }
         await context.sessions.closeAll()
         print("restored: \(plan.server) is Ready")
         if let kept = outcome.kept {
@@ -62,6 +70,22 @@ extension ClusterMgr {
           printToStandardError("warning: run history: \(warning)")
         }
         if let id = outcome.runID { print("run #\(id) recorded (cluster-mgr history show \(id))") }
+      }
+    }
+
+    /// Shows what the restore will do and, without --force, asks.
+    func confirm(_ plan: RestorePlan) throws {
+      let taken =
+        plan.manifest.map {
+          " taken \(ISO8601DateFormatter().string(from: $0.createdAt)) on \($0.server)"
+        } ?? ""
+      print("restore \(plan.path)\(taken)")
+      print("  onto \(plan.server) (\(plan.datastore.rawValue)); sha256 \(plan.sha256)")
+      print("  the cluster's state goes back to the snapshot; later changes are lost")
+      if !force {
+        try Confirmation.ask(
+          "Restore \(plan.server) from this snapshot?",
+          refusal: "restore replaces the cluster's datastore")
       }
     }
   }

@@ -47,7 +47,8 @@ public final class JSONEventsObserver: RunObserver, @unchecked Sendable {
       return ["event": "warning", "message": text]
     case .runFinished(let report):
       return [
-        "event": "run_finished", "succeeded": report.succeeded, "aborted": report.aborted,
+        "event": "run_finished", "succeeded": report.succeeded && !report.interrupted,
+        "aborted": report.aborted, "interrupted": report.interrupted,
         "seconds": report.duration, "recap": report.recaps.map(recapObject),
       ]
     }

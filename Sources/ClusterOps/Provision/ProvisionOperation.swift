@@ -18,8 +18,9 @@ public struct ProvisionResult: Sendable {
   public var historyRunID: Int64?
 
   /// The process exit status: 0 when every host succeeded, 4 when hosts were only unreachable,
-  /// 1 otherwise.
+  /// 130 when interrupted, 1 otherwise.
   public var exitStatus: Int32 {
+    if report.interrupted { return ExitStatus.interrupted }
     if report.succeeded && !report.aborted { return ExitStatus.success }
     let failed = report.recaps.contains { $0.failed > 0 }
     return failed || report.aborted ? ExitStatus.failure : ExitStatus.unreachable
@@ -28,10 +29,44 @@ public struct ProvisionResult: Sendable {
 
 /// `cluster-mgr provision`: runs the site over SSH, records the run, merges the kubeconfig.
 public enum ProvisionOperation {
-  /// Runs `setup` for `request`, reporting progress to `observer`.
+  /// Runs `setup` for `request`, reporting progress to `observer`, while holding the local and
+  /// the cluster lock (see ``CommandLocks``); throws when a lock cannot be taken (nothing ran).
   public static func run(
     _ request: ProvisionRequest, setup: ProvisionSetup, observer: any RunObserver,
     sshOptions: SSHOptions
+  ) async throws -> ProvisionResult {
+    guard let first = setup.inputs.firstServer,
+      let target = setup.targets.first(where: { $0.name == first.name })
+    else {
+      throw OperationError(
+        "the inventory has no server to hold the cluster lock",
+        remedy: "add a server (control_plane group)", exitStatus: ExitStatus.invalidInput)
+    }
+    let sessions = SSHSessions(options: sshOptions, forks: request.options.forks)
+    var lock = LockRequest(
+      cluster: setup.inputs.settings.clusterName, server: first.name,
+      command: LockOwner.commandText(request.commandLine, redactor: setup.redactor))
+    lock.forceUnlock = request.forceUnlock
+    lock.checkOnly = request.options.checkMode
+    do {
+      let result = try await CommandLocks.holding(
+        lock, connection: { try await sessions.connection(to: target) },
+        warn: { observer.handle(.warning($0)) }
+      ) {
+        await runLocked(request, setup: setup, observer: observer, sessions: sessions)
+      }
+      await sessions.closeAll()
+      return result
+    } catch {
+      await sessions.closeAll()
+      throw error
+    }
+  }
+
+  /// The run itself, once the locks are held.
+  static func runLocked(
+    _ request: ProvisionRequest, setup: ProvisionSetup, observer: any RunObserver,
+    sessions ssh: SSHSessions
   ) async -> ProvisionResult {
     let recorder = RunRecorder(redactor: setup.redactor)
     let inventorySHA = (try? FileHash.sha256(path: request.inventoryPath)) ?? ""
@@ -42,16 +77,15 @@ public enum ProvisionOperation {
         inventoryPath: request.inventoryPath, inventorySHA256: inventorySHA,
         checkMode: request.options.checkMode))
     let recording = HistoryObserver(recorder: recorder, next: observer)
-    let sessions = SSHHostSessionProvider(
-      sessions: SSHSessions(options: sshOptions, forks: request.options.forks),
-      targets: setup.targets)
+    let sessions = SSHHostSessionProvider(sessions: ssh, targets: setup.targets)
     let runner = Runner(
       sessions: sessions, options: request.options, observer: recording, redactor: setup.redactor)
     let report = await runner.run(setup.plays)
-    await sessions.closeAll()
 
     var result = ProvisionResult(report: report)
-    if !request.options.checkMode, !request.skipKubeconfig, let first = setup.inputs.firstServer,
+    // Interrupted: nothing new starts, the kubeconfig merge included.
+    if !request.options.checkMode, !request.skipKubeconfig, !report.interrupted,
+      let first = setup.inputs.firstServer,
       let serverConfig = runner.facts.snapshot.value("kubeconfig", on: first.name)
     {
       let path = request.kubeconfigPath ?? defaultKubeconfigPath
@@ -73,9 +107,11 @@ public enum ProvisionOperation {
       }
     }
     let outcome: RunOutcome =
-      report.succeeded
-      ? .succeeded
-      : (report.recaps.allSatisfy { $0.failed + $0.unreachable > 0 } ? .failed : .partial)
+      report.interrupted
+      ? .interrupted
+      : report.succeeded
+        ? .succeeded
+        : (report.recaps.allSatisfy { $0.failed + $0.unreachable > 0 } ? .failed : .partial)
     await recorder.finish(outcome)
     result.historyWarning = recorder.warning?.description
     result.historyRunID = recorder.runID?.rawValue

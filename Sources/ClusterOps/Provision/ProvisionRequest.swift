@@ -29,6 +29,8 @@ public struct ProvisionRequest: Sendable {
   public var commandLine: [String] = CommandLine.arguments
   /// The command name in the run history.
   public var commandName = "provision"
+  /// `--force-unlock`: remove a cluster lock another command left on the first server.
+  public var forceUnlock = false
 
   /// A request for `inventoryPath` with default options.
   public init(inventoryPath: String) { self.inventoryPath = inventoryPath }

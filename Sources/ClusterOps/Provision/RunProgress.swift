@@ -59,6 +59,9 @@ public final class RunProgress: RunObserver, @unchecked Sendable {
   /// Ends the live display and prints the recap.
   public func finish() { display?.finish(recap: true) }
 
+  /// Ends the live display without a recap (the run did not start: a lock was held).
+  public func abandon() { display?.finish(recap: false) }
+
   static func outcome(_ status: TaskStatus) -> TaskOutcome {
     switch status {
     case .ok: return .ok

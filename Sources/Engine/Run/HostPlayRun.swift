@@ -14,7 +14,7 @@ struct HostPlayRun {
   let sessions: any HostSessionProvider
   let runID: String
 
-  enum Outcome { case succeeded, failed, unreachable }
+  enum Outcome { case succeeded, failed, unreachable, interrupted }
 
   struct Entry {
     let role: Role
@@ -144,6 +144,15 @@ struct HostPlayRun {
               ? "would run (pending from an earlier run)" : "would run", isHandler: true))
       }
       return (.succeeded, results)
+    }
+
+    // Interrupted after the probe: the change script does not start, the host stays as it was.
+    if options.interruption?.isRequested == true {
+      results += entries.map { entry in
+        guard entry.plan?.decision == .change else { return plannedResult(entry) }
+        return result(entry, .skipped, "not changed: \(options.interruptionReason)")
+      }
+      return (.interrupted, results)
     }
 
     // Apply: stream artifacts, then one script for every change and the handlers.

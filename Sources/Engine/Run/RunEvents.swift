@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+
 /// How a task or handler ended on a host.
 public enum TaskStatus: String, Sendable, Codable {
   /// Already as desired.
@@ -90,6 +91,8 @@ public struct RunReport: Sendable {
   public var duration: Double
   /// The run was aborted (fail-fast, max-fail-percentage, or interrupted).
   public var aborted: Bool
+  /// The run was interrupted (Ctrl-C, SIGTERM): what ran finished, nothing new started.
+  public var interrupted = false
 
   /// Whether every host succeeded.
   public var succeeded: Bool { recaps.allSatisfy { $0.failed == 0 && $0.unreachable == 0 } }

@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+
 /// How a run behaves (the `provision` flags).
 public struct RunOptions: Sendable {
   /// `--check`: plan and report, change nothing.
@@ -20,7 +21,17 @@ public struct RunOptions: Sendable {
   public var maxFailPercentage: Int?
   /// Time limit for one host's change script.
   public var applyTimeout: Duration = .seconds(1800)
+  /// Checked before every play, host and change script the run would start (Ctrl-C): once
+  /// raised, nothing new starts and what runs on hosts finishes; nil: never interrupted.
+  public var interruption: Interruption?
 
   /// Default options.
   public init() {}
+}
+
+extension RunOptions {
+  /// `interrupted (SIGINT)`: why work is not started once the run was interrupted.
+  var interruptionReason: String {
+    "interrupted" + (interruption?.signal.map { " (\($0))" } ?? "")
+  }
 }

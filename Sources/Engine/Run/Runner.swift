@@ -32,9 +32,12 @@ public struct Runner: Sendable {
     var results: [TaskResult] = []
     var dropped = Set<String>()
     var aborted = false
+    // Work was left undone because of an interruption (a Ctrl-C after the last step is not one).
+    var interrupted = false
 
     for play in plays {
-      if aborted { break }
+      if isInterrupted { interrupted = true }
+      if aborted || interrupted { break }
       let hosts = play.hosts.filter { !dropped.contains($0) }
       for host in play.hosts where recaps[host] == nil {
         recaps[host] = HostRecap(host: host)
@@ -66,25 +69,43 @@ public struct Runner: Sendable {
             }
           }
           if outcome == .unreachable { recap.unreachable = 1 }
+          if outcome == .interrupted { interrupted = true }
           if outcome != .succeeded {
             dropped.insert(host)
             facts.drop(host)
-            playFailures += 1
+            if outcome != .interrupted { playFailures += 1 }
           }
           recaps[host] = recap
           observer.handle(.hostFinished(play: play.name, host: host, recap: recap))
         }
+        if isInterrupted && index < hosts.count {
+          // The play's next batches do not start; say so for each of their hosts.
+          interrupted = true
+          for host in hosts[index...] {
+            let result = TaskResult(
+              play: play.name, host: host, role: "", task: "not started", status: .skipped,
+              summary: "not started: " + options.interruptionReason)
+            results.append(result)
+            observer.handle(.taskFinished(result))
+            recaps[host]?.skipped += 1
+          }
+          index = hosts.count
+        }
         if options.failFast && playFailures > 0 { aborted = true }
         if let max = options.maxFailPercentage, playFailures * 100 > max * hosts.count {
           observer.handle(
-            .warning("aborting: \(playFailures) of \(hosts.count) hosts failed in play \"\(play.name)\" (more than --max-fail-percentage \(max)%)"))
+            .warning(
+              "aborting: \(playFailures) of \(hosts.count) hosts failed in play \"\(play.name)\" (more than --max-fail-percentage \(max)%)"
+            ))
           aborted = true
         }
       }
       observer.handle(.playFinished(name: play.name))
     }
 
-    for host in hostOrder {
+    // Round trips of the hosts that were worked on (one never started is not connected now).
+    let startedHosts = Set(results.filter { $0.task != "not started" }.map(\.host))
+    for host in hostOrder where startedHosts.contains(host) {
       if let session = try? await sessions.session(for: host) {
         recaps[host]?.roundTrips = await session.roundTrips
       }
@@ -95,10 +116,13 @@ public struct Runner: Sendable {
     let report = RunReport(
       recaps: hostOrder.filter(touched.contains).compactMap { recaps[$0] }, results: results,
       duration: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-      aborted: aborted)
+      aborted: aborted || interrupted, interrupted: interrupted)
     observer.handle(.runFinished(report))
     return report
   }
+
+  /// Whether the run was asked to stop starting work.
+  private var isInterrupted: Bool { options.interruption?.isRequested ?? false }
 
   /// Runs one batch of hosts concurrently, at most `forks` at a time; results in host order.
   private func runBatch(play: Play, hosts: [String], runID: String) async
@@ -118,25 +142,28 @@ public struct Runner: Sendable {
           return (offset, outcome, results)
         }
       }
-      while next < hosts.count && next < max(1, options.forks) {
+      while next < hosts.count && next < max(1, options.forks) && !isInterrupted {
         start(next)
         next += 1
       }
       for await finished in group {
         collected.append(finished)
-        if finished.1 != .succeeded { failures += 1 }
-        if next < hosts.count && !(options.failFast && failures > 0) {
+        if finished.1 != .succeeded && finished.1 != .interrupted { failures += 1 }
+        if next < hosts.count && !(options.failFast && failures > 0) && !isInterrupted {
           start(next)
           next += 1
         }
       }
-      // Hosts never started because of --fail-fast.
+      // Hosts never started because of an interruption or --fail-fast.
+      let interrupted = isInterrupted
       for offset in next..<hosts.count {
-        collected.append((offset, .failed, [
-          TaskResult(
-            play: play.name, host: hosts[offset], role: "", task: "not started", status: .skipped,
-            summary: "not started: --fail-fast after an earlier failure")
-        ]))
+        let why = interrupted ? options.interruptionReason : "--fail-fast after an earlier failure"
+        let result = TaskResult(
+          play: play.name, host: hosts[offset], role: "", task: "not started", status: .skipped,
+          summary: "not started: " + why)
+        // An interrupted run records what it did not start (in the history as well).
+        if interrupted { observer.handle(.taskFinished(result)) }
+        collected.append((offset, interrupted ? .interrupted : .failed, [result]))
       }
       return collected.sorted { $0.0 < $1.0 }.map { (hosts[$0.0], $0.1, $0.2) }
     }

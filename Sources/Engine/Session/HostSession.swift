@@ -13,10 +13,19 @@ public struct ScriptOutput: Sendable {
   /// The signal that ended the command, e.g. `KILL`.
   public var exitSignal: String?
 
-  /// What `result` printed and how it ended.
+  /// What `result` printed and how it ended; output cut at the output limit is said in stderr
+  /// (a cut probe or change report cannot be read whole, and the failure should say why).
   init(_ result: ExecResult) {
+    var stderr = result.stderrText
+    for (name, dropped) in [
+      ("standard output", result.stdoutDropped), ("standard error", result.stderrDropped),
+    ]
+    where dropped > 0 {
+      stderr +=
+        "\n[cluster-mgr: the first \(dropped) bytes of the \(name) were dropped: it exceeded the output limit]"
+    }
     self.init(
-      stdout: result.stdoutText, stderr: result.stderrText, exitStatus: result.exitStatus,
+      stdout: result.stdoutText, stderr: stderr, exitStatus: result.exitStatus,
       exitSignal: result.exitSignal)
   }
 
