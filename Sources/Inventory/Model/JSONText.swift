@@ -56,7 +56,7 @@ public enum JSONText {
   static func number(_ value: Double) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
-    return "\(value)"
+    return PythonFloat.repr(value)
   }
 
   private static func hex4(_ value: UInt32) -> String {
