@@ -16,8 +16,8 @@ struct PythonRepr {
   func repr(_ value: AnsibleValue) -> String {
     switch value {
     case .string(let string), .unsafe(let string): return Self.quote(string)
-    case .vault(let vaulted):
-      return Self.quote(vaultMask ?? vaulted.plaintext ?? vaulted.ciphertext)
+    // Inside a list or mapping Ansible shows the ciphertext (EncryptedString's own repr).
+    case .vault(let vaulted): return "EncryptedString(ciphertext=\(Self.quote(vaulted.ciphertext)))"
     case .int(let int): return String(int)
     case .bigInt(let digits): return digits
     case .float(let double): return PythonFloat.repr(double)
