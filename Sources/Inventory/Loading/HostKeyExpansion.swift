@@ -7,6 +7,8 @@ import Foundation
 enum HostKeyExpansion {
   struct RangeError: Error {
     var message: String
+    /// False where Ansible accepts what cluster-mgr refuses (more than ``maximumHosts`` hosts).
+    var ansibleRejects = true
   }
 
   /// More hosts than this from one key is an error rather than an exhausted machine.
@@ -76,7 +78,8 @@ enum HostKeyExpansion {
       let count =
         step > 0 ? (high + 1 - low + step - 1) / step : (low - high - 1 - step - 1) / -step
       guard count <= maximumHosts else {
-        throw RangeError(message: "host range expands to more than \(maximumHosts) hosts")
+        throw RangeError(
+          message: "host range expands to more than \(maximumHosts) hosts", ansibleRejects: false)
       }
       items = stride(from: low, to: high + 1, by: step).map { String($0) }
     }
@@ -88,7 +91,8 @@ enum HostKeyExpansion {
         names.append(name)
       }
       guard names.count <= maximumHosts else {
-        throw RangeError(message: "host ranges expand to more than \(maximumHosts) hosts")
+        throw RangeError(
+          message: "host ranges expand to more than \(maximumHosts) hosts", ansibleRejects: false)
       }
     }
   }

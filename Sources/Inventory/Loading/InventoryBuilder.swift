@@ -168,7 +168,9 @@ struct InventoryBuilder {
     } catch {
       throw self.error(
         "host-range", subject: key, at: location,
-        "invalid host range '\(key)': \(error.message) (Ansible rejects the file too)")
+        "invalid host range '\(key)': \(error.message) "
+          + (error.ansibleRejects
+            ? "(Ansible rejects the file too)" : "(Ansible would create them all)"))
     }
     // Ansible treats every "falsy" value (nothing, "", 0, false, []) as no variables.
     var variables: [(String, ResolvedVariable)] = []

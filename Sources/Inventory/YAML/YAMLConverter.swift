@@ -70,7 +70,7 @@ struct YAMLConverter {
     case Self.unsafeTag: return true
     case _ where Self.vaultTags.contains(tag):
       throw error(
-        "yaml-tag", at: at, "the '\(tag)' tag requires a string value",
+        "yaml-tag", at: at, "the '\(tag)' tag requires a string value (Ansible rejects it too)",
         remedy: "encrypt one string per variable: `ansible-vault encrypt_string`")
     default:
       throw unsupportedTag(tag, at: at)
@@ -107,7 +107,8 @@ struct YAMLConverter {
         if case .string(let string) = value { value = .unsafe(string) }
       case let tag? where Self.vaultTags.contains(tag):
         guard case .string(let ciphertext) = try ScalarResolver.resolvePlain(scalar.string) else {
-          throw error("yaml-tag", at: at, "the '\(tag)' tag requires a string value")
+          throw error(
+            "yaml-tag", at: at, "the '\(tag)' tag requires a string value (Ansible rejects it too)")
         }
         value = .vault(VaultedString(ciphertext: ciphertext, plaintext: nil, location: at))
       case let tag?
@@ -147,8 +148,9 @@ struct YAMLConverter {
         for source in sources where source.entries == nil {
           throw error(
             "yaml-merge", at: SourceLocation(file: file, line: source.line, column: source.column),
-            "expected a mapping or list of mappings for merging, found a "
-              + source.value.typeName,
+            "expected a mapping or list of mappings for merging, found "
+              + (source.value.typeName == "integer" ? "an " : "a ") + source.value.typeName
+              + " (Ansible rejects the file too)",
             remedy: "merge with `<<: *anchor` where the anchor names a mapping")
         }
         continue
