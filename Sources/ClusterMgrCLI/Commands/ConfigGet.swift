@@ -33,7 +33,8 @@ extension ClusterMgr {
 
     func run() throws {
       try reportingOperatorErrors {
-        let inventory = try inventoryOptions.load()
+        // Other vaulted values stay locked when no given password opens them; this one must open.
+        let inventory = try inventoryOptions.load(locked: .keep)
         let resolvedScope = try InventoryScopeArgument.resolve(scope, in: inventory)
         let parts = try VariablePath.parse(key)
         let variables: [String: ResolvedVariable]
@@ -54,6 +55,7 @@ extension ClusterMgr {
         var source = "default"
         var isVaulted = false
         if let variable = variables[parts[0]] {
+          try variable.requireUnlocked(parts[0])
           value = variable.value.value(at: parts.dropFirst())
           source = variable.location(at: Array(parts.dropFirst())).description
           isVaulted = variable.isVaulted

@@ -67,7 +67,8 @@ extension ClusterMgr {
 
     func run() throws {
       try reportingOperatorErrors {
-        let inventory = try inventoryOptions.load()
+        // Editing reads no value: vaulted values that do not open stay as they are.
+        let inventory = try inventoryOptions.load(locked: .keep)
         let resolvedScope = try InventoryScopeArgument.resolve(scope, in: inventory)
         let edit: InventoryEdit
         if unset {

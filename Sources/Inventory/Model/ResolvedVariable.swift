@@ -56,6 +56,31 @@ public struct ResolvedVariable: Hashable, Sendable {
   /// vars file encrypted as a whole: a secret.
   public var isVaulted: Bool { ansibleValue.containsVault || origin.isEncryptedFile }
 
+  /// True when a vaulted string inside was not decrypted (no password, or none that opens it).
+  public var isLocked: Bool {
+    ansibleValue.vaultedStrings.contains { $0.plaintext == nil }
+  }
+
+  /// An error naming this variable and its position, and why it did not open (no password, a
+  /// wrong one, a changed ciphertext), when it is locked: a locked value is never used.
+  public func requireUnlocked(_ name: String, vault: VaultPasswords = .shared)
+    throws(InventoryError)
+  {
+    guard let locked = ansibleValue.vaultedStrings.first(where: { $0.plaintext == nil }) else {
+      return
+    }
+    var failure = VaultKeyring.Failure.noPassword
+    if vault.isConfigured {
+      let keyring = try vault.keyring().keyring
+      do {
+        _ = try keyring.decrypt(locked.ciphertext)
+      } catch {
+        failure = error
+      }
+    }
+    throw InventoryLoader.vaultError(failure, what: name, at: origin.location)
+  }
+
   /// The same variable with its vaulted strings replaced by `transform`'s result.
   func mappingVault(_ transform: (VaultedString) throws -> VaultedString) rethrows
     -> ResolvedVariable

@@ -6,8 +6,9 @@ public enum LockedVaultValues: Sendable {
   /// Stop with an error naming each such variable and its position: the ciphertext is never
   /// used as the value (every command that uses variables).
   case refuse
-  /// Keep them encrypted (`inventory --list`/`--host`/`--graph` print the ciphertext, as
-  /// `ansible-inventory` does without a password; edits that do not touch them).
+  /// Keep them encrypted, and also those no given password opens (`inventory --list`/`--host`/
+  /// `--graph` print the ciphertext, as `ansible-inventory` does, which decrypts nothing there;
+  /// edits that do not touch them).
   case keep
 }
 
@@ -59,7 +60,7 @@ extension InventoryLoader {
               + "--ask-vault-pass or ANSIBLE_VAULT_PASSWORD_FILE")
         })
     }
-    var opener = VaultOpener(keyring: try vault.keyring().keyring)
+    var opener = VaultOpener(keyring: try vault.keyring().keyring, keepsLocked: locked == .keep)
     for name in builder.groups.keys {
       try opener.open(&builder.groups[name]!.inlineVariables)
       try opener.open(&builder.groups[name]!.fileVariables)
@@ -132,11 +133,14 @@ extension InventoryBuilder {
 /// Decrypts the vaulted values of variable sets, each ciphertext once.
 struct VaultOpener {
   let keyring: VaultKeyring
+  /// A value no password opens stays locked instead of being an error.
+  let keepsLocked: Bool
   /// Plaintext by ciphertext.
   private(set) var plaintexts: [String: String] = [:]
 
-  init(keyring: VaultKeyring) {
+  init(keyring: VaultKeyring, keepsLocked: Bool) {
     self.keyring = keyring
+    self.keepsLocked = keepsLocked
   }
 
   mutating func open(_ variables: inout OrderedDictionary<String, ResolvedVariable>)
@@ -167,6 +171,7 @@ struct VaultOpener {
       plaintexts = known
       return opened
     } catch let failure as VaultKeyring.Failure {
+      if keepsLocked { return variable }
       throw InventoryLoader.vaultError(failure, what: name, at: variable.origin.location)
     } catch {
       throw InventoryError(code: "vault", "\(name): \(error)")

@@ -32,14 +32,16 @@ enum Fixtures {
 /// Runs the built `cluster-mgr` binary.
 enum CLI {
   static func run(
-    _ arguments: [String], environment: [String: String] = [:], currentDirectory: String? = nil
+    _ arguments: [String], environment: [String: String] = [:], input: String? = nil,
+    currentDirectory: String? = nil
   ) throws -> ProcessResult {
     let binary = Repository.clusterMgrBinary
     try #require(
       FileManager.default.isExecutableFile(atPath: binary),
       "the cluster-mgr binary is missing at \(binary); build it with `swift build --build-tests`")
     return try ProcessRunner.run(
-      [binary] + arguments, environment: environment, currentDirectory: currentDirectory)
+      [binary] + arguments, environment: environment, input: input,
+      currentDirectory: currentDirectory)
   }
 
   /// Starts the binary without waiting (for the crash and concurrency tests).
