@@ -226,15 +226,38 @@ struct InventoryBuilder {
     }
   }
 
+  /// `Group.add_host`: the host joins the group and, in its memberships (Ansible's
+  /// `host.groups`), the group and its ancestors.
   private mutating func addHost(_ host: String, to group: String) {
     guard groups[group]?.hosts.contains(host) == false else { return }
     groups[group]?.hosts.append(host)
     hosts[host]?.groups.append(group)
+    for ancestor in ancestors(of: group) { addMembership(ancestor, of: host) }
+    addMembership(group, of: host)
   }
 
+  private mutating func addMembership(_ group: String, of host: String) {
+    if hosts[host]?.memberships.contains(group) == false { hosts[host]?.memberships.append(group) }
+  }
+
+  /// `Group.remove_host` and `Host.remove_group`: the group leaves the host's memberships, and
+  /// so does each ancestor (but `all`) that no remaining membership has as an ancestor, exactly
+  /// as Ansible decides it (a group the host is directly in can go too).
   private mutating func removeHost(_ host: String, from group: String) {
     groups[group]?.hosts.removeAll { $0 == host }
     hosts[host]?.groups.removeAll { $0 == group }
+    removeMembership(group, of: host)
+  }
+
+  private mutating func removeMembership(_ group: String, of host: String) {
+    guard hosts[host]?.memberships.contains(group) == true else { return }
+    hosts[host]?.memberships.removeAll { $0 == group }
+    for ancestor in ancestors(of: group) where ancestor != "all" {
+      let stillNeeded = (hosts[host]?.memberships ?? []).contains {
+        ancestors(of: $0).contains(ancestor)
+      }
+      if !stillNeeded { removeMembership(ancestor, of: host) }
+    }
   }
 
   mutating func addChild(_ child: String, to parent: String, at location: SourceLocation?)
@@ -245,14 +268,21 @@ struct InventoryBuilder {
         "group-loop", subject: child, at: location, "group '\(child)' cannot be its own child")
     }
     guard groups[parent]?.children.contains(child) == false else { return }
-    if ancestors(of: parent).contains(child) {
+    var newAncestors = ancestors(of: parent)
+    if newAncestors.contains(child) {
       throw error(
         "group-loop", subject: child, at: location,
         "adding group '\(child)' as a child of '\(parent)' creates a loop")
     }
+    newAncestors.insert(parent)
+    newAncestors.subtract(ancestors(of: child))
     groups[parent]?.children.append(child)
     if groups[child]?.parents.contains(parent) == false {
       groups[child]?.parents.append(parent)
+      // `Host.populate_ancestors`: the hosts below the child gain the new ancestors.
+      for host in hosts(below: child) {
+        for ancestor in newAncestors { addMembership(ancestor, of: host) }
+      }
     }
   }
 
@@ -272,7 +302,7 @@ struct InventoryBuilder {
       try addChild(name, to: "all", at: nil)
     }
     for name in hosts.keys {
-      let memberships = allGroups(ofHost: name)
+      let memberships = Set(hosts[name]?.memberships ?? [])
       if memberships.contains("ungrouped") {
         if !memberships.subtracting(["all", "ungrouped"]).isEmpty {
           removeHost(name, from: "ungrouped")
@@ -308,12 +338,16 @@ struct InventoryBuilder {
     }
   }
 
-  /// The groups a host belongs to, directly or through parent groups (including `all`).
-  func allGroups(ofHost host: String) -> Set<String> {
-    var result: Set<String> = []
-    for group in hosts[host]?.groups ?? [] {
-      result.insert(group)
-      result.formUnion(ancestors(of: group))
+  /// The hosts of a group and of its descendants (`Group.get_hosts`).
+  func hosts(below group: String) -> [String] {
+    var result: [String] = []
+    var seen: Set<String> = [group]
+    var pending = [group]
+    while let next = pending.popLast() {
+      for host in groups[next]?.hosts ?? [] where !result.contains(host) { result.append(host) }
+      for child in groups[next]?.children ?? [] where seen.insert(child).inserted {
+        pending.append(child)
+      }
     }
     return result
   }

@@ -41,15 +41,9 @@ public struct ResolvedInventory: Sendable {
   }
 
   /// Every group a host belongs to, directly or through parents, `all` excluded, in Ansible's
-  /// precedence order (shallow to deep, then priority, then name).
+  /// precedence order (shallow to deep, then priority, then name): Ansible's `group_names`.
   public func groups(ofHost name: String) -> [String] {
-    var result: Set<String> = []
-    for group in hosts[name]?.groups ?? [] {
-      result.insert(group)
-      result.formUnion(ancestors(ofGroup: group))
-    }
-    result.remove("all")
-    return sortedByPrecedence(result)
+    sortedByPrecedence(Set(hosts[name]?.memberships ?? []).subtracting(["all"]))
   }
 
   /// The groups above `name` (parents, their parents, ...), `all` included.
