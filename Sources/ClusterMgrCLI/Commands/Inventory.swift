@@ -28,7 +28,10 @@ extension ClusterMgr {
     @Flag(name: .long, help: "Print the group tree (from GROUP, default all).")
     var graph = false
 
-    @Option(name: .long, help: "Print the resolved variables of the one host PATTERN selects.")
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "Print the resolved variables of the one host PATTERN selects.", valueName: "pattern"))
     var host: String?
 
     @Flag(name: .long, help: "With --graph: show variables.")
@@ -47,7 +50,7 @@ extension ClusterMgr {
 
     @Option(
       name: [.customShort("e"), .customLong("extra-vars")],
-      help: "Variables above every inventory source: key=value, JSON/YAML, or @FILE (repeatable).")
+      help: "Variables above every inventory source: key=value, JSON/YAML, or @FILE.")
     var extraVars: [String] = []
 
     @Flag(

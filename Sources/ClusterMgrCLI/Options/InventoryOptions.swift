@@ -19,14 +19,14 @@ struct InventoryOptions: ParsableArguments {
   @Option(
     name: .customLong("vault-id"),
     help: ArgumentHelp(
-      "A vault password: LABEL@FILE, LABEL@prompt, or FILE (repeatable; an executable FILE "
-        + "prints the password).", valueName: "id"))
+      "A vault password: LABEL@FILE, LABEL@prompt, or FILE (an executable FILE prints the "
+        + "password).", valueName: "id"))
   var vaultIDs: [String] = []
 
   @Option(
     name: [.customLong("vault-password-file"), .customLong("vault-pass-file")],
     help: ArgumentHelp(
-      "A file holding the vault password, or an executable that prints it (repeatable; also "
+      "A file holding the vault password, or an executable that prints it (also "
         + "$ANSIBLE_VAULT_PASSWORD_FILE).", valueName: "file"))
   var vaultPasswordFiles: [String] = []
 
