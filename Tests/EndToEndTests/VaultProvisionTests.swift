@@ -2,10 +2,12 @@ import ClusterMgrTesting
 import Foundation
 import Testing
 
-/// A Kubani-style inventory keeps the join token and the sudo password in Ansible Vault
-/// (encrypted by the pinned `ansible-vault`): provision decrypts them, K3s gets the token, and
-/// neither appears in any output, diff, JSON event or the run history. Without the password,
-/// provision stops before touching a host and names the variable and its position.
+/// A Kubani-style inventory keeps the join token and the sudo password in Ansible Vault (encrypted
+/// by the pinned `ansible-vault`): provision decrypts them, K3s gets the token, and neither appears
+/// in any output, diff, JSON event or the run history.
+///
+/// Without the password, provision stops before touching a host and names the variable and its
+/// position.
 @Suite(.serialized, .lab("inv-vault", hosts: ["lab-cp1", "lab-w1"]))
 struct VaultProvisionTests {
   static let token = "cm-Vaulted-Token-4e1d9a-MASKME"

@@ -5,11 +5,11 @@ import Inventory
 import OrderedCollections
 import Testing
 
-/// `cluster-mgr inventory` against `ansible-inventory` over the corpus (the four examples and
-/// every case in `Fixtures/differential`, see ``CorpusCase``): `--list`, `--graph`,
-/// `--graph --vars`, `--graph GROUP` and `--host` for every host must print exactly what the
-/// pinned Ansible prints. The deliberate differences have their own tests
-/// (``DeliberateDifferenceTests``).
+/// `cluster-mgr inventory` against `ansible-inventory` over the corpus (the four examples and every
+/// case in `Fixtures/differential`, see ``CorpusCase``): `--list`, `--graph`, `--graph --vars`,
+/// `--graph GROUP` and `--host` for every host must print exactly what the pinned Ansible prints.
+///
+/// The deliberate differences have their own tests (``DeliberateDifferenceTests``).
 @Suite struct DifferentialTests {
   /// The oracle is the pair that scripts/setup installs from the lock: its answers are only
   /// comparable between machines when both run the same ansible-core and PyYAML.
@@ -83,6 +83,7 @@ import Testing
 
   /// Two mappings of one merge list set the same key. cluster-mgr takes the first (the YAML merge
   /// rule) and warns; the pinned pair (ansible-core 2.19.14 with PyYAML 6.0.4) takes the last.
+  ///
   /// A documented difference (docs/inventory.md, "Differences from Ansible").
   @Test func aMergeListConflictTakesTheFirstMappingAndWarns() throws {
     let inventory = Fixtures.path("oracle/merge-list-conflict.yml")

@@ -290,7 +290,9 @@ import Testing
 
   /// Ansible's --list and --host never decrypt, so a wrong password goes unnoticed there, and
   /// cluster-mgr prints the same ciphertext; where a value is used (or shown decrypted) it is an
-  /// error in both. Without any password, --graph --vars, where Ansible fails, shows (vault).
+  /// error in both.
+  ///
+  /// Without any password, --graph --vars, where Ansible fails, shows (vault).
   @Test func aWrongPasswordIsAnErrorWhereValuesAreUsed() throws {
     let scratch = try ScratchDirectory()
     defer { scratch.remove() }

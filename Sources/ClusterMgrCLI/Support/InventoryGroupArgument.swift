@@ -1,9 +1,12 @@
 /// `cluster-mgr inventory --graph GROUP`: the group as a bare word, as `ansible-inventory` takes
-/// it. ArgumentParser would read a bare word of `inventory` as a positional argument even when
-/// it names a subcommand (`inventory add-host`), so the bare group is turned into
-/// `--pattern GROUP` before parsing.
+/// it.
+///
+/// ArgumentParser would read a bare word of `inventory` as a positional argument even when it names
+/// a subcommand (`inventory add-host`), so the bare group is turned into `--pattern GROUP` before
+/// parsing.
 enum InventoryGroupArgument {
   /// Options of `cluster-mgr inventory` that take a value (the word after them is that value).
+  ///
   /// A test checks this list against the binary's own help.
   static let valueOptions: Set<String> = [
     "-i", "--inventory", "--vault-id", "--vault-password-file", "--vault-pass-file", "--host",

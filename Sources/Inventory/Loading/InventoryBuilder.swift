@@ -1,10 +1,12 @@
 import Foundation
 import OrderedCollections
 
-/// Builds groups and hosts from a YAML inventory, following Ansible's `yaml` inventory plugin
-/// and `InventoryData` step by step. Where Ansible only warns about a malformed entry (a group
-/// that is not a mapping, an unknown key in a group) or resolves a name two ways (variables of a
-/// host named like a group), this builder stops with an error that says what Ansible would do.
+/// Builds groups and hosts from a YAML inventory, following Ansible's `yaml` inventory plugin and
+/// `InventoryData` step by step.
+///
+/// Where Ansible only warns about a malformed entry (a group that is not a mapping, an unknown key
+/// in a group) or resolves a name two ways (variables of a host named like a group), this builder
+/// stops with an error that says what Ansible would do.
 struct InventoryBuilder {
   var groups: OrderedDictionary<String, InventoryGroup> = [:]
   var hosts: OrderedDictionary<String, InventoryHost> = [:]

@@ -184,8 +184,9 @@ struct AnsibleMapping: Hashable, Sendable {
   var isEmpty: Bool { entries.isEmpty }
   var count: Int { entries.count }
 
-  /// The value under a key equal to `key` in Python's sense. Setting a key that is already
-  /// there keeps the first key and its position, as `dict` does.
+  /// The value under a key equal to `key` in Python's sense.
+  ///
+  /// Setting a key that is already there keeps the first key and its position, as `dict` does.
   subscript(key: AnsibleValue) -> AnsibleValue? {
     get { positions[PythonKey(key)].map { entries[$0].value } }
     set {

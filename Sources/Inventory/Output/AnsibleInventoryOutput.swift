@@ -86,9 +86,11 @@ extension ResolvedInventory {
     return AnsibleJSON.pretty(.map(displayVariables(variables, reveal: reveal)))
   }
 
-  /// The variables of Ansible's implicit `localhost`: `all`'s, the host's own
-  /// `ansible_connection: local`, `host_vars/NAME`, then `--extra-vars`. Ansible also sets
-  /// `ansible_python_interpreter` to its own Python; cluster-mgr runs no Python and leaves it out.
+  /// The variables of Ansible's implicit `localhost`: `all`'s, the host's own `ansible_connection:
+  /// local`, `host_vars/NAME`, then `--extra-vars`.
+  ///
+  /// Ansible also sets `ansible_python_interpreter` to its own Python; cluster-mgr runs no Python
+  /// and leaves it out.
   func implicitLocalhostVariables(_ name: String) -> OrderedDictionary<String, ResolvedVariable> {
     var variables = effectiveVariables(ofGroup: "all")
     let location = SourceLocation(file: path, line: 1, column: 1)

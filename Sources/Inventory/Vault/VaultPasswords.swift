@@ -24,8 +24,10 @@ public final class VaultPasswords: @unchecked Sendable {
     resolved = .success((keyring, []))
   }
 
-  /// Sets where the passwords come from; `prompt` asks on the terminal without echo (nil when
-  /// there is no terminal). Nothing is read until a vaulted value needs it.
+  /// Sets where the passwords come from; `prompt` asks on the terminal without echo (nil when there
+  /// is no terminal).
+  ///
+  /// Nothing is read until a vaulted value needs it.
   public func configure(
     _ sources: [VaultPasswordSource], prompt: @escaping @Sendable (String) -> String?
   ) {

@@ -28,10 +28,11 @@ extension InventoryLoader {
     }
   }
 
-  /// Opens every `!vault` value of the builder's variables with the configured passwords, or,
-  /// with none configured, leaves them locked (an error under ``LockedVaultValues/refuse``).
-  /// The `extra` variable sets (the implicit localhost's) are opened when a password is
-  /// configured and otherwise left as they are. Returns the plaintexts.
+  /// Opens every `!vault` value of the builder's variables with the configured passwords, or, with
+  /// none configured, leaves them locked (an error under ``LockedVaultValues/refuse``).
+  ///
+  /// The `extra` variable sets (the implicit localhost's) are opened when a password is configured
+  /// and otherwise left as they are. Returns the plaintexts.
   static func openVaultedValues(
     _ builder: inout InventoryBuilder,
     extra: inout [String: OrderedDictionary<String, ResolvedVariable>],

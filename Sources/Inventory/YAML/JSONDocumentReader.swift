@@ -15,8 +15,9 @@ struct JSONDocumentReader {
   /// Not JSON (read it as YAML instead).
   private struct NotJSON: Error {}
 
-  /// The document's root when `text` is JSON to Python; nil when it is not. A JSON document that
-  /// cluster-mgr refuses (a key written twice) is an error.
+  /// The document's root when `text` is JSON to Python; nil when it is not.
+  ///
+  /// A JSON document that cluster-mgr refuses (a key written twice) is an error.
   static func read(_ text: String, file: String) -> Result<YAMLNode, InventoryError>? {
     var reader = JSONDocumentReader(scalars: Array(text.unicodeScalars), file: file)
     do {

@@ -14,8 +14,9 @@ struct YAMLDocument: Sendable {
   var isJSON = false
 
   /// Parses `text` as Ansible's loader does: as JSON when it is valid JSON (so `1e3` is a float
-  /// there), else as YAML 1.1. A syntax error becomes an ``InventoryError`` naming file, line and
-  /// column.
+  /// there), else as YAML 1.1.
+  ///
+  /// A syntax error becomes an ``InventoryError`` naming file, line and column.
   static func parse(_ text: String, file: String) throws(InventoryError) -> YAMLDocument {
     let source = SourceText(text)
     if let root = JSONDocumentReader.read(text, file: file) {
