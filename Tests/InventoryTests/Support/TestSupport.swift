@@ -21,12 +21,6 @@ enum Fixtures {
   static func example(_ name: String) -> String {
     Repository.root.appendingPathComponent("inventory/\(name).yml").path
   }
-
-  /// The directories under `Fixtures/differential`, each holding a `hosts.yml`.
-  static var differentialCases: [String] {
-    let directory = root.appendingPathComponent("differential").path
-    return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
-  }
 }
 
 /// Runs the built `cluster-mgr` binary.
