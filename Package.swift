@@ -51,6 +51,8 @@ let package = Package(
       dependencies: [
         "Basics", "Yams",
         .product(name: "Collections", package: "swift-collections"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
       ],
       swiftSettings: strict),
     .target(

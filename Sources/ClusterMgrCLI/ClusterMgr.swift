@@ -15,7 +15,8 @@ struct ClusterMgr: AsyncParsableCommand {
       """,
     version: BuildInfo.version,
     subcommands: [
-      Version.self, Init.self, Discover.self, Ping.self, Provision.self, Status.self, Drift.self, Tui.self,
+      Version.self, Init.self, Discover.self, Ping.self, Provision.self, Status.self, Drift.self,
+      Tui.self,
       AddNode.self, RemoveNode.self, Run.self, Shell.self, Backup.self, Restore.self,
       InventoryCommand.self, ConfigGet.self, ConfigSet.self, History.self,
     ]
@@ -24,7 +25,8 @@ struct ClusterMgr: AsyncParsableCommand {
   /// Parses and runs the command; usage errors exit with status 2 like other invalid input.
   static func main() async {
     do {
-      var command = try parseAsRoot()
+      let arguments = Array(CommandLine.arguments.dropFirst())
+      var command = try parseAsRoot(InventoryGroupArgument.normalized(arguments))
       if var asyncCommand = command as? any AsyncParsableCommand {
         try await asyncCommand.run()
       } else {

@@ -41,6 +41,7 @@ public struct ClusterContext: Sendable {
     if let token = settings.token { redactor.register(token) }
     for node in nodes { if let password = node.becomePassword { redactor.register(password) } }
     if let password = sshOptions.becomePassword { redactor.register(password) }
+    for secret in inventory.vaultSecrets { redactor.register(secret) }
     let hostKeys = await tailnetHostKeys(socket: tailscaleSocket)
     let targets = Dictionary(
       nodes.map { ($0.name, SSHTargets.target(for: $0, trustedHostKeys: hostKeys)) },

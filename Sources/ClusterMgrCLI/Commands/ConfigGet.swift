@@ -13,7 +13,8 @@ extension ClusterMgr {
         The value is what that scope sees after Ansible's precedence: at 'all' the cluster-wide \
         value, at a group what its members inherit, at a host its fully merged value. A known \
         variable that is not set prints its default. KEY may be dotted (node_labels.gpu). \
-        Secrets (token, passwords) are shown only with --reveal.
+        Secrets (token, passwords, values encrypted with Ansible Vault) are shown only with \
+        --reveal.
         """)
 
     @Argument(help: "The variable, dotted for nested keys (e.g. k3s_version, node_labels.gpu).")
@@ -32,7 +33,8 @@ extension ClusterMgr {
 
     func run() throws {
       try reportingOperatorErrors {
-        let inventory = try inventoryOptions.load()
+        // Other vaulted values stay locked when no given password opens them; this one must open.
+        let inventory = try inventoryOptions.load(locked: .keep)
         let resolvedScope = try InventoryScopeArgument.resolve(scope, in: inventory)
         let parts = try VariablePath.parse(key)
         let variables: [String: ResolvedVariable]
@@ -51,15 +53,18 @@ extension ClusterMgr {
         let spec = InventorySchema.spec(parts[0])
         var value: InventoryValue?
         var source = "default"
+        var isVaulted = false
         if let variable = variables[parts[0]] {
+          try variable.requireUnlocked(parts[0])
           value = variable.value.value(at: parts.dropFirst())
           source = variable.location(at: Array(parts.dropFirst())).description
+          isVaulted = variable.isVaulted
         }
         if value == nil, parts.count == 1 { value = spec?.defaultValue }
         guard let value else {
           throw ConfigGetNotSet(key: key, scope: resolvedScope)
         }
-        let hidden = spec?.isSecret == true && !reveal
+        let hidden = (spec?.isSecret == true || isVaulted) && !reveal
         let shown: InventoryValue = hidden ? .string("(secret)") : value
         if outputOptions.isJSON {
           print(

@@ -10,9 +10,13 @@ extension ClusterMgr {
       commandName: "inventory",
       abstract: "Show, check and edit the Ansible-compatible inventory.",
       discussion: """
-        --list, --graph and --host print what `ansible-inventory` prints for the same files \
-        (group_vars/ and host_vars/ included). --validate checks the inventory for cluster use \
-        (roles, addresses, labels, taints, quantities) and exits with status 2 on errors.
+        --list, --graph [GROUP] and --host PATTERN print what `ansible-inventory` prints for \
+        the same files and options (group_vars/ and host_vars/ included, -e/--extra-vars \
+        applied to hosts, Ansible's implicit localhost). Vaulted values print as Ansible prints \
+        them (their ciphertext) where it does; where Ansible would print a decrypted secret \
+        (--graph --vars, values of an encrypted vars file) they show as (vault) unless --reveal. \
+        --validate checks the inventory for cluster use (roles, addresses, labels, taints, \
+        quantities) and exits with status 2 on errors.
         """,
       subcommands: [InventoryAddHost.self, InventoryRemoveHost.self])
 
@@ -21,10 +25,13 @@ extension ClusterMgr {
     @Flag(name: .long, help: "Print all groups and hosts with their variables as JSON.")
     var list = false
 
-    @Flag(name: .long, help: "Print the group tree (from --pattern GROUP, default all).")
+    @Flag(name: .long, help: "Print the group tree (from GROUP, default all).")
     var graph = false
 
-    @Option(name: .long, help: "Print the resolved variables of one host as JSON.")
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "Print the resolved variables of the one host PATTERN selects.", valueName: "pattern"))
     var host: String?
 
     @Flag(name: .long, help: "With --graph: show variables.")
@@ -35,37 +42,53 @@ extension ClusterMgr {
       help: "Check the inventory for cluster use; errors exit with status 2.")
     var check = false
 
-    @Option(name: .long, help: "With --graph: the group to start from (default: all).")
+    @Option(
+      name: .long,
+      help:
+        "With --graph: the group to start from (default: all); also written bare: --graph GROUP.")
     var pattern: String?
+
+    @Option(
+      name: [.customShort("e"), .customLong("extra-vars")],
+      help: "Variables above every inventory source: key=value, JSON/YAML, or @FILE.")
+    var extraVars: [String] = []
+
+    @Flag(
+      name: .long, help: "Print decrypted vault values where Ansible prints them in plain text.")
+    var reveal = false
 
     func run() throws {
       let modes = [list, graph, host != nil, check].filter { $0 }.count
       if modes != 1 {
-        throw ValidationError("Choose exactly one of --list, --graph, --host NAME or --validate.")
+        throw ValidationError(
+          "Choose exactly one of --list, --graph, --host PATTERN or --validate.")
       }
-      if pattern != nil, !graph { throw ValidationError("--pattern only goes with --graph.") }
+      let start = pattern
+      if start != nil, !graph { throw ValidationError("A GROUP only goes with --graph.") }
       try reportingOperatorErrors {
-        let inventory = try inventoryOptions.load()
+        // Shown, not used: a !vault value without a password prints as its ciphertext (as
+        // ansible-inventory does), except where the plaintext is asked for.
+        let showsPlaintext = check || (reveal && graph && vars)
+        var inventory = try inventoryOptions.load(locked: showsPlaintext ? .refuse : .keep)
+        if !extraVars.isEmpty {
+          inventory = inventory.applying(try ExtraVars.variables(extraVars), toGroups: false)
+        }
         if check {
           try runValidation(inventory)
           return
         }
         for warning in inventory.warnings { printToStandardError(warning.description) }
         if list {
-          print(JSONText.pretty(inventory.ansibleList()))
+          print(inventory.ansibleListText(reveal: reveal))
         } else if let host {
-          guard let variables = inventory.ansibleHost(host) else {
-            throw InventoryError(
-              code: "unknown-host", "host '\(host)' is not in \(inventory.path)",
-              remedy: "run `cluster-mgr inventory --graph` to see the hosts")
-          }
-          print(JSONText.pretty(variables))
+          print(try inventory.ansibleHostText(host, reveal: reveal))
         } else {
-          let start = pattern ?? "all"
-          guard let text = inventory.ansibleGraph(group: start, showVariables: vars) else {
+          let name = start ?? "all"
+          guard let text = inventory.ansibleGraph(group: name, showVariables: vars, reveal: reveal)
+          else {
             throw InventoryError(
-              code: "unknown-group", "group '\(start)' is not in \(inventory.path)",
-              remedy: "--graph takes a group name")
+              code: "unknown-group", "group '\(name)' is not in \(inventory.path)",
+              remedy: "--graph takes a group name (`cluster-mgr inventory --graph` shows them)")
           }
           print(text)
         }

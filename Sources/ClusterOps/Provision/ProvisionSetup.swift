@@ -34,6 +34,7 @@ public struct ProvisionSetup: Sendable {
     if let token = settings.token { redactor.register(token) }
     for node in nodes { if let password = node.becomePassword { redactor.register(password) } }
     if let password = request.becomePassword { redactor.register(password) }
+    for secret in inventory.vaultSecrets { redactor.register(secret) }
 
     var selected = Set(nodes.map(\.name))
     if let limit = request.limit, !limit.isEmpty {

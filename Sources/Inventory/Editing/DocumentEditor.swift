@@ -363,6 +363,7 @@ struct DocumentEditor {
   private mutating func insertInFlow(
     key: String, value: InventoryValue, span: (line: Int, open: Int, close: Int), isEmpty: Bool
   ) throws(InventoryError) {
+    if value.vaultCiphertext != nil { throw Self.vaultInFlow(key, at: nil) }
     var line = Array(buffer[span.line].unicodeScalars)
     let text = YAMLRenderer.flowString(key) + ": " + YAMLRenderer.flow(value)
     if isEmpty {
@@ -379,6 +380,9 @@ struct DocumentEditor {
     _ entry: YAMLEntry, span: (line: Int, open: Int, close: Int), with value: InventoryValue,
     document: YAMLDocument
   ) throws(InventoryError) {
+    if value.vaultCiphertext != nil {
+      throw Self.vaultInFlow(entry.name, at: document.location(entry.key))
+    }
     let line = Array(buffer[span.line].unicodeScalars)
     let start = entry.value.column - 1
     guard entry.value.line - 1 == span.line, !entry.value.isEmptyScalar,
@@ -391,6 +395,14 @@ struct DocumentEditor {
     var scalars = line
     scalars.replaceSubrange(start..<end, with: YAMLRenderer.flow(value).unicodeScalars)
     buffer.replace(span.line..<span.line + 1, with: [String(String.UnicodeScalarView(scalars))])
+  }
+
+  /// A `!vault |` block cannot stand inside `{...}`.
+  private static func vaultInFlow(_ key: String, at location: SourceLocation?) -> InventoryError {
+    error(
+      "flow-style", at: location,
+      "cannot write the encrypted value of '\(key)' inside a one-line flow mapping ({...})",
+      remedy: "rewrite the mapping in block style (one `key: value` per line), then set it again")
   }
 
   private mutating func removeInFlow(

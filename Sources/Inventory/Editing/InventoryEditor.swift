@@ -52,13 +52,13 @@ public struct InventoryEditor {
   /// Applies `edits` in order and checks the outcome.
   public mutating func apply(_ edits: [InventoryEdit]) throws(InventoryError) -> InventoryEditResult
   {
-    let before = try InventoryLoader.load(path: path, access: access)
+    let before = try InventoryLoader.load(path: path, access: access, locked: .keep)
     let errorsBefore = Set(InventoryValidator.validate(before).filter(\.isError).map(Self.identity))
     for edit in edits {
       try apply(edit)
     }
     for editor in editors.values { try editor.verify() }
-    let after = try InventoryLoader.load(path: path, access: access)
+    let after = try InventoryLoader.load(path: path, access: access, locked: .keep)
     for edit in edits { try check(edit, in: after) }
     let diagnostics = InventoryValidator.validate(after)
     let newErrors = diagnostics.filter { $0.isError && !errorsBefore.contains(Self.identity($0)) }
@@ -87,8 +87,10 @@ public struct InventoryEditor {
   // MARK: - One edit
 
   private mutating func apply(_ edit: InventoryEdit) throws(InventoryError) {
-    let inventory = try InventoryLoader.load(path: path, access: access)
-    let document = try InventoryLoader.readInventoryDocument(path: path, access: access)
+    let inventory = try InventoryLoader.load(path: path, access: access, locked: .keep)
+    let (document, encrypted) = try InventoryLoader.readInventoryDocument(
+      path: path, access: access)
+    if encrypted { throw Self.encryptedFile(path) }
     let layout = InventoryLayout(document)
     switch edit {
     case .addHost(let name, let group, let variables, let parent):
@@ -191,6 +193,22 @@ public struct InventoryEditor {
     var exists: Bool
     /// Removing its last variable leaves `key: {}` (inside the inventory) or nothing.
     var isHostEntry: Bool
+    /// A vars file encrypted with Ansible Vault as a whole (never rewritten).
+    var isEncrypted = false
+  }
+
+  private func isEncrypted(_ file: String) -> Bool {
+    ((try? access.readText(file)).map(VaultEnvelope.isEncrypted)) ?? false
+  }
+
+  static func encryptedFile(_ file: String) -> InventoryError {
+    InventoryError(
+      code: "vault-file",
+      "\(file) is encrypted with Ansible Vault as a whole; cluster-mgr does not rewrite encrypted "
+        + "files",
+      remedy:
+        "edit it with `ansible-vault edit \(file)`, or set the variable elsewhere as one "
+        + "encrypted value: `cluster-mgr config-set KEY VALUE --vault`")
   }
 
   private func sources(
@@ -214,7 +232,10 @@ public struct InventoryEditor {
       }
       let directory = VarsFiles.subdirectory("group_vars", ofInventory: path)
       for file in VarsFiles.files(for: name, in: directory, access: access) {
-        result.append(VariableSource(file: file, mapping: [], exists: true, isHostEntry: false))
+        result.append(
+          VariableSource(
+            file: file, mapping: [], exists: true, isHostEntry: false,
+            isEncrypted: isEncrypted(file)))
       }
     case .host(let name):
       guard inventory.host(name) != nil else {
@@ -234,7 +255,10 @@ public struct InventoryEditor {
       }
       let directory = VarsFiles.subdirectory("host_vars", ofInventory: path)
       for file in VarsFiles.files(for: name, in: directory, access: access) {
-        result.append(VariableSource(file: file, mapping: [], exists: true, isHostEntry: false))
+        result.append(
+          VariableSource(
+            file: file, mapping: [], exists: true, isHostEntry: false,
+            isEncrypted: isEncrypted(file)))
       }
     }
     return result
@@ -242,6 +266,16 @@ public struct InventoryEditor {
 
   /// True when `source` defines the top-level variable `name`.
   private func defines(_ source: VariableSource, _ name: String) throws(InventoryError) -> Bool {
+    if source.isEncrypted {
+      let inventory = try InventoryLoader.load(path: path, access: access, locked: .keep)
+      return inventory.files.contains(source.file)
+        && (inventory.groups.values.contains { group in
+          group.fileVariables[name]?.origin.location.file == source.file
+        }
+          || inventory.hosts.values.contains { host in
+            host.fileVariables[name]?.origin.location.file == source.file
+          })
+    }
     let document = try document(for: source.file)
     return document.root?.node(at: source.mapping)?.entry(name) != nil
   }
@@ -250,7 +284,10 @@ public struct InventoryEditor {
     _ keyPath: [String], _ value: InventoryValue, scope: VariableScope,
     _ inventory: ResolvedInventory, _ layout: InventoryLayout, _ document: YAMLDocument
   ) throws(InventoryError) {
-    if let problem = InventorySchema.problem(path: keyPath, value: value) {
+    // A vaulted value's plaintext was checked before it was encrypted.
+    if value.vaultCiphertext == nil,
+      let problem = InventorySchema.problem(path: keyPath, value: value)
+    {
       throw InventoryError(
         code: "invalid-value", problem,
         remedy: InventorySchema.spec(keyPath[0]).map { "\($0.name): \($0.summary)" })
@@ -261,9 +298,10 @@ public struct InventoryEditor {
       target = source
       break
     }
+    if let found = target, found.isEncrypted { throw Self.encryptedFile(found.file) }
     if target == nil {
       let vars = all.filter { $0.file == path }
-      let files = all.filter { $0.file != path }
+      let files = all.filter { $0.file != path && !$0.isEncrypted }
       target = vars.first(where: \.exists) ?? (files.count == 1 ? files[0] : nil) ?? vars.first
     }
     let chosen: VariableSource
@@ -280,7 +318,8 @@ public struct InventoryEditor {
       try editor.set(chosen.mapping + keyPath, to: value)
     }
     let shown =
-      InventorySchema.spec(keyPath[0])?.isSecret == true ? "(secret)" : JSONText.compact(value)
+      InventorySchema.spec(keyPath[0])?.isSecret == true || value.vaultCiphertext != nil
+      ? "(secret)" : JSONText.compact(value)
     summary.append("\(chosen.file): set \(keyPath.joined(separator: ".")) = \(shown) at \(scope)")
   }
 
@@ -294,6 +333,7 @@ public struct InventoryEditor {
     if keyPath.count > 1 { definers = definers.suffix(1) }
     var removed = false
     for source in definers.reversed() {
+      if source.isEncrypted { throw Self.encryptedFile(source.file) }
       let sourceDocument = try self.document(for: source.file)
       guard sourceDocument.root?.node(at: source.mapping + keyPath) != nil else { continue }
       let emptied: DocumentEditor.Emptied =
@@ -324,7 +364,11 @@ public struct InventoryEditor {
     case .removeHost(let name):
       ok = inventory.host(name) == nil
     case .setVariable(let key, let value, let scope):
-      ok = try ownValue(key, scope, inventory) == value
+      if let ciphertext = value.vaultCiphertext {
+        ok = try ownVaultCiphertext(key, scope, inventory) == ciphertext
+      } else {
+        ok = try ownValue(key, scope, inventory) == value
+      }
     case .unsetVariable(let key, let scope):
       ok = try ownValue(key, scope, inventory) == nil
     }
@@ -351,6 +395,27 @@ public struct InventoryEditor {
     return variables[keyPath[0]]?.value.value(at: keyPath.dropFirst())
   }
 
+  /// The ciphertext of a scope's own vaulted value for a dotted key.
+  private func ownVaultCiphertext(
+    _ key: String, _ scope: VariableScope, _ inventory: ResolvedInventory
+  ) throws(InventoryError) -> String? {
+    let keyPath = try VariablePath.parse(key)
+    let variables: OrderedDictionary<String, ResolvedVariable>
+    switch scope {
+    case .group(let name): variables = inventory.group(name)?.variables ?? [:]
+    case .host(let name):
+      let host = inventory.host(name)
+      variables = (host?.inlineVariables ?? [:]).merging(host?.fileVariables ?? [:]) { $1 }
+    }
+    var value = variables[keyPath[0]]?.ansibleValue
+    for step in keyPath.dropFirst() {
+      guard case .map(let mapping) = value else { return nil }
+      value = mapping[step]
+    }
+    guard case .vault(let vaulted) = value else { return nil }
+    return vaulted.ciphertext
+  }
+
   // MARK: - Files
 
   private mutating func edit(
@@ -364,6 +429,7 @@ public struct InventoryEditor {
       } catch {
         throw InventoryError(code: "unreadable", "cannot read \(file): \(error)")
       }
+      if VaultEnvelope.isEncrypted(text) { throw Self.encryptedFile(file) }
       originals[key] = text
       editors[key] = try DocumentEditor(text: text, file: file)
     }

@@ -17,6 +17,10 @@ struct YAMLRenderer: Sendable {
   /// Lines for an entry whose key is already spelled (as written in the file).
   func entry(keyText: String, value: InventoryValue, indent: Int) -> [String] {
     let pad = String(repeating: " ", count: indent)
+    if let envelope = value.vaultCiphertext {
+      return [pad + keyText + ": " + Self.vaultTag]
+        + Self.vaultLines(envelope, indent: indent + unit)
+    }
     switch value {
     case .map(let map) where !map.isEmpty:
       return [pad + keyText + ":"]
@@ -29,6 +33,15 @@ struct YAMLRenderer: Sendable {
     default:
       return [pad + keyText + ": " + Self.scalar(value)]
     }
+  }
+
+  /// The tag and block indicator of a vaulted value, as `ansible-vault encrypt_string` writes it.
+  static let vaultTag = "!vault |"
+
+  /// The lines of a vault envelope as a literal block at `indent`.
+  static func vaultLines(_ envelope: String, indent: Int) -> [String] {
+    let pad = String(repeating: " ", count: indent)
+    return envelope.split(separator: "\n").map { pad + $0 }
   }
 
   /// Lines for one list item at `indent` (the column of its `-`).

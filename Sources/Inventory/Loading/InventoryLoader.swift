@@ -6,17 +6,30 @@ import OrderedCollections
 /// `all` < parent groups < child groups < `group_vars/all` < `group_vars/GROUP` < host < `host_vars/HOST`.
 public enum InventoryLoader {
   /// Loads the inventory file at `path`; any problem is an ``InventoryError`` (exit status 2).
-  public static func load(path: String) throws(InventoryError) -> ResolvedInventory {
-    try load(path: path, access: .disk)
+  ///
+  /// Vaulted values and files are opened with `vault` (the process's passwords by default); a
+  /// `!vault` value without a password is an error unless `locked` is ``LockedVaultValues/keep``.
+  public static func load(
+    path: String, vault: VaultPasswords = .shared, locked: LockedVaultValues = .refuse
+  ) throws(InventoryError) -> ResolvedInventory {
+    try load(path: path, access: .disk, vault: vault, locked: locked)
   }
 
   /// Loads an inventory from text (vars files still come from next to `path`).
-  public static func load(path: String, text: String) throws(InventoryError) -> ResolvedInventory {
-    try load(path: path, access: FileAccess(overlay: [FileAccess.key(path): text]))
+  public static func load(
+    path: String, text: String, vault: VaultPasswords = .shared,
+    locked: LockedVaultValues = .refuse
+  ) throws(InventoryError) -> ResolvedInventory {
+    try load(
+      path: path, access: FileAccess(overlay: [FileAccess.key(path): text]), vault: vault,
+      locked: locked)
   }
 
-  static func load(path: String, access: FileAccess) throws(InventoryError) -> ResolvedInventory {
-    let document = try readInventoryDocument(path: path, access: access)
+  static func load(
+    path: String, access: FileAccess, vault: VaultPasswords = .shared,
+    locked: LockedVaultValues = .refuse
+  ) throws(InventoryError) -> ResolvedInventory {
+    let (document, _) = try readInventoryDocument(path: path, access: access, vault: vault)
     var builder = InventoryBuilder()
     do {
       try builder.parse(document)
@@ -31,7 +44,8 @@ public enum InventoryLoader {
       for file in VarsFiles.files(for: name, in: groupVarsDirectory, access: access) {
         files.append(file)
         for (key, variable) in try readVarsFile(
-          file, scope: .group(name), access: access, warnings: &builder.warnings) {
+          file, scope: .group(name), access: access, vault: vault, warnings: &builder.warnings)
+        {
           builder.groups[name]?.fileVariables[key] = variable
         }
       }
@@ -41,22 +55,46 @@ public enum InventoryLoader {
       for file in VarsFiles.files(for: name, in: hostVarsDirectory, access: access) {
         files.append(file)
         for (key, variable) in try readVarsFile(
-          file, scope: .host(name), access: access, warnings: &builder.warnings) {
+          file, scope: .host(name), access: access, vault: vault, warnings: &builder.warnings)
+        {
           builder.hosts[name]?.fileVariables[key] = variable
         }
       }
     }
+    // Ansible's implicit localhost reads host_vars/localhost too; a file it cannot read only
+    // matters when that host is asked for, so it is skipped here.
+    var implicit: [String: OrderedDictionary<String, ResolvedVariable>] = [:]
+    for name in ResolvedInventory.localhostNames.sorted() where builder.hosts[name] == nil {
+      var ignored: [InventoryDiagnostic] = []
+      for file in VarsFiles.files(for: name, in: hostVarsDirectory, access: access) {
+        for (key, variable)
+          in (try? readVarsFile(
+            file, scope: .host(name), access: access, vault: vault, warnings: &ignored)) ?? []
+        {
+          implicit[name, default: [:]][key] = variable
+        }
+      }
+    }
+    var secrets = try openVaultedValues(&builder, extra: &implicit, vault: vault, locked: locked)
+    secrets += builder.encryptedFileSecrets()
+    if vault.isConfigured, let (_, warnings) = try? vault.keyring() {
+      builder.warnings += warnings.map {
+        InventoryDiagnostic(.warning, code: "vault-password", at: nil, $0)
+      }
+    }
     var inventory = ResolvedInventory(
       path: path, groups: builder.groups, hosts: builder.hosts, warnings: builder.warnings,
-      files: files)
+      files: files, vaultSecrets: secrets)
+    inventory.implicitHostVariables = implicit
     inventory = inventory.withResolvedHostVariables()
     return inventory
   }
 
-  /// Reads and parses the inventory file itself.
-  static func readInventoryDocument(path: String, access: FileAccess) throws(InventoryError)
-    -> YAMLDocument
-  {
+  /// Reads and parses the inventory file itself (decrypted when it is vault data); the flag
+  /// tells whether it was.
+  static func readInventoryDocument(
+    path: String, access: FileAccess, vault: VaultPasswords = .shared
+  ) throws(InventoryError) -> (YAMLDocument, encrypted: Bool) {
     guard access.exists(path) else {
       throw InventoryError(
         code: "inventory-missing", "inventory file \(path) does not exist",
@@ -70,7 +108,7 @@ public enum InventoryLoader {
         remedy: "pass the inventory file itself, e.g. -i \(joinPath(path, "hosts.yml"))")
     }
     let ext = VarsFiles.fileExtension((path as NSString).lastPathComponent).lowercased()
-    let text: String
+    var text: String
     do {
       text = try access.readText(path)
     } catch {
@@ -79,8 +117,10 @@ public enum InventoryLoader {
         remedy: "check the file's permissions and that it is UTF-8 text")
     }
     if ext == ".ini" || ext == ".cfg" { throw iniError(path) }
+    let (plaintext, encrypted) = try readDecrypted(path, text: text, vault: vault)
+    text = plaintext
     do {
-      return try YAMLDocument.parse(text, file: path)
+      return (try YAMLDocument.parse(text, file: path), encrypted)
     } catch {
       if looksLikeINI(text) { throw iniError(path) }
       throw error
@@ -88,7 +128,7 @@ public enum InventoryLoader {
   }
 
   private static func readVarsFile(
-    _ file: String, scope: VariableScope, access: FileAccess,
+    _ file: String, scope: VariableScope, access: FileAccess, vault: VaultPasswords,
     warnings: inout [InventoryDiagnostic]
   ) throws(InventoryError) -> [(String, ResolvedVariable)] {
     let text: String
@@ -98,16 +138,22 @@ public enum InventoryLoader {
       throw InventoryError(
         code: "vars-unreadable", "cannot read \(file): \(error.localizedDescription)")
     }
-    let document = try YAMLDocument.parse(text, file: file)
+    let (plaintext, encrypted) = try readDecrypted(file, text: text, vault: vault)
+    let document = try YAMLDocument.parse(plaintext, file: file)
     warnings += document.mergeListConflicts()
-    guard let root = document.root, !InventoryBuilder.isFalsy(root.value) else { return [] }
+    guard let root = document.root, !root.ansibleValue.isFalsy else { return [] }
     guard root.entries != nil else {
       throw InventoryError(
         InventoryDiagnostic(
           .error, code: "wrong-type", subject: file, at: document.location(root),
           "a variables file must be a mapping of `name: value`, found a \(root.value.typeName)"))
     }
-    return InventoryBuilder.variables(of: root, scope: scope, document, file: true)
+    return InventoryBuilder.variables(of: root, scope: scope, document, file: true).map {
+      name, variable in
+      var marked = variable
+      marked.origin.isEncryptedFile = encrypted
+      return (name, marked)
+    }
   }
 
   /// True for text that reads like an INI inventory (`[group]` headers, `host var=value`).
@@ -142,7 +188,11 @@ extension ResolvedInventory {
       merged.merge(hosts[name]!.fileVariables) { _, new in new }
       hosts[name]!.variables = merged
     }
-    return ResolvedInventory(
-      path: path, groups: groups, hosts: hosts, warnings: warnings, files: files)
+    var result = ResolvedInventory(
+      path: path, groups: groups, hosts: hosts, warnings: warnings, files: files,
+      vaultSecrets: vaultSecrets)
+    result.implicitHostVariables = implicitHostVariables
+    result.extraVariables = extraVariables
+    return result
   }
 }

@@ -38,6 +38,10 @@ public struct InventoryHost: Hashable, Sendable {
   public let name: String
   /// Groups that list the host directly, in inventory order.
   public internal(set) var groups: [String] = []
+  /// Every group Ansible counts the host in (its `host.groups`: the direct groups and their
+  /// ancestors as they were when the host or an ancestor joined, `all` included), which decides
+  /// its variables and `group_names`.
+  public internal(set) var memberships: [String] = []
   /// Variables written inline under the host, later definitions winning.
   public internal(set) var inlineVariables: OrderedDictionary<String, ResolvedVariable> = [:]
   /// Variables from `host_vars/NAME*`.

@@ -43,6 +43,20 @@ public enum InventoryValue: Hashable, Sendable {
     return nil
   }
 
+  /// A value encrypted with Ansible Vault, in Ansible's JSON form
+  /// `{"__ansible_vault": ENVELOPE}`: what `config-set --vault` writes as `!vault |`.
+  public static func vaulted(_ envelope: String) -> InventoryValue {
+    .map(["__ansible_vault": .string(envelope)])
+  }
+
+  /// The envelope of a value in Ansible's vaulted JSON form, nil for any other value.
+  public var vaultCiphertext: String? {
+    guard case .map(let map) = self, map.count == 1,
+      case .string(let text)? = map["__ansible_vault"]
+    else { return nil }
+    return text
+  }
+
   /// True for `null`.
   public var isNull: Bool {
     if case .null = self { return true }

@@ -42,7 +42,8 @@ public enum JSONText {
       case "\u{08}": output += "\\b"
       case "\u{0C}": output += "\\f"
       default:
-        if scalar.value < 0x20 || scalar.value == 0x7F {
+        // Python's json escapes control characters below U+0020 only (DEL stays as it is).
+        if scalar.value < 0x20 {
           output += "\\u" + hex4(scalar.value)
         } else {
           output.unicodeScalars.append(scalar)
@@ -56,7 +57,7 @@ public enum JSONText {
   static func number(_ value: Double) -> String {
     if value.isNaN { return "NaN" }
     if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
-    return "\(value)"
+    return PythonFloat.repr(value)
   }
 
   private static func hex4(_ value: UInt32) -> String {

@@ -13,6 +13,13 @@ public struct ResolvedInventory: Sendable {
   public let warnings: [InventoryDiagnostic]
   /// The files that were read: the inventory first, then `group_vars/` and `host_vars/` files.
   public let files: [String]
+  /// The plaintexts of vaulted values and of vars files encrypted as a whole: secrets every
+  /// command registers with its redactor.
+  public internal(set) var vaultSecrets: [String] = []
+  /// `--extra-vars` applied to the hosts (the implicit `localhost` gets them too).
+  public internal(set) var extraVariables = ExtraVariables()
+  /// `host_vars/` of Ansible's implicit localhost names that are not hosts of the inventory.
+  var implicitHostVariables: [String: OrderedDictionary<String, ResolvedVariable>] = [:]
 
   /// Reads and resolves the inventory at `path` (see ``InventoryLoader``).
   public static func load(path: String) throws(InventoryError) -> ResolvedInventory {
@@ -34,15 +41,9 @@ public struct ResolvedInventory: Sendable {
   }
 
   /// Every group a host belongs to, directly or through parents, `all` excluded, in Ansible's
-  /// precedence order (shallow to deep, then priority, then name).
+  /// precedence order (shallow to deep, then priority, then name): Ansible's `group_names`.
   public func groups(ofHost name: String) -> [String] {
-    var result: Set<String> = []
-    for group in hosts[name]?.groups ?? [] {
-      result.insert(group)
-      result.formUnion(ancestors(ofGroup: group))
-    }
-    result.remove("all")
-    return sortedByPrecedence(result)
+    sortedByPrecedence(Set(hosts[name]?.memberships ?? []).subtracting(["all"]))
   }
 
   /// The groups above `name` (parents, their parents, ...), `all` included.

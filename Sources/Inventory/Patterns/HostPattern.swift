@@ -42,33 +42,25 @@ extension ResolvedInventory {
     return selected
   }
 
-  /// Splits at commas, or at colons outside `[...]` when there is no comma (Ansible's
-  /// `split_host_pattern`; an IPv6 address or `name[1:3]` alone stays whole).
+  /// Ansible's `split_host_pattern`: split at commas; without a comma, a pattern that reads as
+  /// an address (`fe80::1`, `web[1:3]`, even `host:22`) is one pattern, anything else is split
+  /// at colons outside `[...]`.
   static func splitPattern(_ pattern: String) -> [String] {
     let pieces: [String]
     if pattern.contains(",") {
       pieces = pattern.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-    } else if ValueRules.isIPv6(pattern) || !pattern.contains(":") {
+    } else if HostAddress.parse(pattern) != nil {
       pieces = [pattern]
     } else {
-      var result: [String] = []
-      var current = ""
-      var depth = 0
-      for character in pattern {
-        if character == "[" { depth += 1 }
-        if character == "]" { depth = max(0, depth - 1) }
-        if character == ":", depth == 0 {
-          result.append(current)
-          current = ""
-        } else {
-          current.append(character)
-        }
-      }
-      result.append(current)
-      pieces = result
+      pieces = pattern.matches(of: colonSeparatedTerm).map { String($0.output) }
     }
-    return pieces.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    return pieces.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
   }
+
+  /// A term of a colon-separated pattern: no whitespace, `:`, `[` or `]`, except inside a
+  /// complete `[...]`.
+  nonisolated(unsafe) private static let colonSeparatedTerm = #/(?:[^\s:\[\]]|\[[^\]]*\])+/#
+    .matchingSemantics(.unicodeScalar)
 
   private func matchTerm(_ term: String) throws(InventoryError) -> [String] {
     var expression = term

@@ -10,9 +10,20 @@ struct YAMLDocument: Sendable {
   let source: SourceText
   let root: YAMLNode?
 
-  /// Parses `text`; a syntax error becomes an ``InventoryError`` naming file, line and column.
+  /// True when the text was read as JSON (Ansible tries JSON first, whatever the file is called).
+  var isJSON = false
+
+  /// Parses `text` as Ansible's loader does: as JSON when it is valid JSON (so `1e3` is a float
+  /// there), else as YAML 1.1.
+  ///
+  /// A syntax error becomes an ``InventoryError`` naming file, line and column.
   static func parse(_ text: String, file: String) throws(InventoryError) -> YAMLDocument {
     let source = SourceText(text)
+    if let root = JSONDocumentReader.read(text, file: file) {
+      var document = YAMLDocument(file: file, text: text, source: source, root: try root.get())
+      document.isJSON = true
+      return document
+    }
     let node: Node?
     do {
       node = try Parser(yaml: text, resolver: .basic).singleRoot()
@@ -24,7 +35,7 @@ struct YAMLDocument: Sendable {
           .error, code: "yaml-syntax", at: SourceLocation(file: file, line: 1, column: 1),
           "cannot read YAML: \(error)"))
     }
-    var converter = Converter(
+    var converter = YAMLConverter(
       file: file, source: source, hasByteOrderMark: text.unicodeScalars.first == "\u{FEFF}")
     let root = try node.map { node throws(InventoryError) in try converter.convert(node) }
     return YAMLDocument(file: file, text: text, source: source, root: root)
@@ -32,117 +43,6 @@ struct YAMLDocument: Sendable {
 
   func location(_ node: YAMLNode) -> SourceLocation {
     SourceLocation(file: file, line: node.line, column: node.column)
-  }
-
-  /// Builds ``YAMLNode``s from Yams nodes, typing scalars as PyYAML does.
-  private struct Converter {
-    let file: String
-    let source: SourceText
-    let hasByteOrderMark: Bool
-
-    mutating func convert(_ node: Node, after previous: (line: Int, column: Int)? = nil)
-      throws(InventoryError) -> YAMLNode
-    {
-      var mark = (line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
-      // libyaml counts a byte order mark as column 1 of line 1; editors do not.
-      if hasByteOrderMark, mark.line == 1 { mark.column -= 1 }
-      let start = source.contentStart(line: mark.line, column: mark.column)
-      // Yams hands back the anchored node itself for an alias, with the anchor's position.
-      var isAlias = false
-      if let previous, (mark.line, mark.column) < previous { isAlias = true }
-      switch node {
-      case .scalar(let scalar):
-        let converted = try convertScalar(scalar, line: mark.line, column: mark.column)
-        return YAMLNode(
-          content: .scalar(converted), line: mark.line, column: mark.column, isFlow: false,
-          isAnchored: start.anchored, isAlias: isAlias)
-      case .sequence(let sequence):
-        var items: [YAMLNode] = []
-        for item in sequence {
-          items.append(try convert(item, after: (mark.line, mark.column)))
-        }
-        return YAMLNode(
-          content: .sequence(items), line: mark.line, column: mark.column,
-          isFlow: start.scalar == "[", isAnchored: start.anchored, isAlias: isAlias)
-      case .mapping(let mapping):
-        var entries: [YAMLEntry] = []
-        for (key, value) in mapping {
-          let keyNode = try convert(key)
-          let valueNode = try convert(value, after: (keyNode.line, keyNode.column))
-          let (name, isString) = keyName(keyNode)
-          let isMerge =
-            keyNode.scalar.map { $0.text == "<<" && $0.style == .plain && $0.tag == nil } ?? false
-          entries.append(
-            YAMLEntry(
-              key: keyNode, name: name, keyIsString: isString, value: valueNode, isMerge: isMerge
-            ))
-        }
-        return YAMLNode(
-          content: .mapping(entries), line: mark.line, column: mark.column,
-          isFlow: start.scalar == "{", isAnchored: start.anchored, isAlias: isAlias)
-      case .alias:
-        throw InventoryError(
-          InventoryDiagnostic(
-            .error, code: "yaml-alias",
-            at: SourceLocation(file: file, line: mark.line, column: mark.column),
-            "unsupported YAML alias"))
-      }
-    }
-
-    func convertScalar(_ scalar: Node.Scalar, line: Int, column: Int) throws(InventoryError)
-      -> YAMLScalar
-    {
-      let style: YAMLScalar.Style
-      switch scalar.style {
-      case .singleQuoted: style = .singleQuoted
-      case .doubleQuoted: style = .doubleQuoted
-      case .literal: style = .literal
-      case .folded: style = .folded
-      case .plain, .any: style = .plain
-      }
-      // libyaml reports quoted scalars without a tag as `!!str`, and Yams fills in the tag of
-      // mapping keys when it checks them for duplicates: trust only a tag written in the text.
-      let tagName = scalar.tag.rawValue
-      let explicitTag: String? = hasTag(line, column) && !tagName.isEmpty ? tagName : nil
-      let value: InventoryValue
-      if let explicitTag {
-        guard let typed = ScalarResolver.resolve(scalar.string, tag: explicitTag) else {
-          throw InventoryError(
-            InventoryDiagnostic(
-              .error, code: "yaml-tag", at: SourceLocation(file: file, line: line, column: column),
-              "'\(scalar.string)' is not a valid value for the tag \(explicitTag)"))
-        }
-        value = typed
-      } else if style == .plain {
-        value = ScalarResolver.resolvePlain(scalar.string)
-      } else {
-        value = .string(scalar.string)
-      }
-      return YAMLScalar(text: scalar.string, style: style, tag: explicitTag, value: value)
-    }
-
-    /// True when the text at a mark starts with an explicit tag.
-    func hasTag(_ line: Int, _ column: Int) -> Bool {
-      var index = column
-      while let scalar = source.scalar(line: line, column: index), scalar == "&" {
-        while let next = source.scalar(line: line, column: index), next != " " { index += 1 }
-        while source.scalar(line: line, column: index) == " " { index += 1 }
-      }
-      return source.scalar(line: line, column: index) == "!"
-    }
-
-    func keyName(_ key: YAMLNode) -> (String, Bool) {
-      switch key.content {
-      case .scalar(let scalar):
-        switch scalar.value {
-        case .string(let string): return (string, true)
-        case .null: return (scalar.text.isEmpty ? "null" : scalar.text, false)
-        case .int, .double, .bool, .list, .map: return (JSONText.compact(scalar.value), false)
-        }
-      case .mapping, .sequence:
-        return (JSONText.compact(key.value), false)
-      }
-    }
   }
 
   /// Turns a libyaml/Yams error into one clear diagnostic with a position.
@@ -166,7 +66,8 @@ struct YAMLDocument: Sendable {
       return InventoryDiagnostic(
         .error, code: "duplicate-key", subject: key,
         at: at(location.line, location.column),
-        "duplicate key '\(key)' (first defined on line \(context.mark.line)); YAML keys must be unique",
+        "duplicate key '\(key)' (first defined on line \(context.mark.line)); YAML keys must be unique "
+          + "(Ansible warns and keeps the last value)",
         remedy: "remove one of the two '\(key)' entries or merge them")
     case .reader(let problem, let offset, _, let text):
       var line = 1

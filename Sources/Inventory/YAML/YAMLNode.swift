@@ -38,7 +38,8 @@ struct YAMLNode: Sendable {
   /// True for a scalar that reads as null (`~`, `null`, or nothing at all).
   var isNull: Bool {
     guard let scalar else { return false }
-    return scalar.value.isNull
+    if case .null = scalar.value { return true }
+    return false
   }
 
   /// True for an empty scalar: the key is followed by nothing (`hosts:`).
@@ -53,25 +54,48 @@ struct YAMLNode: Sendable {
   }
 
   /// The value as Ansible sees it: scalars typed as PyYAML does, merge keys (`<<`) applied.
-  var value: InventoryValue {
+  var value: InventoryValue { ansibleValue.inventoryValue }
+
+  /// The value as Ansible's loader builds it, with the distinctions its output keeps (see
+  /// ``AnsibleValue``).
+  var ansibleValue: AnsibleValue {
     switch content {
     case .scalar(let scalar): return scalar.value
-    case .sequence(let items): return .list(items.map(\.value))
-    case .mapping(let entries):
-      var merged: OrderedDictionary<String, InventoryValue> = [:]
-      for entry in entries where entry.isMerge {
-        // PyYAML: the first of several merged mappings wins; explicit keys win over all.
-        let sources: [YAMLNode] = entry.value.items ?? [entry.value]
-        for source in sources.reversed() {
-          guard case .map(let map) = source.value else { continue }
-          for (key, value) in map { merged[key] = value }
-        }
+    case .sequence(let items): return .list(items.map(\.ansibleValue))
+    case .mapping:
+      var mapping = AnsibleMapping()
+      for entry in mergedEntries ?? [] {
+        mapping[entry.key.ansibleValue] = entry.value.ansibleValue
       }
-      for entry in entries where !entry.isMerge {
-        merged[entry.name] = entry.value.value
-      }
-      return .map(merged)
+      return .map(mapping)
     }
+  }
+
+  /// The entries of a mapping as PyYAML builds the mapping: the entries of merged mappings
+  /// (`<<`) first (of a list `<<: [*a, *b]`, the first mapping wins), then the explicit ones; a
+  /// key set again keeps its place and takes the new value, as in a Python `dict`.
+  var mergedEntries: [YAMLEntry]? {
+    guard let entries else { return nil }
+    guard entries.contains(where: \.isMerge) else { return entries }
+    var result: [YAMLEntry] = []
+    var positions: [PythonKey: Int] = [:]
+    func put(_ entry: YAMLEntry) {
+      let key = PythonKey(entry.key.ansibleValue)
+      if let index = positions[key] {
+        result[index] = entry
+      } else {
+        positions[key] = result.count
+        result.append(entry)
+      }
+    }
+    for entry in entries where entry.isMerge {
+      let sources: [YAMLNode] = entry.value.items ?? [entry.value]
+      for source in sources.reversed() {
+        for merged in source.mergedEntries ?? [] { put(merged) }
+      }
+    }
+    for entry in entries where !entry.isMerge { put(entry) }
+    return result
   }
 }
 
@@ -87,7 +111,7 @@ struct YAMLScalar: Sendable {
   /// The explicit tag (`tag:yaml.org,2002:str` for `!!str`), nil when there is none.
   var tag: String?
   /// The typed value.
-  var value: InventoryValue
+  var value: AnsibleValue
 }
 
 /// One `key: value` pair of a mapping.

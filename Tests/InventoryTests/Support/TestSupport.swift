@@ -21,25 +21,21 @@ enum Fixtures {
   static func example(_ name: String) -> String {
     Repository.root.appendingPathComponent("inventory/\(name).yml").path
   }
-
-  /// The directories under `Fixtures/differential`, each holding a `hosts.yml`.
-  static var differentialCases: [String] {
-    let directory = root.appendingPathComponent("differential").path
-    return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
-  }
 }
 
 /// Runs the built `cluster-mgr` binary.
 enum CLI {
   static func run(
-    _ arguments: [String], environment: [String: String] = [:], currentDirectory: String? = nil
+    _ arguments: [String], environment: [String: String] = [:], input: String? = nil,
+    currentDirectory: String? = nil
   ) throws -> ProcessResult {
     let binary = Repository.clusterMgrBinary
     try #require(
       FileManager.default.isExecutableFile(atPath: binary),
       "the cluster-mgr binary is missing at \(binary); build it with `swift build --build-tests`")
     return try ProcessRunner.run(
-      [binary] + arguments, environment: environment, currentDirectory: currentDirectory)
+      [binary] + arguments, environment: environment, input: input,
+      currentDirectory: currentDirectory)
   }
 
   /// Starts the binary without waiting (for the crash and concurrency tests).
@@ -59,19 +55,27 @@ enum CLI {
 
 /// The `ansible-inventory` that scripts/setup installs into `.venv` (the test oracle).
 enum Ansible {
+  /// The environment every oracle run gets (no colours, scratch directories, UTF-8).
+  static let environment = [
+    "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "ANSIBLE_NOCOLOR": "1",
+    "ANSIBLE_LOCAL_TEMP": NSTemporaryDirectory() + "ansible-local",
+    "ANSIBLE_HOME": NSTemporaryDirectory() + "ansible-home",
+  ]
+
   static func inventory(_ arguments: [String]) throws -> ProcessResult {
-    let tool = Repository.venvTool("ansible-inventory")
+    try tool("ansible-inventory", arguments)
+  }
+
+  /// Runs a program of the oracle's venv (`ansible-inventory`, `ansible-vault`, ...).
+  static func tool(_ name: String, _ arguments: [String], input: String? = nil) throws
+    -> ProcessResult
+  {
+    let tool = Repository.venvTool(name)
     try #require(
       FileManager.default.isExecutableFile(atPath: tool),
-      "ansible-inventory is missing at \(tool): run scripts/setup (it installs ansible-core into .venv)"
-    )
+      "\(name) is missing at \(tool): run scripts/setup (it installs ansible-core into .venv)")
     return try ProcessRunner.run(
-      [tool] + arguments,
-      environment: [
-        "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8", "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCAL_TEMP": NSTemporaryDirectory() + "ansible-local",
-        "ANSIBLE_HOME": NSTemporaryDirectory() + "ansible-home",
-      ],
+      [tool] + arguments, environment: environment, input: input,
       currentDirectory: NSTemporaryDirectory())
   }
 
