@@ -70,38 +70,41 @@ enum InjectionCorpus {
     let address: String
   }
 
-  /// An inventory of a `server` and an `agent` with `payload` at `place` (YAML written from
-  /// JSON strings, so the payload arrives byte for byte); `extra` lines go into `all`'s vars.
+  /// An inventory of a `server` and an `agent` with `payload` at each of `places` (YAML written
+  /// from JSON strings, so the payload arrives byte for byte); `extra` lines go into `all`'s
+  /// vars.
   static func inventory(
-    _ place: Place, _ payload: String, server: Host, agent: Host, extra: String = ""
+    _ places: [Place], _ payload: String, server: Host, agent: Host, extra: String = ""
   ) -> String {
     let value = json(payload)
     var clusterVars = ""
     var workerVars = ""
     var workerName = agent.name
     var group = ""
-    var replaced: (name: String, value: String)?
-    switch place {
-    case .variable(let name), .mapKey(let name):
-      let spec = InventorySchema.spec(name)
-      let rendered: String
-      switch (place, spec?.kind) {
-      case (.mapKey, _): rendered = "{\(value): \"x\"}"
-      case (_, .list?), (_, .k3sSettings?): rendered = "[\(value)]"
-      case (_, .mapping?): rendered = "{\"example.com/k\": \(value)}"
-      default: rendered = value
+    var replaced: [String: String] = [:]
+    for place in places {
+      switch place {
+      case .variable(let name), .mapKey(let name):
+        let spec = InventorySchema.spec(name)
+        let rendered: String
+        switch (place, spec?.kind) {
+        case (.mapKey, _): rendered = "{\(value): \"x\"}"
+        case (_, .list?), (_, .k3sSettings?): rendered = "[\(value)]"
+        case (_, .mapping?): rendered = "{\"example.com/k\": \(value)}"
+        default: rendered = value
+        }
+        if name == "ansible_host" || name == "tailscale_ip" {
+          replaced[name] = rendered
+        } else if spec?.level == .node {
+          workerVars += "          \(name): \(rendered)\n"
+        } else {
+          clusterVars += "    \(name): \(rendered)\n"
+        }
+      case .hostName:
+        workerName = value
+      case .groupName:
+        group = "    \(value):\n      hosts:\n        \(workerName):\n"
       }
-      if name == "ansible_host" || name == "tailscale_ip" {
-        replaced = (name, rendered)
-      } else if spec?.level == .node {
-        workerVars = "          \(name): \(rendered)\n"
-      } else {
-        clusterVars = "    \(name): \(rendered)\n"
-      }
-    case .hostName:
-      workerName = value
-    case .groupName:
-      group = "    \(value):\n      hosts:\n        \(agent.name):\n"
     }
     return """
       all:
@@ -116,10 +119,38 @@ enum InjectionCorpus {
           workers:
             hosts:
               \(workerName):
-                ansible_host: \(replaced?.name == "ansible_host" ? replaced!.value : agent.address)
-                tailscale_ip: \(replaced?.name == "tailscale_ip" ? replaced!.value : agent.address)
+                ansible_host: \(replaced["ansible_host"] ?? agent.address)
+                tailscale_ip: \(replaced["tailscale_ip"] ?? agent.address)
       \(workerVars)\(group)
       """
+  }
+
+  /// The accepted places of one payload, in as few inventories as can hold them: a variable
+  /// appears once per inventory (its list form and its key form go to different ones).
+  static func batches(_ places: [Place]) -> [[Place]] {
+    var batches: [[Place]] = []
+    for place in places {
+      let variable: String? = {
+        switch place {
+        case .variable(let name), .mapKey(let name): return name
+        default: return nil
+        }
+      }()
+      let clashes: ([Place]) -> Bool = { batch in
+        batch.contains {
+          switch $0 {
+          case .variable(let name), .mapKey(let name): return name == variable
+          default: return $0 == place
+          }
+        }
+      }
+      if let index = batches.firstIndex(where: { !clashes($0) }) {
+        batches[index].append(place)
+      } else {
+        batches.append([place])
+      }
+    }
+    return batches
   }
 
   /// `text` as a JSON string literal, which YAML reads as the same string.

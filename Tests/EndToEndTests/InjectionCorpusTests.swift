@@ -26,7 +26,7 @@ struct InjectionCorpusTests {
     for place in InjectionCorpus.places {
       for payload in InjectionCorpus.payloads {
         let path = directory.appendingPathComponent("\(accepted.count + refused).yml").path
-        try InjectionCorpus.inventory(place, payload.text, server: server, agent: agent)
+        try InjectionCorpus.inventory([place], payload.text, server: server, agent: agent)
           .write(toFile: path, atomically: true, encoding: .utf8)
         let result = try ProcessRunner.run([
           Repository.clusterMgrBinary, "inventory", "--validate", "-i", path,
@@ -52,12 +52,13 @@ struct InjectionCorpusTests {
       "injection corpus: \(InjectionCorpus.places.count) places × \(InjectionCorpus.payloads.count) payloads = \(total) cases: \(refused) refused at load with file:line:col, \(accepted.count) carried to provision"
     )
     #expect(refused + accepted.count == total)
-    // What may carry text through: secrets, free K3s flags, group names, a key file path.
+    // What may carry such text through (as data): secrets, K3s flag values, group names, a key
+    // file path, and a Git branch (Git allows any Unicode letter in one).
     let free: Set<String> = [
       "token", "k3s_token", "ansible_become_password", "ansible_become_pass",
       "extra_server_args", "extra_agent_args", "server_group", "agent_group",
       "ansible_ssh_private_key_file", "k3s_server_args", "k3s_agent_args", "group name",
-      "k3s_server_args (key)", "k3s_agent_args (key)",
+      "git_branch",
     ]
     for (place, payload) in accepted {
       #expect(free.contains(place.description), "\(place) accepted \(payload.name)")
@@ -76,23 +77,32 @@ struct InjectionCorpusTests {
     let base = try String(contentsOfFile: lab.inventoryPath, encoding: .utf8)
     let access = Self.connectionVars(base)
     var cases = 0
-    for (place, payload) in Self.accepted where place != .variable("ansible_ssh_private_key_file") {
-      let text = InjectionCorpus.inventory(
-        place, payload.text, server: server, agent: agent, extra: access)
-      try text.write(toFile: run.inventoryPath, atomically: true, encoding: .utf8)
-      for arguments in [["--check"], []] {
-        cases += 1
-        let result = try ProcessRunner.run(
-          [Repository.clusterMgrBinary, "provision", "--artifacts", try ClusterMgrRun.artifacts()]
-            + arguments,
-          environment: run.environment.merging(
-            ["CLUSTER_MGR_TEST_SCRIPT_LOG": scripts.path], uniquingKeysWith: { $1 }))
-        #expect(!result.stdout.contains("\u{1b}]0;"), "\(place) = \(payload.name): raw escape")
-        try Self.expectNothingRanOrWasInjected(lab, "\(place) = \(payload.name) \(arguments)")
+    var runs = 0
+    for payload in InjectionCorpus.payloads {
+      let places = Self.accepted.filter {
+        $0.1.name == payload.name && $0.0 != .variable("ansible_ssh_private_key_file")
+      }.map(\.0)
+      for batch in InjectionCorpus.batches(places) {
+        cases += batch.count
+        let text = InjectionCorpus.inventory(
+          batch, payload.text, server: server, agent: agent, extra: access)
+        try text.write(toFile: run.inventoryPath, atomically: true, encoding: .utf8)
+        for arguments in [["--check"], []] {
+          runs += 1
+          let result = try ProcessRunner.run(
+            [Repository.clusterMgrBinary, "provision", "--artifacts", try ClusterMgrRun.artifacts()]
+              + arguments,
+            environment: run.environment.merging(
+              ["CLUSTER_MGR_TEST_SCRIPT_LOG": scripts.path], uniquingKeysWith: { $1 }))
+          let label = "\(payload.name) at \(batch) \(arguments)"
+          #expect(
+            !(result.stdout + result.stderr).contains("\u{1b}"), "\(label): raw escape printed")
+          try Self.expectNothingRanOrWasInjected(lab, label)
+        }
       }
     }
     print(
-      "injection corpus: \(cases) provision runs with accepted payloads: none executed, none injected"
+      "injection corpus: \(cases) accepted cases provisioned in \(runs) runs (--check and real): none executed, none injected"
     )
     try Self.expectScriptsPassShellcheck(scripts.path)
   }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import OrderedCollections
 
@@ -165,7 +166,8 @@ public enum ValueRules {
   public static func gitBranchProblem(_ text: String) -> String? {
     let forbidden = " ~^:?*[\\"
     let bad =
-      text.isEmpty || text.hasPrefix("-") || text.hasPrefix("/") || text.hasSuffix("/")
+      text.isEmpty || text.count > 255 || text.hasPrefix("-") || text.hasPrefix("/")
+      || text.hasSuffix("/")
       || text.hasSuffix(".") || text.hasSuffix(".lock") || text.contains("..")
       || text.contains("@{") || text.contains("//") || text == "@"
       || text.contains(where: { forbidden.contains($0) || isUnsafeInValue($0) })
@@ -176,8 +178,8 @@ public enum ValueRules {
   /// A path inside a repository: relative, no `..` component.
   public static func repositoryPathProblem(_ text: String) -> String? {
     let bad =
-      text.isEmpty || text.hasPrefix("/") || text.contains(where: isUnsafeInValue)
-      || text.contains(where: { "\"'`\\$".contains($0) })
+      text.isEmpty || text.count > 1024 || text.hasPrefix("/")
+      || text.wholeMatch(of: #/[A-Za-z0-9._@+\/-]+/#) == nil
       || text.split(separator: "/").contains("..")
     return bad ? "'\(text)' is not a path inside the repository such as ./clusters/homelab" : nil
   }
@@ -190,6 +192,40 @@ public enum ValueRules {
       guard fields.count >= 3, !line.contains(where: { $0 != "\t" && isUnsafeInValue($0) }),
         Data(base64Encoded: String(fields[2])) != nil
       else { return "'\(line)' is not a known_hosts line (host key-type base64-key)" }
+    }
+    return nil
+  }
+
+  /// K3s settings: config.yaml keys (`name` or `name+`) with values, or `--name[=value]` flags;
+  /// values one line each.
+  public static func k3sSettingsProblem(_ value: InventoryValue) -> String? {
+    let key = #/[a-z0-9][a-z0-9-]*\+?/#
+    func oneLine(_ value: InventoryValue) -> Bool {
+      switch value {
+      case .string(let text): return !text.contains(where: isUnsafeInValue)
+      case .list(let items): return items.allSatisfy(oneLine)
+      case .map: return false
+      default: return true
+      }
+    }
+    switch value {
+    case .map(let settings):
+      for (name, setting) in settings {
+        guard name.wholeMatch(of: key) != nil else {
+          return "\(PrintableText.quoted(name)) is not a K3s setting name (lower-case letters, digits, '-')"
+        }
+        guard oneLine(setting) else { return "the value of \(name) must be one line of text" }
+      }
+    case .list(let flags):
+      for flag in flags {
+        guard let text = flag.stringValue, text.hasPrefix("--"),
+          text.dropFirst(2).split(separator: "=", maxSplits: 1).first.map({
+            String($0).wholeMatch(of: key) != nil
+          }) == true, oneLine(flag)
+        else { return "\(PrintableText.quoted(flag.stringValue ?? "")) is not a K3s flag (--name or --name=value)" }
+      }
+    default:
+      break
     }
     return nil
   }

@@ -109,6 +109,9 @@ public struct VariableSpec: Sendable {
       return
         "\(name) must be \(article(kind)), found \(value.typeName) \(JSONText.compact(value))\(hint)"
     }
+    if kind == .k3sSettings {
+      return ValueRules.k3sSettingsProblem(value).map { "\(name): \($0)" }
+    }
     return ruleProblem(value)
   }
 
