@@ -54,10 +54,13 @@ enum GPURoles {
   static func cluster(_ inputs: ProvisionInputs, gpuNodes: [NodeSpec]) -> Role {
     Role("gpu_cluster", tags: ["gpu"]) { context in
       guard !gpuNodes.isEmpty else { return [] }
-      let replicas = max(
-        1, inputs.settings.gpuTimeSlicingEnabled ? inputs.settings.gpuTimeSlicingReplicas : 1)
+      // Without time-slicing the config has no sharing section: device plugin v0.20.0 refuses
+      // fewer than 2 replicas (the inventory's schema refuses them too).
+      let timeSlicing = inputs.settings.gpuTimeSlicingEnabled
+      let replicas = timeSlicing ? inputs.settings.gpuTimeSlicingReplicas : 1
       let config = try inputs.roleFiles.render(
-        "gpu", template: "time-slicing-config", ["replicas": replicas])
+        "gpu", template: "time-slicing-config",
+        ["timeSlicing": timeSlicing, "replicas": replicas])
       let plugin = try inputs.roleFiles.render(
         "gpu", template: "device-plugin",
         [
@@ -70,7 +73,9 @@ enum GPURoles {
           "nvidia RuntimeClass",
           KubeApply(name: "gpu-runtimeclass", manifest: runtimeClass, serverSide: false)),
         Task(
-          "device plugin and time-slicing (\(replicas) per GPU)",
+          timeSlicing
+            ? "device plugin and time-slicing (\(replicas) per GPU)"
+            : "device plugin (no time-slicing)",
           KubeApply(
             name: "gpu-device-plugin", manifest: config + "---\n" + plugin, serverSide: false)),
       ]

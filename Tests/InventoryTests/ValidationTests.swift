@@ -106,6 +106,22 @@ import Testing
     #expect(messages == expected)
   }
 
+  /// NVIDIA's device plugin v0.20.0 exits on a time-slicing config with fewer than 2 replicas.
+  @Test func timeSlicingReplicasBelowTwoAreRefused() throws {
+    for (replicas, refused) in [(0, true), (1, true), (2, false), (4, false)] {
+      let diagnostics = try Self.diagnostics(
+        "all:\n  vars:\n    gpu_time_slicing_replicas: \(replicas)\n  children:\n    control_plane:\n      hosts:\n        a:\n"
+      )
+      let error = diagnostics.first { $0.isError }
+      #expect((error != nil) == refused, "\(replicas): \(diagnostics)")
+      if let error {
+        #expect(error.message.hasPrefix("gpu_time_slicing_replicas must be 2 or more"))
+        #expect(error.message.contains("gpu_time_slicing_enabled: false"))
+        #expect(error.location?.description == "hosts.yml:3:32")
+      }
+    }
+  }
+
   @Test func checkReportsLoadErrorsAndFindings() throws {
     let broken = InventoryValidator.check(inventoryAt: Fixtures.path("nope/hosts.yml"))
     #expect(broken.inventory == nil)

@@ -57,8 +57,16 @@ import Yams
   }
 
   @Test func gpuManifestsRenderAndValidate() throws {
-    let config = try Self.roleFiles.render("gpu", template: "time-slicing-config", ["replicas": 4])
-    #expect(config.contains("replicas: 4"))
+    let config = try Self.roleFiles.render(
+      "gpu", template: "time-slicing-config", ["timeSlicing": true, "replicas": 4])
+    let sliced = try #require(try Self.documents(config).first?["data"] as? [String: String])
+    #expect(sliced["config.yaml"]?.contains("replicas: 4") == true)
+    // Without time-slicing, no sharing section: device plugin v0.20.0 refuses replicas < 2.
+    let plain = try Self.roleFiles.render(
+      "gpu", template: "time-slicing-config", ["timeSlicing": false, "replicas": 1])
+    let data = try #require(try Self.documents(plain).first?["data"] as? [String: String])
+    #expect(data == ["config.yaml": "version: v1\n"])
+    try Self.validate(plain, name: "roles/gpu without time-slicing")
     let plugin = try Self.roleFiles.render(
       "gpu", template: "device-plugin", ["version": "v0.20.0", "configHash": "0123456789abcdef"])
     let runtimeClass = try Self.roleFiles.text("gpu", "manifests/runtimeclass.yaml")

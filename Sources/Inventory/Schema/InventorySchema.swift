@@ -191,8 +191,8 @@ public enum InventorySchema {
       "gpu_time_slicing_enabled", .boolean, level: .cluster, default: false,
       "Share each GPU between pods by time slicing."),
     VariableSpec(
-      "gpu_time_slicing_replicas", .integer, .positiveInteger, level: .cluster, default: 4,
-      "How many pods share one GPU when time slicing is on."),
+      "gpu_time_slicing_replicas", .integer, .timeSlicingReplicas, level: .cluster, default: 4,
+      "How many pods share one GPU when time slicing is on (2 or more)."),
     VariableSpec(
       "nvidia_device_plugin_version", .string, .releaseVersion, level: .cluster, default: "v0.20.0",
       "NVIDIA k8s-device-plugin release."),

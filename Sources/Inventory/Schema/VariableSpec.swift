@@ -24,6 +24,8 @@ public struct VariableSpec: Sendable {
     case memoryQuantity
     case port
     case positiveInteger
+    /// GPU time-slicing replicas: 2 or more (what NVIDIA's device plugin accepts).
+    case timeSlicingReplicas
     case labels
     case taints
     /// A DNS-1123 label: namespaces, the cluster's name.
@@ -159,6 +161,12 @@ public struct VariableSpec: Sendable {
       return nil
     case .positiveInteger:
       guard let number = value.intValue, number >= 1 else { return "\(name) must be 1 or more" }
+      return nil
+    case .timeSlicingReplicas:
+      guard let number = value.intValue, number >= 2 else {
+        return
+          "\(name) must be 2 or more: NVIDIA's device plugin refuses fewer replicas and exits; to offer each GPU once, set gpu_time_slicing_enabled: false"
+      }
       return nil
     case .labels:
       for (key, labelValue) in value.mapValue ?? [:] {

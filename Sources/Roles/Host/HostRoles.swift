@@ -43,7 +43,7 @@ enum HostRoles {
       }
       var ports = ["10250/tcp", "8472/udp"]
       if node.role == .server {
-        ports.append("6443/tcp")
+        ports.append("\(inputs.settings.apiPort)/tcp")
         if inputs.servers.count > 1 { ports.append("2379:2380/tcp") }
       }
       tasks.append(

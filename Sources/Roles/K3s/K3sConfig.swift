@@ -43,6 +43,33 @@ struct K3sConfig: Sendable {
     }
   }
 
+  /// Keys whose extra values add to the generated ones instead of replacing them: the
+  /// reservations cluster-mgr writes as `kubelet-arg` stay, and kubelet takes the last value of
+  /// a repeated flag, so an extra `kube-reserved=` still wins.
+  static let additiveKeys: Set<String> = ["kubelet-arg"]
+
+  /// Sets `key` from the inventory's extras: appended for ``additiveKeys``, replaced otherwise.
+  mutating func merge(_ key: String, _ value: Value) {
+    if Self.additiveKeys.contains(key), let items = Self.strings(value) {
+      append(key, items)
+    } else {
+      set(key, value)
+    }
+  }
+
+  /// A value as a list of strings (a single string is a one-item list); nil for anything else.
+  static func strings(_ value: Value) -> [String]? {
+    switch value {
+    case .string(let text): return [text]
+    case .list(let items): return items
+    case .inventory(.string(let text)): return [text]
+    case .inventory(.list(let items)):
+      let texts = items.compactMap(\.stringValue)
+      return texts.count == items.count ? texts : nil
+    default: return nil
+    }
+  }
+
   /// The value of `key`.
   subscript(key: String) -> Value? { entries.first { $0.key == key }?.value }
 

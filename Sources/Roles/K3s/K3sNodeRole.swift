@@ -176,6 +176,8 @@ enum K3sNodeRole {
       config.set("cluster-dns", .string(settings.clusterDNS))
       config.set("cluster-domain", .string(settings.clusterDomain))
       config.set("write-kubeconfig-mode", .string("0600"))
+      // Servers listen where every node and the kubeconfig connect (K3s's default is 6443).
+      if settings.apiPort != 6443 { config.set("https-listen-port", .int(settings.apiPort)) }
       if isFirst && inputs.servers.count > 1 { config.set("cluster-init", .bool(true)) }
     }
     if !isFirst {
@@ -210,7 +212,7 @@ enum K3sNodeRole {
     // k3s-ansible's flag strings (`extra_server_args` / `extra_agent_args`).
     let mapKey = kind == .server ? "k3s_server_args" : "k3s_agent_args"
     if let extras = node.variables[mapKey]?.mapValue {
-      for (key, value) in extras { config.set(key, .inventory(value)) }
+      for (key, value) in extras { config.merge(key, .inventory(value)) }
     }
     let flagStrings = [
       (
@@ -224,7 +226,7 @@ enum K3sNodeRole {
     ]
     for (variable, flagString) in flagStrings {
       do {
-        for (key, value) in try K3sConfig.flags(flagString) { config.set(key, value) }
+        for (key, value) in try K3sConfig.flags(flagString) { config.merge(key, value) }
       } catch let error as K3sConfigError {
         throw PlanError("\(variable): \(error.message)")
       }
@@ -235,14 +237,18 @@ enum K3sNodeRole {
 
   static let registrationPath = "/etc/rancher/k3s/config.yaml.d/50-cluster-mgr-registration.yaml"
 
-  /// The registration drop-in: `node-label` and `node-taint`, which K3s applies only when the
-  /// node first registers (so a new node never runs workloads before its taints are in place).
+  /// The registration drop-in: `node-label` and `node-taint` for K3s to apply at registration.
+  ///
+  /// K3s applies them only when the node first registers (so a new node never runs workloads
+  /// before its taints are in place). The keys end in `+`: K3s appends them to what config.yaml holds (labels and taints from
+  /// `k3s_*_args`/`extra_*_args`); without it a drop-in's list replaces config.yaml's
+  /// (pkg/configfilearg/parser.go).
   static func registration(_ node: NodeSpec) throws -> String {
     var config = K3sConfig()
     config.set(
-      "node-label",
+      "node-label+",
       .list(node.labels.filter { !isReservedLabel($0.key) }.map { "\($0.key)=\($0.value)" }))
-    config.set("node-taint", .list(node.taints.map(\.description)))
+    config.set("node-taint+", .list(node.taints.map(\.description)))
     return try config.yaml(
       header:
         "Managed by cluster-mgr: labels and taints K3s applies when \(node.name) registers. Later changes go through the API."

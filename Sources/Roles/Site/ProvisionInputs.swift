@@ -50,7 +50,8 @@ public struct ProvisionInputs: Sendable {
     node.tailscaleIP ?? facts.value("tailscale_ipv4", on: node.name)
   }
 
-  /// `https://<first server>:6443`, what joining servers and agents talk to.
+  /// `https://<api_endpoint or first server>:<api_port>`, what joining servers and agents
+  /// talk to (servers listen on `api_port`: `https-listen-port`).
   func serverURL(_ facts: FactStore.Snapshot) -> String? {
     guard let first = firstServer else { return nil }
     let endpoint = settings.apiEndpoint ?? nodeIP(first, facts)

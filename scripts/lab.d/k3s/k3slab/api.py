@@ -11,7 +11,7 @@ import threading
 import yaml
 
 from . import patch as patches
-from . import printers, util
+from . import printers, schema, util
 from .store import ApiError, not_found
 from .version import VERSION
 
@@ -122,63 +122,11 @@ def validate_metadata(kind, obj, errors):
                 errors.append("metadata.annotations: Invalid value: %s: annotation values must be strings" % json.dumps(v))
 
 
-def validate_schema(value, schema, path, errors):
-    """The structural OpenAPI v3 checks a CRD's schema makes (type, required, enum, pattern,
-    minimum/maximum, minLength), as kube-apiserver applies them to custom resources."""
-    if not isinstance(schema, dict) or value is None:
-        return
-    t = schema.get("type")
-    types = {"object": dict, "array": list, "string": str, "boolean": bool}
-    if t in types and not isinstance(value, types[t]) and not schema.get("x-kubernetes-int-or-string"):
-        errors.append('%s: Invalid value: "%s": %s in body must be of type %s: "%s"' % (
-            path, _short(value), path, t, _type_name(value)))
-        return
-    if t == "integer" and (not isinstance(value, int) or isinstance(value, bool)) and \
-            not schema.get("x-kubernetes-int-or-string"):
-        errors.append('%s: Invalid value: "%s": %s in body must be of type integer: "%s"' % (
-            path, _short(value), path, _type_name(value)))
-        return
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append('%s: Unsupported value: %s: supported values: %s' % (
-            path, json.dumps(value), ", ".join(json.dumps(v) for v in schema["enum"])))
-    if isinstance(value, str):
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            errors.append("%s: Invalid value: \"%s\": %s in body should match '%s'" % (
-                path, value, path, schema["pattern"]))
-        if "minLength" in schema and len(value) < schema["minLength"]:
-            errors.append("%s: Invalid value: \"%s\": %s in body should be at least %d chars long" % (
-                path, value, path, schema["minLength"]))
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            errors.append("%s: Too long: may not be longer than %d" % (path, schema["maxLength"]))
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            errors.append("%s: Invalid value: %s: %s in body should be greater than or equal to %s" % (
-                path, value, path, schema["minimum"]))
-        if "maximum" in schema and value > schema["maximum"]:
-            errors.append("%s: Invalid value: %s: %s in body should be less than or equal to %s" % (
-                path, value, path, schema["maximum"]))
-    if isinstance(value, dict):
-        for req in schema.get("required") or []:
-            if req not in value:
-                errors.append("%s.%s: Required value" % (path, req))
-        props = schema.get("properties") or {}
-        for k, v in value.items():
-            if k in props:
-                validate_schema(v, props[k], "%s.%s" % (path, k), errors)
-            elif isinstance(schema.get("additionalProperties"), dict):
-                validate_schema(v, schema["additionalProperties"], "%s.%s" % (path, k), errors)
-    if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for i, v in enumerate(value):
-            validate_schema(v, schema["items"], "%s[%d]" % (path, i), errors)
-
-
-def _short(v):
-    return v if isinstance(v, str) else json.dumps(v)
-
-
-def _type_name(v):
-    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
-            float: "number"}.get(type(v), "null")
+def undecodable(res, message):
+    """400 BadRequest: the body cannot be decoded into the kind (a wrong type, or an unknown field
+    with fieldValidation=Strict), as kube-apiserver answers."""
+    return ApiError(400, "BadRequest", '%s in version "%s" cannot be handled as a %s: %s' % (
+        res.kind, res.version, res.kind, message))
 
 
 def invalid(res, name, errors):
@@ -295,7 +243,7 @@ class Api:
         return obj
 
     # ------------------------------------------------------------ writes
-    def create(self, res, version, ns, obj, dry_run=False, manager=None):
+    def create(self, res, version, ns, obj, dry_run=False, manager=None, field_validation=None):
         if not isinstance(obj, dict):
             raise ApiError(400, "BadRequest", "the body of the request was in an unknown format")
         obj = copy.deepcopy(obj)
@@ -320,7 +268,7 @@ class Api:
             md.pop("namespace", None)
         obj["apiVersion"] = res.api_version
         obj["kind"] = res.kind
-        self.admit(res, obj, None)
+        self.admit(res, obj, None, field_validation)
         if dry_run:
             md.setdefault("uid", util.new_uid())
             md.setdefault("creationTimestamp", util.rfc3339())
@@ -332,7 +280,8 @@ class Api:
         self.cluster.on_change(res, None, created)
         return created
 
-    def replace(self, res, version, ns, name, obj, subresource=None, dry_run=False, check_rv=True):
+    def replace(self, res, version, ns, name, obj, subresource=None, dry_run=False, check_rv=True,
+                field_validation=None):
         if not isinstance(obj, dict):
             raise ApiError(400, "BadRequest", "the body of the request was in an unknown format")
         obj = copy.deepcopy(obj)
@@ -363,7 +312,7 @@ class Api:
                     obj.pop("status", None)
             for k in ("managedFields",):
                 md.pop(k, None)
-            self.admit(res, obj, cur)
+            self.admit(res, obj, cur, field_validation, status_write=subresource == "status")
             if dry_run:
                 return obj
             expect = md.get("resourceVersion") if check_rv else None
@@ -377,7 +326,7 @@ class Api:
         dry_run = query.get("dryRun") == "All"
         if ct == "application/apply-patch+yaml":
             return self.server_side_apply(res, version, ns, name, body, query.get("fieldManager", "kubectl"),
-                                          dry_run)
+                                          dry_run, query.get("fieldValidation", "Warn"))
         try:
             p = json.loads(body or b"null")
         except ValueError as e:
@@ -404,14 +353,15 @@ class Api:
             except patches.PatchError as e:
                 raise ApiError(422, "Invalid", str(e))
             new.setdefault("metadata", {})["resourceVersion"] = cur["metadata"]["resourceVersion"]
+            fv = query.get("fieldValidation", "Warn")
             if subresource == "status":
-                return self.replace(res, version, ns, name, new, "status", dry_run)
+                return self.replace(res, version, ns, name, new, "status", dry_run, field_validation=fv)
             has_status = res.kind in STATUS_SUBRESOURCE_KINDS or self._crd_has_status(res)
             if has_status and "status" in cur:
                 new["status"] = cur["status"]
-            return self.replace(res, version, ns, name, new, None, dry_run)
+            return self.replace(res, version, ns, name, new, None, dry_run, field_validation=fv)
 
-    def server_side_apply(self, res, version, ns, name, body, manager, dry_run):
+    def server_side_apply(self, res, version, ns, name, body, manager, dry_run, field_validation=None):
         try:
             obj = yaml.safe_load(body)
         except yaml.YAMLError as e:
@@ -420,7 +370,7 @@ class Api:
             cur = self.store.get(res, ns if res.namespaced else "", name)
             if cur is None:
                 obj.setdefault("metadata", {})["name"] = name
-                created = self.create(res, version, ns, obj, dry_run)
+                created = self.create(res, version, ns, obj, dry_run, field_validation=field_validation)
                 if not dry_run:
                     self.store.set_applied(res, ns or "", name, {manager: obj})
                 return created
@@ -429,7 +379,7 @@ class Api:
             merged["metadata"]["resourceVersion"] = cur["metadata"]["resourceVersion"]
             if "status" in cur:
                 merged["status"] = cur["status"]
-            out = self.replace(res, version, ns, name, merged, None, dry_run)
+            out = self.replace(res, version, ns, name, merged, None, dry_run, field_validation=field_validation)
             if not dry_run:
                 applied[manager] = obj
                 self.store.set_applied(res, ns or "", name, applied)
@@ -476,9 +426,34 @@ class Api:
                 return True
         return False
 
-    def admit(self, res, obj, old):
+    def _check_schema(self, res, obj, field_validation, status_write):
+        """Schema findings for a client's write (schema.py): a built-in body that cannot be decoded
+        is a 400, so is an unknown field with fieldValidation=Strict; the rest are returned for the
+        422. The status of a kind with a status subresource is checked only when it is written."""
+        has_status = res.kind in STATUS_SUBRESOURCE_KINDS or self._crd_has_status(res)
+        skip = ("spec", "metadata") if status_write else ("status",) if has_status else ()
+        if res.crd is not None:
+            version = next((v for v in (res.crd.get("spec") or {}).get("versions") or []
+                            if v.get("name") == res.version), {})
+            findings = schema.check_custom(obj, version, skip)
+        else:
+            findings = schema.check_builtin(obj, res.group, res.version, res.kind, skip)
+            for f in findings:
+                if f.what == "type":
+                    raise undecodable(res, "json: cannot unmarshal %s into Go struct field %s of type %s" % (
+                        f.got, f.path, f.want))
+        unknown = [f.message for f in findings if f.what == "unknown"]
+        if unknown and field_validation == "Strict":
+            raise undecodable(res, "strict decoding error: " + ", ".join(unknown))
+        return [f.message for f in findings if f.what in ("invalid", "type")]
+
+    def admit(self, res, obj, old, field_validation=None, status_write=False):
+        """What admission and validation do to a write; `field_validation` is set for a client's
+        request (kubectl sends Strict), None for the stand-in's own controllers."""
         md = obj["metadata"]
         errors = []
+        if field_validation is not None:
+            errors += self._check_schema(res, obj, field_validation, status_write)
         if not _NAME.match(md["name"]) and res.kind not in ("Event",) and ":" not in md["name"]:
             errors.append('metadata.name: Invalid value: "%s": a lowercase RFC 1123 subdomain must consist of lower '
                           "case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
@@ -496,17 +471,6 @@ class Api:
                     errors.append('spec.taints[1]: Duplicate value: core.Taint{Key:"%s", Effect:"%s"}: taints must '
                                   "be unique by key and effect pair" % (t.get("key"), t.get("effect")))
                 seen.add((t.get("key"), t.get("effect")))
-        if res.crd is not None:
-            version = next((v for v in (res.crd.get("spec") or {}).get("versions") or []
-                            if v.get("name") == res.version), {})
-            schema = ((version.get("schema") or {}).get("openAPIV3Schema") or {})
-            props = schema.get("properties") or {}
-            for top in ("spec",):
-                if top in props:
-                    validate_schema(obj.get(top), props[top], top, errors)
-            for req in schema.get("required") or []:
-                if req not in obj:
-                    errors.append("%s: Required value" % req)
         if res.kind == "Pod" and old is None:
             rc = (obj.get("spec") or {}).get("runtimeClassName")
             if rc and self.store.get(self.store.resource("node.k8s.io", "runtimeclasses"), "", rc) is None:

@@ -1,11 +1,13 @@
 """k3s's configuration: /etc/rancher/k3s/config.yaml, its .d drop-ins, flags and K3S_* variables.
 
-Keys are flag names; repeatable flags take YAML lists; `key+` appends to the value so far
-(https://docs.k3s.io/installation/configuration). Unlike real k3s, which logs
-"Unknown flag --x found in config.yaml, skipping" and carries on, the stand-in also refuses
-to start on an unknown key, so that a misspelt setting fails loudly in the lab.
+Merged as K3s v1.36 does it (k3s-io/k3s pkg/configfilearg/parser.go, readConfigFile and
+dotDFiles): config.yaml first, then every file of config.yaml.d whose name ends in .yaml or .yml
+(any case) in name order; a later file's value replaces an earlier one, also for lists (an empty
+list removes them), unless the key ends in `+`, which appends to the value so far. Keys that are
+not flags of the command are skipped with K3s's warning ("Unknown flag --x found in config.yaml,
+skipping", stripInvalidFlags). Command-line flags come after the files: they append to lists and
+replace single values. Keys are flag names; repeatable flags take YAML lists.
 """
-import glob
 import os
 
 import yaml
@@ -121,11 +123,53 @@ def _coerce(key, kind, value, source):
 
 
 def config_files(path):
-    files = []
-    if os.path.exists(path):
-        files.append(path)
-    dropins = sorted(glob.glob(path + ".d/*.yaml") + glob.glob(path + ".d/*.yml"))
-    return files + dropins
+    """config.yaml, then its drop-ins as K3s's dotDFiles lists them: every entry of
+    config.yaml.d that is not a directory and ends in .yaml or .yml (any case), in name order."""
+    files = [path] if os.path.exists(path) else []
+    try:
+        names = sorted(os.listdir(path + ".d"))
+    except FileNotFoundError:
+        names = []
+    for name in names:
+        full = os.path.join(path + ".d", name)
+        if not os.path.isdir(full) and name.lower().endswith((".yaml", ".yml")):
+            files.append(full)
+    return files
+
+
+def merge_files(files, table):
+    """The settings of `files` merged as K3s merges them (later files win, `key+` appends);
+    unknown keys are warned about and skipped. Raises ConfigError on unreadable files."""
+    settings = {}
+    for f in files:
+        for key, value in _read(f).items():
+            append = key.endswith("+")
+            name = key[:-1] if append else key
+            if name not in table:
+                util.warn("Unknown flag --%s found in config.yaml, skipping" % name)
+                continue
+            kind = table[name]
+            val = _coerce(name, kind, value, f)
+            if append and kind == LIST and name in settings:
+                settings[name] = settings[name] + val
+            else:
+                settings[name] = val
+    return settings
+
+
+def _read(f):
+    try:
+        with open(f) as fh:
+            doc = yaml.safe_load(fh)
+    except yaml.YAMLError as e:
+        raise ConfigError("failed to parse %s: %s" % (f, str(e).replace("\n", " ")))
+    except OSError as e:
+        raise ConfigError("failed to read %s: %s" % (f, e))
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise ConfigError("%s: the config file must be a YAML mapping of flag names" % f)
+    return {str(k): v for k, v in doc.items()}
 
 
 def load(mode, argv):
@@ -133,36 +177,7 @@ def load(mode, argv):
     table = flags_for(mode)
     cli, extra = parse_args(argv, table, mode)
     path = cli.get("config") or os.environ.get("K3S_CONFIG_FILE") or util.CONFIG_DIR + "/config.yaml"
-    settings = {}
-    order = []
-    for f in config_files(path):
-        try:
-            with open(f) as fh:
-                doc = yaml.safe_load(fh)
-        except yaml.YAMLError as e:
-            raise ConfigError("failed to parse %s: %s" % (f, str(e).replace("\n", " ")))
-        except OSError as e:
-            raise ConfigError("failed to read %s: %s" % (f, e))
-        if doc is None:
-            continue
-        if not isinstance(doc, dict):
-            raise ConfigError("%s: the config file must be a YAML mapping of flag names" % f)
-        for raw_key, value in doc.items():
-            key = str(raw_key)
-            append = key.endswith("+")
-            name = key[:-1] if append else key
-            if name not in table:
-                util.warn("Unknown flag --%s found in config.yaml, skipping" % name)
-                raise ConfigError(
-                    "unknown key %r in %s: k3s %s has no flag --%s (real k3s logs the warning above and "
-                    "ignores it; the lab stand-in refuses, so the mistake shows)" % (key, f, mode, name))
-            kind = table[name]
-            val = _coerce(name, kind, value, f)
-            if append and kind == LIST:
-                settings[name] = settings.get(name, []) + val
-            else:
-                settings[name] = val
-            order.append(name)
+    settings = merge_files(config_files(path), table)
     for name, val in cli.items():
         kind = table[name]
         if kind == LIST:

@@ -9,9 +9,7 @@ import os
 import threading
 import time
 
-import yaml
-
-from . import printers, util
+from . import deviceplugin, printers, util
 from .api import label_selector_matches, rand_suffix
 from .store import ApiError
 
@@ -1109,39 +1107,22 @@ class Controllers:
                         key = item.get("key")
                 obj = self.store.get(self.R("", "configmaps"), p["metadata"]["namespace"], cm.get("name", ""))
                 if obj is None:
-                    return dict(out, error='unable to load config: configmap "%s" not found' % cm.get("name"))
+                    return dict(out, error=str(deviceplugin.missing_file(path)))
                 text = (obj.get("data") or {}).get(key)
                 if text is None:
-                    return dict(out, error="unable to load config: open %s: no such file or directory (ConfigMap %s "
-                                "has no key %r)" % (path, cm.get("name"), key))
+                    return dict(out, error=str(deviceplugin.missing_file(path)))
                 return self._parse_plugin_config(text, "%s/%s[%s]" % (p["metadata"]["namespace"], cm.get("name"), key))
-        return dict(out, error="unable to load config: open %s: no such file or directory" % path)
+        return dict(out, error=str(deviceplugin.missing_file(path)))
 
     def _parse_plugin_config(self, text, source):
+        """The config as device plugin v0.20.0 loads it (deviceplugin.py); a config it refuses
+        makes the plugin exit, whatever FAIL_ON_INIT_ERROR says."""
         out = {"replicas": 1, "resource": "nvidia.com/gpu", "source": source, "error": None}
         try:
-            doc = yaml.safe_load(text) or {}
-        except yaml.YAMLError as e:
-            return dict(out, error="unable to load config: unable to parse config file: %s" % str(e).replace("\n", " "))
-        if not isinstance(doc, dict):
-            return dict(out, error="unable to load config: unable to parse config file: not a mapping")
-        if doc.get("version") not in ("v1", None):
-            return dict(out, error="unable to load config: unknown version: %s" % doc.get("version"))
-        ts = ((doc.get("sharing") or {}).get("timeSlicing")) or {}
-        for r in ts.get("resources") or []:
-            if r.get("name") in ("nvidia.com/gpu", "gpu"):
-                try:
-                    n = int(r.get("replicas"))
-                except (TypeError, ValueError):
-                    return dict(out, error="unable to load config: invalid replicas value %r" % r.get("replicas"))
-                if n < 1:
-                    return dict(out, error="unable to load config: number of replicas must be >= 1")
-                out["replicas"] = n
-                out["fail_gt1"] = bool(ts.get("failRequestsGreaterThanOne"))
-                if r.get("rename"):
-                    out["resource"] = "nvidia.com/" + r["rename"].split("/")[-1]
-                elif ts.get("renameByDefault") and n > 1:
-                    out["resource"] = "nvidia.com/gpu.shared"
+            cfg = deviceplugin.load(text)
+        except deviceplugin.PluginConfigError as e:
+            return dict(out, error=str(e))
+        out.update(replicas=cfg["replicas"], resource=cfg["resource"], fail_gt1=cfg["fail_gt1"])
         return out
 
     def _gpu_status(self, node, report):

@@ -42,6 +42,8 @@ class Client:
         self.token = token
         self.insecure = insecure
         self.timeout = timeout
+        # kubectl's --validate (default strict): the fieldValidation it asks the server for.
+        self.field_validation = "Strict"
         self.conn = None
         self._groups = None
         self._lists = {}
@@ -107,6 +109,9 @@ class Client:
 
     def raw(self, method, path, body=None, ctype=None, accept="application/json"):
         headers = {"Accept": accept, "User-Agent": "kubectl/%s (linux/amd64) kubernetes/lab" % VERSION}
+        if method in ("POST", "PUT", "PATCH") and self.field_validation and "fieldValidation=" not in path \
+                and not path.endswith("/eviction"):
+            path += ("&" if "?" in path else "?") + "fieldValidation=" + self.field_validation
         if self.token:
             headers["Authorization"] = "Bearer " + self.token
         if body is not None:
@@ -397,9 +402,13 @@ class Kubectl:
                 kc = home
         if kc and ":" in kc:
             kc = next((p for p in kc.split(":") if os.path.exists(p)), kc.split(":")[0])
-        return Client(kc, server=opt(opts, "-s", "--server"), namespace=opt(opts, "-n", "--namespace"),
-                      insecure=flag(opts, "--insecure-skip-tls-verify"), token=opt(opts, "--token"),
-                      timeout=parse_duration(opt(opts, "--request-timeout"), 32) or 32)
+        client = Client(kc, server=opt(opts, "-s", "--server"), namespace=opt(opts, "-n", "--namespace"),
+                        insecure=flag(opts, "--insecure-skip-tls-verify"), token=opt(opts, "--token"),
+                        timeout=parse_duration(opt(opts, "--request-timeout"), 32) or 32)
+        validate = (opt(opts, "--validate") or "strict").lower()
+        client.field_validation = {"true": "Strict", "strict": "Strict", "warn": "Warn", "false": "Ignore",
+                                   "ignore": "Ignore"}.get(validate, "Strict")
+        return client
 
     def run(self):
         opts, pos = parse(self.argv)

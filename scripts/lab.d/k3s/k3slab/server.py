@@ -192,6 +192,8 @@ class Cluster:
             accept = headers.get("Accept") or ""
             as_table = "as=Table" in accept
             dry = query.get("dryRun") == "All"
+            # Every client write is validated against the schemas; kubectl asks for Strict.
+            fv = query.get("fieldValidation", "Warn")
             if method == "GET":
                 if name is None:
                     return json_response(200, api.list(res, version, ns, query, as_table))
@@ -202,9 +204,10 @@ class Cluster:
                     return json_response(201, api.evict(ns, name, obj))
                 if name is not None:
                     raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
-                return json_response(201, api.create(res, version, ns, obj, dry))
+                return json_response(201, api.create(res, version, ns, obj, dry, field_validation=fv))
             if method == "PUT":
-                return json_response(200, api.replace(res, version, ns, name, self._decode(body), sub, dry))
+                return json_response(200, api.replace(res, version, ns, name, self._decode(body), sub, dry,
+                                                      field_validation=fv))
             if method == "PATCH":
                 obj = api.patch(res, version, ns, name, body, headers.get("Content-Type"), query, sub)
                 return json_response(200, obj)
