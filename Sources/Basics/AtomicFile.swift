@@ -72,14 +72,19 @@ public enum AtomicFile {
       guard descriptor >= 0 else {
         throw AtomicFileError(path: temporary, step: "create temporary file", errno: errno)
       }
-      // The umask may have taken bits away: set exactly `mode` (never more than it).
-      if fchmod(descriptor, mode) != 0 {
+      // The umask may have taken bits away: set exactly `mode` (never more than it) — only
+      // when it did, so a private file is never touched after its creation.
+      var created = stat()
+      let current = fstat(descriptor, &created) == 0 ? mode_t(created.st_mode) & 0o7777 : ~mode
+      if current != mode, fchmod(descriptor, mode) != 0 {
         let code = errno
         close(descriptor)
         unlink(temporary)
         throw AtomicFileError(path: temporary, step: "chmod", errno: code)
       }
-      if let owner, geteuid() == 0 { _ = fchown(descriptor, owner.uid, owner.gid) }
+      if let owner, geteuid() == 0, owner.uid != created.st_uid || owner.gid != created.st_gid {
+        _ = fchown(descriptor, owner.uid, owner.gid)
+      }
       self.path = path
       self.temporary = temporary
       self.descriptor = descriptor

@@ -87,8 +87,11 @@ struct VaultProvisionTests {
       #expect(data.range(of: Data(Self.token.utf8)) == nil)
       #expect(data.range(of: Data(Self.password.utf8)) == nil)
     }
-    // The decrypted token did reach the nodes: K3s uses it.
-    #expect(try lab.exec("lab-w1", "cat /etc/rancher/k3s/config.yaml").stdout.contains(Self.token))
+    // The decrypted token did reach the server: K3s uses it.
+    #expect(try lab.exec("lab-cp1", "cat /etc/rancher/k3s/config.yaml").stdout.contains(Self.token))
+    // The agent holds only the agent token.
+    #expect(
+      !(try lab.exec("lab-w1", "cat /etc/rancher/k3s/config.yaml").stdout.contains(Self.token)))
   }
 
   /// `ansible-vault encrypt_string` output for `name`, indented as a variable of `all.vars`.

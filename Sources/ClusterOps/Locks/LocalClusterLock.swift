@@ -71,7 +71,12 @@ public final class LocalClusterLock: @unchecked Sendable {
       }
       try? await Task.sleep(for: .milliseconds(100))
     }
-    _ = fchmod(descriptor, 0o600)
+    // A lock file made by an older version may be readable by others: make it private (a new
+    // one is private from its creation and is not touched).
+    var status = stat()
+    if fstat(descriptor, &status) == 0, mode_t(status.st_mode) & 0o077 != 0 {
+      _ = fchmod(descriptor, 0o600)
+    }
     let text = Array(owner.text.utf8)
     _ = ftruncate(descriptor, 0)
     _ = text.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }

@@ -12,16 +12,20 @@ public struct ProvisionResult: Sendable {
   public var report: RunReport
   /// The kubeconfig merge, when one happened: the file and what changed.
   public var kubeconfig: (path: String, outcome: KubeconfigMerge.Outcome)?
+  /// Why the kubeconfig could not be merged (the file was left as it was).
+  public var kubeconfigFailure: String?
   /// A problem with the run history (the run itself still worked).
   public var historyWarning: String?
   /// The run's id in the history.
   public var historyRunID: Int64?
 
-  /// The process exit status: 0 when every host succeeded, 4 when hosts were only unreachable,
-  /// 130 when interrupted, 1 otherwise.
+  /// The process exit status: 0 when every host succeeded (and the kubeconfig was merged), 4
+  /// when hosts were only unreachable, 130 when interrupted, 1 otherwise.
   public var exitStatus: Int32 {
     if report.interrupted { return ExitStatus.interrupted }
-    if report.succeeded && !report.aborted { return ExitStatus.success }
+    if report.succeeded && !report.aborted {
+      return kubeconfigFailure == nil ? ExitStatus.success : ExitStatus.failure
+    }
     let failed = report.recaps.contains { $0.failed > 0 }
     return failed || report.aborted ? ExitStatus.failure : ExitStatus.unreachable
   }
@@ -103,6 +107,7 @@ public enum ProvisionOperation {
           to: path)
         result.kubeconfig = (path, outcome)
       } catch {
+        result.kubeconfigFailure = "\(error)"
         observer.handle(.warning("could not merge the kubeconfig into \(path): \(error)"))
       }
     }
