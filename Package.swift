@@ -76,14 +76,15 @@ let package = Package(
     .target(
       name: "Engine",
       dependencies: [
-        "Basics", "SSHTransport", "Inventory", "RunHistory", "PackageAssets", "Yams",
+        "Basics", "SSHTransport", "PackageAssets",
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Mustache", package: "swift-mustache"),
       ],
       swiftSettings: strict),
     .target(
       name: "Roles",
       dependencies: [
-        "Basics", "Engine", "Inventory", "Tailscale", "Yams",
+        "Basics", "Engine", "Inventory", "Yams",
         .product(name: "Collections", package: "swift-collections"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],
@@ -109,6 +110,7 @@ let package = Package(
         "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "SSHTransport", "Engine", "Roles",
         "RunHistory", "Basics", "PackageAssets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Collections", package: "swift-collections"),
       ],
       swiftSettings: strict),
     .executableTarget(
@@ -122,18 +124,21 @@ let package = Package(
     // MARK: - Testing support and tests
     .target(
       name: "ClusterMgrTesting",
-      dependencies: ["Basics", "SSHTransport", "Inventory", "Engine", "Tailscale", "RunHistory"],
+      dependencies: ["SSHTransport", "Engine"],
       swiftSettings: strict),
     .testTarget(
       name: "BasicsTests", dependencies: ["Basics"], swiftSettings: strict),
     .testTarget(
       name: "SSHTransportTests",
-      dependencies: ["SSHTransport", "ClusterMgrTesting", "Basics"],
+      dependencies: [
+        "SSHTransport", "ClusterMgrTesting", "Basics",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: strict),
     .testTarget(
       name: "TailscaleTests",
       dependencies: [
-        "Tailscale", "ClusterMgrTesting",
+        "Tailscale", "ClusterMgrTesting", "Basics",
         .product(name: "PropertyBased", package: "swift-property-based"),
       ],
       resources: [.copy("Fixtures")],
@@ -141,19 +146,20 @@ let package = Package(
     .testTarget(
       name: "InventoryTests",
       dependencies: [
-        "Inventory", "ClusterMgrTesting",
+        "Inventory", "ClusterMgrTesting", "Basics",
         .product(name: "PropertyBased", package: "swift-property-based"),
         .product(name: "CustomDump", package: "swift-custom-dump"),
+        .product(name: "Collections", package: "swift-collections"),
       ],
       resources: [.copy("Fixtures")],
       swiftSettings: strict),
     .testTarget(
       name: "EngineTests",
-      dependencies: ["Engine", "ClusterMgrTesting", "RunHistory", "Inventory"],
+      dependencies: ["Engine", "ClusterMgrTesting", "Basics", "SSHTransport"],
       swiftSettings: strict),
     .testTarget(
       name: "RolesTests",
-      dependencies: ["Roles", "Engine", "ClusterMgrTesting", "Inventory"],
+      dependencies: ["Roles", "Engine", "ClusterMgrTesting", "Inventory", "Yams"],
       swiftSettings: strict),
     .testTarget(
       name: "TerminalUITests", dependencies: ["TerminalUI"],
@@ -167,6 +173,7 @@ let package = Package(
       name: "ClusterOpsTests",
       dependencies: [
         "ClusterOps", "ClusterMgrTesting", "Inventory", "Tailscale", "TerminalUI", "RunHistory",
+        "Basics",
       ],
       swiftSettings: strict),
     .testTarget(

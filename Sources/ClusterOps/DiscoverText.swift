@@ -1,6 +1,7 @@
 import Basics
 import Foundation
 import Tailscale
+import TerminalUI
 
 extension DiscoverReport {
   /// The report for people: warnings, the table, notes about the inventory, the summary line.
@@ -9,7 +10,7 @@ extension DiscoverReport {
     var headers = ["HOSTNAME", "TAILSCALE IP", "MAGICDNS NAME", "OS", "STATUS", "TAGS"]
     let membershipColumns = inventory != .skipped
     if membershipColumns { headers += ["INVENTORY", "DRIFT"] }
-    var table = DiscoverTextTable(headers: headers)
+    var table = TextTable(columns: headers.map { TextTable.Column($0) })
     for entry in nodes {
       let node = entry.node
       var row = [
