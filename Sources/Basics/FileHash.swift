@@ -5,7 +5,12 @@ import Foundation
 public enum FileHash {
   /// The lowercase hex SHA-256 of `data`.
   public static func sha256(of data: Data) -> String {
-    SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    hex(SHA256.hash(data: data))
+  }
+
+  /// `bytes` as lowercase hex (a digest as `sha256sum` prints it).
+  public static func hex(_ bytes: some Sequence<UInt8>) -> String {
+    bytes.map { String(format: "%02x", $0) }.joined()
   }
 
   /// The lowercase hex SHA-256 of the file at `path`.
@@ -18,6 +23,6 @@ public enum FileHash {
     while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
       hasher.update(data: chunk)
     }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return hex(hasher.finalize())
   }
 }

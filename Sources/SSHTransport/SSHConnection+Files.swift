@@ -192,7 +192,5 @@ extension SSHConnection {
     return hex(hasher.finalize())
   }
 
-  static func hex(_ digest: SHA256.Digest) -> String {
-    digest.map { String(format: "%02x", $0) }.joined()
-  }
+  static func hex(_ digest: SHA256.Digest) -> String { FileHash.hex(digest) }
 }

@@ -32,7 +32,7 @@ public enum FileContent: Sendable {
 
 extension Data {
   /// The sha256 of these bytes as lowercase hex.
-  var sha256Hex: String { SHA256.hash(data: self).map { String(format: "%02x", $0) }.joined() }
+  var sha256Hex: String { FileHash.sha256(of: self) }
 }
 
 /// A regular file with exact content, mode, owner and group; replaced atomically when it differs.

@@ -83,11 +83,7 @@ public struct InventoryFile: Sendable {
   ///
   /// Waiting for the lock and writing files block, so they stay off the cooperative pool.
   public func apply(_ edits: [InventoryEdit], dryRun: Bool = false) async throws -> WriteResult {
-    try await withCheckedThrowingContinuation { continuation in
-      Thread {
-        continuation.resume(with: Result { try self.apply(edits, dryRun: dryRun) })
-      }.start()
-    }
+    try await BlockingWork.run { try self.apply(edits, dryRun: dryRun) }
   }
 
   /// The file a path names, through symbolic links (so a link stays a link).
