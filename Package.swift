@@ -166,7 +166,8 @@ let package = Package(
     .testTarget(
       name: "ClusterOpsTests",
       dependencies: [
-        "ClusterOps", "ClusterMgrTesting", "Inventory", "Tailscale", "TerminalUI", "RunHistory",
+        "ClusterOps", "ClusterMgrTesting", "Engine", "Inventory", "Tailscale", "TerminalUI",
+        "RunHistory", .product(name: "Collections", package: "swift-collections"),
       ],
       swiftSettings: strict),
     .testTarget(
