@@ -172,8 +172,8 @@ let package = Package(
     .testTarget(
       name: "ClusterOpsTests",
       dependencies: [
-        "ClusterOps", "ClusterMgrTesting", "Inventory", "Tailscale", "TerminalUI", "RunHistory",
-        "Basics",
+        "ClusterOps", "ClusterMgrTesting", "Engine", "Inventory", "Tailscale", "TerminalUI",
+        "RunHistory", "Basics", .product(name: "Collections", package: "swift-collections"),
       ],
       swiftSettings: strict),
     .testTarget(

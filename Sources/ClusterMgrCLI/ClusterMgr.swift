@@ -18,7 +18,7 @@ struct ClusterMgr: AsyncParsableCommand {
       Version.self, Init.self, Discover.self, Ping.self, Provision.self, Status.self, Drift.self,
       Tui.self,
       AddNode.self, RemoveNode.self, Run.self, Shell.self, Backup.self, Restore.self,
-      InventoryCommand.self, ConfigGet.self, ConfigSet.self, History.self,
+      Export.self, Reset.self, InventoryCommand.self, ConfigGet.self, ConfigSet.self, History.self,
     ]
   )
 

@@ -84,7 +84,8 @@ public enum AdHocOperation {
   ) async -> (results: [AdHocHostResult], runID: Int64?, historyWarning: String?) {
     let history = await OperationHistory.begin(
       command: "run", commandLine: commandLine, inventoryPath: context.inventory.path,
-      redactor: context.redactor)
+      redactor: context.redactor,
+      cluster: context.settings.clusterName)
     let step = "run: " + context.redactor.redact(request.command)
     var results = [AdHocHostResult?](repeating: nil, count: hosts.count)
     await withTaskGroup(of: (Int, AdHocHostResult).self) { group in

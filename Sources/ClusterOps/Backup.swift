@@ -30,6 +30,32 @@ public struct BackupManifest: Codable, Sendable, Equatable {
   public var size: Int64
   /// When it was taken.
   public var createdAt: Date
+  /// Why it was taken: nil for `backup`, `pre-upgrade` for the snapshot a K3s version change
+  /// takes first (what `provision --rollback-to` restores).
+  public var purpose: String?
+  /// The run it belongs to (`cluster-mgr history show RUN`).
+  public var run: Int64?
+  /// The K3s version the servers ran when it was taken (pre-upgrade snapshots).
+  public var k3sVersion: String?
+  /// The K3s version the upgrade went to (pre-upgrade snapshots).
+  public var upgradeTo: String?
+
+  /// The purpose of the snapshot taken before a K3s version change.
+  public static let preUpgrade = "pre-upgrade"
+}
+
+/// What `backup` did: the new backup, the backups its retention removed, the run.
+public struct BackupOutcome: Sendable {
+  /// The new backup's manifest.
+  public var manifest: BackupManifest
+  /// The new backup's file.
+  public var path: String
+  /// Older backups removed by the retention (`--keep`, `--keep-within`).
+  public var pruned: [LocalBackup]
+  /// The run's number in the history.
+  public var runID: Int64?
+  /// A history problem (the backup itself worked).
+  public var historyWarning: String?
 }
 
 /// A snapshot file on a server.
@@ -97,88 +123,61 @@ public enum BackupOperation {
   ///
   /// The snapshot is streamed straight into its file (mode 0600 from the first byte, hashed as
   /// it arrives, renamed into place only when it has the server's SHA-256 and size); the
-  /// manifest goes next to it. Recorded in the run history. After an interruption nothing new
-  /// starts: a snapshot already taken is not fetched.
+  /// manifest goes next to it. With `retention`, older backups of the cluster in that directory
+  /// are pruned afterwards (see ``BackupRetention``). Recorded in the run history. After an
+  /// interruption nothing new starts: a snapshot already taken is not fetched.
   public static func create(
-    context: ClusterContext, directory: String?, commandLine: [String] = CommandLine.arguments,
+    context: ClusterContext, directory: String?, retention: BackupRetention? = nil,
+    commandLine: [String] = CommandLine.arguments,
     interruption: Interruption = Interruption(), say: @Sendable (String) -> Void
-  ) async throws -> (manifest: BackupManifest, path: String, runID: Int64?, historyWarning: String?)
-  {
+  ) async throws -> BackupOutcome {
     let cluster = context.settings.clusterName
     let history = await OperationHistory.begin(
       command: "backup", commandLine: commandLine, inventoryPath: context.inventory.path,
-      redactor: context.redactor)
+      redactor: context.redactor,
+      cluster: context.settings.clusterName)
     let started = ContinuousClock.now
     var host = context.servers.first?.name ?? "server"
     do {
       let (server, connection) = try await Self.server(context)
       host = server
-      let kind = try await datastore(on: connection, server: server)
-      let stamp = timestamp(Date())
-      say(
-        "taking \(kind == .etcd ? "an etcd snapshot" : "a consistent copy of the SQLite datastore") on \(server) ..."
-      )
-      let saved: BackupScripts.SavedFile
-      switch kind {
-      case .etcd:
-        let name = "cluster-mgr-\(cluster)-\(stamp)"
-        let out = try await connection.execute(
-          .argv(
-            ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-backup", name], sudo: true,
-            timeout: .seconds(600), step: "etcd snapshot"))
-        guard out.succeeded else {
-          throw OperationError(
-            "\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))"
-          )
-        }
-        saved = try BackupScripts.SavedFile(output: out.stdoutText, server: server)
-      case .sqlite:
-        let name = "cluster-mgr-\(cluster)-\(server)-\(stamp).sqlite"
-        let out = try await connection.execute(
-          .argv(
-            ["/bin/sh", "-c", BackupScripts.sqliteBackup, "cluster-mgr-backup", name], sudo: true,
-            timeout: .seconds(600), step: "sqlite backup"))
-        guard out.succeeded else {
-          throw OperationError(
-            "\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))"
-          )
-        }
-        saved = try BackupScripts.SavedFile(output: out.stdoutText, server: server)
-      }
-      say("\(saved.path) on \(server): \(saved.size) bytes, sha256 \(saved.sha256)")
+      let taken = try await BackupSnapshot.take(
+        on: server, connection: connection, label: "cluster-mgr-\(cluster)", context: context,
+        say: say)
       if interruption.isRequested {
         history.record(
-          host: server, step: "backup \(kind.rawValue)", status: .skipped, started: started,
-          message: "interrupted before the fetch; \(saved.path) stays on \(server)")
+          host: server, step: "backup \(taken.datastore.rawValue)", status: .skipped,
+          started: started,
+          message: "interrupted before the fetch; \(taken.saved.path) stays on \(server)")
         await history.finish(.interrupted)
         throw OperationInterrupted(
-          "before the snapshot was fetched: it stays on \(server) as \(saved.path)",
+          "before the snapshot was fetched: it stays on \(server) as \(taken.saved.path)",
           interruption: interruption, remedy: "run cluster-mgr backup again")
       }
-      let target = directory ?? defaultDirectory(cluster: cluster)
-      let file = (saved.path as NSString).lastPathComponent
-      let path = (target as NSString).appendingPathComponent(file)
-      try makeDirectory(target)
-      let fetched: DownloadedFile
-      do {
-        fetched = try await connection.download(
-          saved.path, sudo: true, toFile: path, mode: 0o600,
-          expecting: (sha256: saved.sha256, size: saved.size))
-      } catch {
-        throw OperationError(
-          "fetching the snapshot from \(server) failed: \(error.reason)",
-          remedy: "run the backup again; nothing was written here", exitStatus: error.exitStatus)
-      }
-      let manifest = BackupManifest(
-        file: file, cluster: cluster, server: server, datastore: kind, remotePath: saved.path,
-        sha256: fetched.sha256, size: fetched.size, createdAt: Date())
-      try writeManifest(manifest, next: path)
-      let local = fetched.sha256
+      var details = BackupSnapshot.Details()
+      details.run = history.runID
+      let (manifest, path) = try await BackupSnapshot.fetch(
+        taken, from: server, connection: connection,
+        into: directory ?? defaultDirectory(cluster: cluster), cluster: cluster,
+        details: details)
       history.record(
-        host: server, step: "backup \(kind.rawValue)", status: .changed, started: started,
-        message: "\(path) sha256 \(local)")
+        host: server, step: "backup \(taken.datastore.rawValue)", status: .changed,
+        started: started, message: "\(path) sha256 \(manifest.sha256)")
+      var pruned: [LocalBackup] = []
+      if let retention {
+        pruned = try BackupRetention.prune(
+          in: (path as NSString).deletingLastPathComponent, cluster: cluster, policy: retention
+        ).removed
+        for backup in pruned {
+          history.record(
+            host: server, step: "prune backup", status: .changed, started: started,
+            message: backup.path)
+        }
+      }
       let id = await history.finish(.succeeded)
-      return (manifest, path, id, history.warning)
+      return BackupOutcome(
+        manifest: manifest, path: path, pruned: pruned, runID: id,
+        historyWarning: history.warning)
     } catch let error as OperationInterrupted {
       throw error
     } catch {

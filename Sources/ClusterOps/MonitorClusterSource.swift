@@ -173,7 +173,8 @@ public actor MonitorClusterSource: MonitorDataSource {
     guard let history else { return ([], nil) }
     do {
       let runs = try await history.recentRuns(
-        since: Date().addingTimeInterval(-MonitorRuns.window), limit: MonitorRuns.limit)
+        since: Date().addingTimeInterval(-MonitorRuns.window), limit: MonitorRuns.limit,
+        cluster: context.settings.clusterName)
       return (runs.map(MonitorRuns.event), nil)
     } catch {
       return ([], error.message)

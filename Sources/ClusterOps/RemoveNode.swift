@@ -163,7 +163,8 @@ public enum RemoveNodeOperation {
     let name = plan.node.name
     let history = await OperationHistory.begin(
       command: "remove-node", commandLine: commandLine, inventoryPath: request.inventoryPath,
-      redactor: context.redactor)
+      redactor: context.redactor,
+      cluster: context.settings.clusterName)
     var result = RemoveNodeResult()
     var done: [String] = []
     func fail(

@@ -10,31 +10,41 @@ public struct RestorePlan: Sendable {
   public let path: String
   /// Its manifest, when it was made by `cluster-mgr backup`.
   public let manifest: BackupManifest?
-  /// The single server.
+  /// The first server (the only one, or the one the cluster is reset on).
   public let server: String
   /// The datastore the server runs (and the snapshot holds).
   public let datastore: Datastore
   /// Its SHA-256.
   public let sha256: String
+  /// Every server, in inventory order (the first is ``server``).
+  public let servers: [String]
+  /// The agents (checked Ready afterwards).
+  public let agents: [String]
+
+  /// What the restore will do, step by step, in words (`restore --check` prints them).
+  public var steps: [String] {
+    servers.count > 1
+      ? HARestore.steps(self)
+      : RestoreOperation.singleServerSteps(self)
+  }
 }
 
-/// `cluster-mgr restore SNAPSHOT`: puts a backup back on the single server of the cluster.
+/// `cluster-mgr restore SNAPSHOT`: puts a backup back on the cluster's servers.
 ///
 /// SQLite: stop K3s, keep the current `state.db` (and its WAL) as `state.db.before-restore-<time>`,
-/// put the snapshot in place with one `rename`, start K3s. etcd: a safety snapshot first, then stop K3s,
-/// `k3s server --cluster-reset --cluster-reset-restore-path=…`, start K3s. Both wait until the
-/// API answers and the server's node is Ready.
+/// put the snapshot in place with one `rename`, start K3s. etcd, one server: a safety snapshot
+/// first, then stop K3s, `k3s server --cluster-reset --cluster-reset-restore-path=…`, start K3s.
+/// Both wait until the API answers and the server's node is Ready. Several servers (embedded
+/// etcd): see ``HARestore``.
 public enum RestoreOperation {
   /// Finds `snapshot` and checks it against its manifest and the server's datastore.
   ///
   /// `snapshot` is a path, or a file name in the cluster's backup directory. Throws before
   /// anything is changed.
   public static func plan(snapshot: String, context: ClusterContext) async throws -> RestorePlan {
-    guard context.servers.count == 1, let server = context.servers.first else {
+    guard let server = context.servers.first else {
       throw OperationError(
-        "restore is implemented for a cluster with one server; \(context.inventory.path) has \(context.servers.count)",
-        remedy: "restore an HA cluster by hand: see docs/nodes.md, \"Restoring by hand\"",
-        exitStatus: ExitStatus.invalidInput)
+        "\(context.inventory.path) has no server to restore", exitStatus: ExitStatus.invalidInput)
     }
     let path = try locate(snapshot, cluster: context.settings.clusterName)
     let manifest = readManifest(path + ".json")
@@ -58,8 +68,33 @@ public enum RestoreOperation {
     if kind == .sqlite, !isSQLite(path) {
       throw OperationError("\(path) is not an SQLite database", exitStatus: ExitStatus.invalidInput)
     }
+    let servers = context.servers.map(\.name)
+    if servers.count > 1 {
+      try await HARestore.check(servers: servers, datastore: kind, context: context)
+    }
     return RestorePlan(
-      path: path, manifest: manifest, server: server.name, datastore: kind, sha256: sha)
+      path: path, manifest: manifest, server: server.name, datastore: kind, sha256: sha,
+      servers: servers, agents: context.nodes.filter { $0.role == .agent }.map(\.name))
+  }
+
+  /// The steps of a one-server restore, in words.
+  static func singleServerSteps(_ plan: RestorePlan) -> [String] {
+    let server = plan.server
+    switch plan.datastore {
+    case .sqlite:
+      return [
+        "upload \(plan.path) to \(server) (checked by SHA-256 on arrival)",
+        "stop K3s on \(server), keep state.db and its WAL as state.db.before-restore-<time>, put the snapshot in place, start K3s",
+        "wait until the API answers and \(server) is Ready",
+      ]
+    case .etcd:
+      return [
+        "take a safety snapshot pre-restore-\(server)-<time> on \(server)",
+        "upload \(plan.path) into \(BackupScripts.snapshotDirectory) on \(server)",
+        "stop K3s on \(server), run k3s server --cluster-reset --cluster-reset-restore-path=<the snapshot>, start K3s",
+        "wait until the API answers and \(server) is Ready",
+      ]
+    }
   }
 
   /// `snapshot` as given when that file exists, else that name in the default backup directory.
@@ -97,11 +132,50 @@ public enum RestoreOperation {
   public static func run(
     _ plan: RestorePlan, context: ClusterContext, readyTimeout: Duration = .seconds(300),
     commandLine: [String] = CommandLine.arguments, interruption: Interruption = Interruption(),
-    say: @Sendable (String) -> Void
+    say: @escaping @Sendable (String) -> Void
   ) async throws -> (kept: String?, runID: Int64?, historyWarning: String?) {
     let history = await OperationHistory.begin(
       command: "restore", commandLine: commandLine, inventoryPath: context.inventory.path,
-      redactor: context.redactor)
+      redactor: context.redactor,
+      cluster: context.settings.clusterName)
+    do {
+      let kept = try await execute(
+        plan, context: context, history: history, readyTimeout: readyTimeout,
+        interruption: interruption, say: say)
+      let id = await history.finish(.succeeded)
+      return (kept, id, history.warning)
+    } catch let error as OperationInterrupted {
+      await history.finish(.interrupted)
+      throw error
+    } catch {
+      await history.finish(.failed)
+      throw error
+    }
+  }
+
+  /// Carries out `plan`, recording each step in `history` (which the caller finishes); returns
+  /// what was kept of the previous datastore.
+  static func execute(
+    _ plan: RestorePlan, context: ClusterContext, history: OperationHistory,
+    readyTimeout: Duration, interruption: Interruption,
+    say: @escaping @Sendable (String) -> Void
+  ) async throws -> String? {
+    if plan.servers.count > 1 {
+      return try await HARestore(
+        plan: plan, context: context, history: history, readyTimeout: readyTimeout,
+        interruption: interruption, say: say
+      ).run()
+    }
+    return try await singleServer(
+      plan, context: context, history: history, readyTimeout: readyTimeout,
+      interruption: interruption, say: say)
+  }
+
+  /// The restore of the only server.
+  static func singleServer(
+    _ plan: RestorePlan, context: ClusterContext, history: OperationHistory,
+    readyTimeout: Duration, interruption: Interruption, say: @Sendable (String) -> Void
+  ) async throws -> String? {
     var progress = RestoreProgress(server: plan.server, history: history)
     var connection: SSHConnection?
     do {
@@ -115,8 +189,7 @@ public enum RestoreOperation {
       say("waiting for the API and \(plan.server) to be Ready ...")
       try await waitReady(connection: server, node: plan.server, timeout: readyTimeout)
       progress.record(.ok)
-      let id = await history.finish(.succeeded)
-      return (kept, id, history.warning)
+      return kept
     } catch {
       let message = RemoveNodeOperation.describe(error)
       var restarted: String?
@@ -125,12 +198,10 @@ public enum RestoreOperation {
       }
       if let interrupted = error as? OperationInterrupted {
         progress.record(.skipped, message: message)
-        await history.finish(.interrupted)
         throw OperationInterrupted(
           interrupted.message, restarted: restarted, replaced: progress.replaced)
       }
       progress.record(.failed, message: message)
-      await history.finish(.failed)
       throw OperationError(
         "\(progress.step) on \(plan.server) failed: \(message)"
           + (restarted.map { "; " + $0 } ?? ""),
@@ -349,7 +420,8 @@ public enum RestoreOperation {
 /// Where a restore is: the step running (recorded in the history when it ends) and whether K3s
 /// was stopped (from then on it must be started again, whatever happens).
 struct RestoreProgress {
-  let server: String
+  /// The server the current step works on.
+  var server: String
   let history: OperationHistory
   private(set) var step = "connect"
   private var started = ContinuousClock.now
@@ -369,6 +441,12 @@ struct RestoreProgress {
   mutating func begin(_ step: String) {
     self.step = step
     started = ContinuousClock.now
+  }
+
+  /// A new step begins on `host`.
+  mutating func begin(_ step: String, on host: String) {
+    server = host
+    begin(step)
   }
 
   /// Records the current step as ended with `status`.

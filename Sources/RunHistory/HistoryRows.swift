@@ -7,12 +7,12 @@ enum HistoryRows {
     try db.execute(
       sql: """
         INSERT INTO run (startedAt, user, machine, command, commandLine, inventoryPath,
-          inventorySHA256, checkMode)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          inventorySHA256, checkMode, cluster)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         run.startedAt, run.user, run.machine, run.command, run.commandLine, run.inventoryPath,
-        run.inventorySHA256, run.checkMode,
+        run.inventorySHA256, run.checkMode, run.cluster,
       ])
     return RunID(rawValue: db.lastInsertedRowID)
   }
@@ -106,7 +106,8 @@ enum HistoryRows {
         changed: try row.decode(forColumn: "changed"), failed: try row.decode(forColumn: "failed"),
         unreachable: try row.decode(forColumn: "unreachable"),
         skipped: try row.decode(forColumn: "skipped")),
-      durationMilliseconds: try row.decode(forColumn: "durationMilliseconds"))
+      durationMilliseconds: try row.decode(forColumn: "durationMilliseconds"),
+      cluster: try row.decode(forColumn: "cluster"))
   }
 
   static func task(_ row: Row, run: RunID) throws -> TaskRecord {

@@ -44,6 +44,13 @@ enum HistorySchema {
           CREATE INDEX taskResult_by_run ON taskResult(runId, sequence);
           """)
     }
+    migrator.registerMigration("v2 the cluster of each run") { db in
+      try db.execute(
+        sql: """
+          ALTER TABLE run ADD COLUMN cluster TEXT;
+          CREATE INDEX run_by_cluster ON run(cluster, id);
+          """)
+    }
     return migrator
   }
 }

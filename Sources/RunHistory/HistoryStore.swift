@@ -20,17 +20,24 @@ public final class HistoryStore: @unchecked Sendable {
   /// The database file.
   public var path: URL { database.url }
 
-  /// Runs, newest first: at most `limit`, only those of subcommand `command` when given.
-  public func runs(limit: Int = 20, command: String? = nil) async throws(HistoryProblem)
-    -> [RunSummary]
+  /// Runs, newest first: at most `limit`, only those of subcommand `command` and of `cluster`
+  /// (its `cluster_name`) when given.
+  public func runs(limit: Int = 20, command: String? = nil, cluster: String? = nil)
+    async throws(HistoryProblem) -> [RunSummary]
   {
     try await read { db in
-      var sql = "SELECT * FROM run"
+      var conditions: [String] = []
       var arguments: StatementArguments = []
       if let command {
-        sql += " WHERE command = ?"
+        conditions.append("command = ?")
         arguments += [command]
       }
+      if let cluster {
+        conditions.append("cluster = ?")
+        arguments += [cluster]
+      }
+      var sql = "SELECT * FROM run"
+      if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
       sql += " ORDER BY id DESC LIMIT ?"
       arguments += [max(0, limit)]
       return try HistoryRows.summaries(
@@ -38,19 +45,21 @@ public final class HistoryStore: @unchecked Sendable {
     } ?? []
   }
 
-  /// Runs that started or finished at or after `date`, newest first (the monitor's events feed).
-  public func recentRuns(since date: Date, limit: Int = 50) async throws(HistoryProblem)
-    -> [RunSummary]
+  /// Runs that started or finished at or after `date`, newest first (the monitor's events feed);
+  /// only those of `cluster` when given.
+  public func recentRuns(since date: Date, limit: Int = 50, cluster: String? = nil)
+    async throws(HistoryProblem) -> [RunSummary]
   {
     try await read { db in
       try HistoryRows.summaries(
         Row.fetchAll(
           db,
           sql: """
-            SELECT * FROM run WHERE startedAt >= ?1 OR finishedAt >= ?1
+            SELECT * FROM run WHERE (startedAt >= ?1 OR finishedAt >= ?1)
+              AND (?3 IS NULL OR cluster = ?3)
             ORDER BY id DESC LIMIT ?2
             """,
-          arguments: [date, max(0, limit)]), in: db)
+          arguments: [date, max(0, limit), cluster]), in: db)
     } ?? []
   }
 

@@ -24,12 +24,15 @@ public struct RunMetadata: Sendable, Equatable {
   public var user: String
   /// The name of the workstation it ran on.
   public var machine: String
+  /// The inventory's `cluster_name`, when the run belongs to a cluster.
+  public var cluster: String?
 
   /// Describes a run; user, machine and start time default to this process's.
   public init(
     command: String, commandLine: String, inventoryPath: String? = nil,
     inventorySHA256: String? = nil, checkMode: Bool = false, startedAt: Date = Date(),
-    user: String = RunMetadata.currentUser, machine: String = RunMetadata.currentMachine
+    user: String = RunMetadata.currentUser, machine: String = RunMetadata.currentMachine,
+    cluster: String? = nil
   ) {
     self.command = command
     self.commandLine = commandLine
@@ -39,6 +42,7 @@ public struct RunMetadata: Sendable, Equatable {
     self.startedAt = startedAt
     self.user = user
     self.machine = machine
+    self.cluster = cluster
   }
 
   /// The login name of this process's user (password database, else `$USER`/`$LOGNAME`).
@@ -63,6 +67,7 @@ public struct RunMetadata: Sendable, Equatable {
     RunMetadata(
       command: mask(command), commandLine: mask(commandLine),
       inventoryPath: inventoryPath.map(mask), inventorySHA256: inventorySHA256.map(mask),
-      checkMode: checkMode, startedAt: startedAt, user: mask(user), machine: mask(machine))
+      checkMode: checkMode, startedAt: startedAt, user: mask(user), machine: mask(machine),
+      cluster: cluster.map(mask))
   }
 }

@@ -28,12 +28,16 @@ public struct RunSummary: Sendable, Equatable, Codable {
   public var counts: RunCounts
   /// How long it took, in milliseconds; nil until it finishes.
   public var durationMilliseconds: Int64?
+  /// The inventory's `cluster_name`; nil for runs recorded without one (before cluster-mgr
+  /// recorded it, or commands outside a cluster).
+  public var cluster: String?
 
   /// Creates a summary (the store builds these; public for tests and previews).
   public init(
     id: RunID, command: String, commandLine: String, user: String, machine: String,
     inventoryPath: String?, inventorySHA256: String?, checkMode: Bool, startedAt: Date,
-    finishedAt: Date?, outcome: RunOutcome?, counts: RunCounts, durationMilliseconds: Int64?
+    finishedAt: Date?, outcome: RunOutcome?, counts: RunCounts, durationMilliseconds: Int64?,
+    cluster: String? = nil
   ) {
     self.id = id
     self.command = command
@@ -48,6 +52,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
     self.outcome = outcome
     self.counts = counts
     self.durationMilliseconds = durationMilliseconds
+    self.cluster = cluster
   }
 }
 

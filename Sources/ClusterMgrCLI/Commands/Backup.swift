@@ -20,10 +20,41 @@ extension ClusterMgr {
         if its SHA-256 here equals the server's; a manifest FILE.json goes next to it. Default \
         directory: $CLUSTER_MGR_STATE_DIR/backups/<cluster_name> (~/.local/state/cluster-mgr/…). \
         The files hold the cluster's secrets: they are written mode 0600, streamed to disk as \
-        they arrive (under a temporary name, renamed into place only once the SHA-256 matches).
+        they arrive (under a temporary name, renamed into place only once the SHA-256 matches). \
+        --keep N and --keep-within DURATION prune older backups of the cluster afterwards \
+        (`backup prune` alone does that without a new backup); the newest pre-upgrade \
+        snapshot always stays. For backups at regular times, see docs/nodes.md (a systemd \
+        timer or a cron line).
         """,
-      subcommands: [BackupCreate.self, BackupList.self],
+      subcommands: [BackupCreate.self, BackupList.self, BackupPrune.self],
       defaultSubcommand: BackupCreate.self)
+  }
+
+  /// `--keep N` and `--keep-within DURATION`: which backups of a cluster stay.
+  struct RetentionOptions: ParsableArguments {
+    @Option(
+      help: ArgumentHelp(
+        "Keep the newest N backups of the cluster (with --keep-within: those it keeps too).",
+        valueName: "n"))
+    var keep: Int?
+
+    @Option(
+      help: ArgumentHelp(
+        "Keep the backups taken within this long: 45s, 90m, 12h, 30d, 2w.", valueName: "duration"))
+    var keepWithin: String?
+
+    func validate() throws {
+      if let keep, keep < 1 { throw ValidationError("--keep must be at least 1.") }
+      if let keepWithin, BackupRetention.duration(keepWithin) == nil {
+        throw ValidationError(
+          "--keep-within '\(keepWithin)' is not a duration: a number and s, m, h, d or w (30d).")
+      }
+    }
+
+    /// The policy these options describe; nil when neither is given.
+    var policy: BackupRetention? {
+      BackupRetention(keepLast: keep, keepWithin: keepWithin.flatMap(BackupRetention.duration))
+    }
   }
 
   /// `cluster-mgr backup [--output DIR]`.
@@ -38,6 +69,7 @@ extension ClusterMgr {
         valueName: "dir"))
     var directory: String?
 
+    @OptionGroup var retention: RetentionOptions
     @OptionGroup var inventory: InventoryOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -46,7 +78,8 @@ extension ClusterMgr {
         SignalHandling.install()
         let context = try await connection.context(inventory)
         let outcome = try await BackupOperation.create(
-          context: context, directory: directory, interruption: Interruption.shared
+          context: context, directory: directory, retention: retention.policy,
+          interruption: Interruption.shared
         ) {
           printProgress($0)
         }
@@ -57,6 +90,9 @@ extension ClusterMgr {
           "  \(manifest.datastore.rawValue) from \(manifest.server), \(manifest.size) bytes, sha256 \(manifest.sha256) (matches the server's)"
         )
         print("  manifest: \(outcome.path).json")
+        for pruned in outcome.pruned {
+          print("pruned: \(pruned.path) (taken \(BackupText.age(pruned.manifest.createdAt)) ago)")
+        }
         if let warning = outcome.historyWarning {
           printToStandardError("warning: run history: \(warning)")
         }
@@ -110,28 +146,36 @@ extension ClusterMgr {
         } else {
           var table = TextTable(
             columns: [
-              .init("FILE"), .init("TAKEN"), .init("DATASTORE"), .init("SERVER"),
-              .init("SIZE", alignment: .right),
-              .init("SHA256"), .init("CHECK"),
+              .init("FILE"), .init("TAKEN"), .init("AGE", alignment: .right), .init("DATASTORE"),
+              .init("SERVER"), .init("SIZE", alignment: .right), .init("SHA256"), .init("CHECK"),
+              .init("NOTE"),
             ])
           for backup in local {
             let m = backup.manifest
             table.append([
-              m.file, Self.format(m.createdAt), m.datastore.rawValue, m.server, String(m.size),
-              String(m.sha256.prefix(12)), backup.state,
+              m.file, Self.format(m.createdAt), BackupText.age(m.createdAt), m.datastore.rawValue,
+              m.server, ByteCountText.text(m.size), String(m.sha256.prefix(12)), backup.state,
+              BackupText.note(m),
             ])
           }
+          let total = local.reduce(Int64(0)) { $0 + $1.manifest.size }
           print(table.lines().map { "  " + $0 }.joined(separator: "\n"))
+          print(
+            "  \(local.count) backup\(local.count == 1 ? "" : "s"), \(ByteCountText.text(total))")
         }
         if localOnly { return }
         if let remote {
           print("on \(remote.server) (/var/lib/rancher/k3s/server/db/snapshots):")
           if remote.snapshots.isEmpty { print("  no snapshots") }
           var table = TextTable(columns: [
-            .init("NAME"), .init("MODIFIED"), .init("SIZE", alignment: .right),
+            .init("NAME"), .init("MODIFIED"), .init("AGE", alignment: .right),
+            .init("SIZE", alignment: .right),
           ])
           for snapshot in remote.snapshots {
-            table.append([snapshot.name, Self.format(snapshot.modified), String(snapshot.size)])
+            table.append([
+              snapshot.name, Self.format(snapshot.modified), BackupText.age(snapshot.modified),
+              ByteCountText.text(snapshot.size),
+            ])
           }
           if !remote.snapshots.isEmpty {
             print(table.lines().map { "  " + $0 }.joined(separator: "\n"))
@@ -154,7 +198,12 @@ extension ClusterMgr {
           "remotePath": .string(m.remotePath),
           "sha256": .string(m.sha256), "size": .int(Int(m.size)),
           "createdAt": .string(Self.format(m.createdAt)),
+          "ageSeconds": .int(Int(Date().timeIntervalSince(m.createdAt))),
           "check": .string(backup.state),
+          "purpose": m.purpose.map(InventoryValue.string) ?? .null,
+          "run": m.run.map { .int(Int($0)) } ?? .null,
+          "k3sVersion": m.k3sVersion.map(InventoryValue.string) ?? .null,
+          "upgradeTo": m.upgradeTo.map(InventoryValue.string) ?? .null,
         ])
       }
       var object: [(String, InventoryValue)] = [

@@ -1,17 +1,20 @@
 import ArgumentParser
 import Basics
+import ClusterOps
 import Foundation
 import Inventory
 import OrderedCollections
+import RunHistory
 
 extension ClusterMgr {
   /// `cluster-mgr config-set KEY VALUE`: change one inventory variable, editing only its lines.
-  struct ConfigSet: ParsableCommand {
+  struct ConfigSet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "config-set",
       abstract: "Set (or --unset) an inventory variable at a scope, changing only its lines.",
       discussion: """
-        The change is checked before the file is replaced: it must parse, read back as \
+        Recorded in the run history (with the diff, secrets masked) under the inventory's \
+        cluster_name. The change is checked before the file is replaced: it must parse, read back as \
         intended, and fit the schema of known variables (k3s_version like v1.31.4+k3s1, \
         CIDRs, quantities, labels, taints). The write is atomic, serialised with other writers, \
         and the previous version is kept as FILE.bak. Without --type, known variables get their \
@@ -65,8 +68,8 @@ extension ClusterMgr {
       }
     }
 
-    func run() throws {
-      try reportingOperatorErrors {
+    func run() async throws {
+      try await reportingOperatorErrors {
         // Editing reads no value: vaulted values that do not open stay as they are.
         let inventory = try inventoryOptions.load(locked: .keep)
         let resolvedScope = try InventoryScopeArgument.resolve(scope, in: inventory)
@@ -92,8 +95,38 @@ extension ClusterMgr {
           let parsed = try InventoryValueArgument.parse(value ?? "", type: type, key: key)
           edit = .setVariable(key: key, value: parsed, scope: resolvedScope)
         }
-        let result = try InventoryFile(path: inventoryOptions.path).apply([edit], dryRun: dryRun)
+        let started = ContinuousClock.now
+        let result = try await InventoryFile(path: inventoryOptions.path).apply(
+          [edit], dryRun: dryRun)
         InventoryWriteReport.print(result, dryRun: dryRun, json: outputOptions.isJSON)
+        if !dryRun && !result.changes.isEmpty {
+          await record(edit, result: result, inventory: inventory, started: started)
+        }
+      }
+    }
+
+    /// Records the edit in the run history; a secret value (token, password) is masked.
+    func record(
+      _ edit: InventoryEdit, result: InventoryFile.WriteResult, inventory: ResolvedInventory,
+      started: ContinuousClock.Instant
+    ) async {
+      let redactor = SecretRedactor()
+      for secret in inventory.vaultSecrets { redactor.register(secret) }
+      if let token = inventory.clusterSettings.token { redactor.register(token) }
+      let name = (try? VariablePath.parse(key))?.first ?? key
+      if InventorySchema.spec(name)?.isSecret == true, let value, !vault, value != "-" {
+        redactor.register(value)
+      }
+      let diff = result.changes.map {
+        LineDiff.unified(old: $0.value.old, new: $0.value.new, file: $0.key)
+      }.joined()
+      let (_, warning) = await OperationHistory.recordSingle(
+        command: "config-set", commandLine: CommandLine.arguments,
+        inventoryPath: inventoryOptions.path, redactor: redactor, host: "inventory",
+        step: edit.summary, status: .changed, started: started,
+        message: result.writtenFiles.joined(separator: ", "), diff: diff)
+      if let warning, !outputOptions.isJSON {
+        FileHandle.standardError.write(Data("warning: run history: \(warning)\n".utf8))
       }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Basics
+import ClusterOps
 import Foundation
 import RunHistory
 
@@ -16,18 +17,39 @@ extension ClusterMgr.History {
     @Option(name: .long, help: "Only runs of this command (provision, add-node, run, …).")
     var command: String?
 
+    @Option(
+      name: .long,
+      help: ArgumentHelp(
+        "Only runs of this cluster (default: the inventory's cluster_name).", valueName: "name"))
+    var cluster: String?
+
+    @Flag(name: .long, help: "Runs of every cluster (and those recorded without one).")
+    var allClusters = false
+
     @Option(name: .long, help: "Output format: text or json.")
     var output: ClusterMgr.History.OutputFormat = .text
 
+    @OptionGroup var inventory: InventoryOptions
+
     func validate() throws {
       guard limit > 0 else { throw ValidationError("--limit must be at least 1.") }
+      if allClusters && cluster != nil {
+        throw ValidationError("--cluster and --all-clusters exclude each other.")
+      }
+    }
+
+    /// The cluster whose runs are shown: --cluster, else the inventory's; nil for all.
+    var shownCluster: String? {
+      if allClusters { return nil }
+      return cluster ?? OperationHistory.clusterName(inventoryPath: inventory.path)
     }
 
     func run() async throws {
       let store = HistoryStore()
       let runs: [RunSummary]
+      let shown = shownCluster
       do {
-        runs = try await store.runs(limit: limit, command: command)
+        runs = try await store.runs(limit: limit, command: command, cluster: shown)
       } catch {
         throw ClusterMgr.History.fail(error)
       }
@@ -37,10 +59,14 @@ extension ClusterMgr.History {
       case .text:
         guard !runs.isEmpty else {
           let what = command.map { "No \($0) runs" } ?? "No runs"
-          print("\(what) recorded yet (\(store.path.path)).")
+          let of = shown.map { " of cluster \($0)" } ?? ""
+          print("\(what)\(of) recorded yet (\(store.path.path)).")
+          if shown != nil { print("--all-clusters shows the runs of every cluster.") }
           return
         }
-        print(HistoryText.table(runs), terminator: "")
+        if let shown { print("cluster \(shown) (--all-clusters for every cluster):") }
+        let clusters = shown == nil && runs.contains { $0.cluster != nil }
+        print(HistoryText.table(runs, clusters: clusters), terminator: "")
       }
     }
   }

@@ -3,21 +3,28 @@ import RunHistory
 
 /// The text forms of `cluster-mgr history` and `history show`.
 enum HistoryText {
-  /// The run list: one row per run under a header, columns aligned.
-  static func table(_ runs: [RunSummary]) -> String {
-    let header = [
+  /// The run list: one row per run under a header, columns aligned; with `clusters`, a
+  /// CLUSTER column (runs of several clusters).
+  static func table(_ runs: [RunSummary], clusters: Bool = false) -> String {
+    var header = [
       "ID", "WHEN", "COMMAND", "OUTCOME", "HOSTS", "OK", "CHANGED", "FAILED", "UNREACHABLE",
       "DURATION", "WHO",
     ]
-    let rightAligned: Set<Int> = [0, 4, 5, 6, 7, 8, 9]
+    var rightAligned: Set<Int> = [0, 4, 5, 6, 7, 8, 9]
+    if clusters {
+      header.insert("CLUSTER", at: 1)
+      rightAligned = Set(rightAligned.map { $0 == 0 ? 0 : $0 + 1 })
+    }
     let rows = runs.map { run in
-      [
+      var row = [
         String(run.id.rawValue), minute.string(from: run.startedAt),
         run.command + (run.checkMode ? " (check)" : ""), outcome(run.outcome),
         String(run.counts.hosts), String(run.counts.ok), String(run.counts.changed),
         String(run.counts.failed), String(run.counts.unreachable),
         run.durationMilliseconds.map(duration) ?? "-", "\(run.user)@\(run.machine)",
       ]
+      if clusters { row.insert(run.cluster ?? "-", at: 1) }
+      return row
     }
     let all = [header] + rows
     let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
@@ -43,6 +50,7 @@ enum HistoryText {
     } else {
       text += "  finished   - (still running, or it stopped without saying how it ended)\n"
     }
+    if let cluster = run.cluster { text += "  cluster    \(cluster)\n" }
     text += "  command    \(run.commandLine)\n"
     if let path = run.inventoryPath {
       let hash = run.inventorySHA256.map { " (sha256 \($0))" } ?? ""

@@ -29,6 +29,14 @@ extension ClusterMgr {
         Ctrl-C (or SIGTERM) starts nothing new, lets the host scripts that run finish, \
         releases the locks and records the run as interrupted (exit 130); a second Ctrl-C \
         stops at once.
+
+        K3s versions: before the version of any server changes, a datastore snapshot is taken \
+        and fetched here with its SHA-256 (named after the run); a version that skips a minor \
+        release, or goes back one, is refused; agents are upgraded one at a time (--serial N: N \
+        at a time), each cordoned and drained first and uncordoned once Ready at the new \
+        version. --rollback-to RUN goes back to the snapshot upgrade run RUN took and to the \
+        version before it: that binary on the servers, the snapshot restored (on every server), \
+        k3s_version set back in the inventory, then a provision at that version.
         """)
 
     @OptionGroup var inventory: InventoryOptions
@@ -67,7 +75,33 @@ extension ClusterMgr {
     )
     var forceUnlock = false
 
+    @Option(
+      help: ArgumentHelp(
+        "During a K3s upgrade, the longest one agent's drain may take.", valueName: "seconds"))
+    var drainTimeout = 300
+
+    @Option(
+      help: ArgumentHelp(
+        "Go back to the snapshot and the K3s version from before upgrade run RUN (see cluster-mgr history).",
+        valueName: "run"))
+    var rollbackTo: Int64?
+
+    @Flag(help: "With --rollback-to: do not ask for confirmation.")
+    var force = false
+
     func validate() throws {
+      if drainTimeout < 1 { throw ValidationError("--drain-timeout must be at least 1 second.") }
+      if rollbackTo != nil && (behaviour.check || listTags || listTasks) {
+        throw ValidationError(
+          "--rollback-to restores a snapshot; to see what it would restore, run cluster-mgr restore FILE --check."
+        )
+      }
+      if rollbackTo != nil && selection.limit != nil {
+        throw ValidationError("--rollback-to works on the whole cluster: leave out --limit.")
+      }
+      if force && rollbackTo == nil {
+        throw ValidationError("--force goes with --rollback-to.")
+      }
       if forceUnlock && behaviour.check {
         throw ValidationError(
           "--force-unlock removes a lock on the server and --check changes nothing: run them apart."
@@ -89,6 +123,16 @@ extension ClusterMgr {
         request.kubeconfigPath = kubeconfig
         request.skipKubeconfig = noKubeconfig
         request.forceUnlock = forceUnlock
+        request.drainTimeoutSeconds = drainTimeout
+        if let rollbackTo {
+          let ssh = try connection.sshOptions()
+          request.becomePassword = ssh.becomePassword
+          let code = try await Self.rollback(
+            to: rollbackTo, request: request, sshOptions: ssh, connection: connection,
+            inventory: inventory, json: output.isJSON, verbosity: verbose, force: force)
+          if code != ExitStatus.success { throw ExitCode(code) }
+          return
+        }
         // Listing changes nothing, not even cluster-mgr's own state (no deploy key is made).
         if listTags || listTasks { request.options.checkMode = true }
         let ssh = try connection.sshOptions()

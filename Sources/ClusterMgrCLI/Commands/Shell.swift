@@ -3,6 +3,7 @@ import Basics
 import ClusterOps
 import Foundation
 import Inventory
+import RunHistory
 import SSHTransport
 import TerminalUI
 
@@ -19,7 +20,8 @@ extension ClusterMgr {
         ~/.ssh/known_hosts and cluster-mgr's own known_hosts, keys vouched for by the tailnet, \
         strict unless --accept-new. No ssh program is needed. A shell gets a pseudo-terminal \
         that follows the window size; a command gets one only with -t (like OpenSSH). The exit \
-        status is the remote one.
+        status is the remote one. Recorded in the run history (the command, not what it \
+        printed) under the inventory's cluster_name.
         """)
 
     @Argument(help: "The host's inventory name.")
@@ -46,6 +48,7 @@ extension ClusterMgr {
         }
         let session = try await context.connection(to: name)
         let remote = command.isEmpty ? nil : command.joined(separator: " ")
+        let started = ContinuousClock.now
         let terminalIn = RawPassthrough.isTerminal(STDIN_FILENO)
         let wantsTTY = remote == nil || tty
         if wantsTTY && !terminalIn && remote == nil {
@@ -71,6 +74,15 @@ extension ClusterMgr {
         }
         raw?.restore()
         await context.sessions.closeAll()
+        let ended =
+          outcome.signal.map { "killed by SIG\($0)" } ?? "exit status \(outcome.exitStatus)"
+        let (_, warning) = await OperationHistory.recordSingle(
+          command: "ssh", commandLine: CommandLine.arguments, inventoryPath: context.inventory.path,
+          redactor: context.redactor, host: name,
+          step: remote.map { "command: " + context.redactor.redact($0) } ?? "interactive shell",
+          status: outcome.signal == nil && outcome.exitStatus == 0 ? .changed : .failed,
+          started: started, message: ended)
+        if let warning { printToStandardError("warning: run history: \(warning)") }
         if let signal = outcome.signal {
           printToStandardError(
             "\(name): the remote \(remote == nil ? "shell" : "command") was killed by SIG\(signal)")

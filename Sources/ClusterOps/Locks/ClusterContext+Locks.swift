@@ -26,15 +26,18 @@ extension ClusterContext {
   }
 
   /// Runs `body` holding this machine's lock on the cluster and the cluster lock on `server`
-  /// (see ``CommandLocks``); both are released afterwards, also when `body` throws.
+  /// (see ``CommandLocks``); both are released afterwards, also when `body` throws. With
+  /// `checkOnly` (a `--check`), the cluster lock is only looked at: nobody may hold it.
   public func holdingLocks<T>(
-    server: String, forceUnlock: Bool, commandLine: [String] = CommandLine.arguments,
+    server: String, forceUnlock: Bool, checkOnly: Bool = false,
+    commandLine: [String] = CommandLine.arguments,
     warn: (String) -> Void, _ body: () async throws -> T
   ) async throws -> T {
     var request = LockRequest(
       cluster: settings.clusterName, server: server,
       command: LockOwner.commandText(commandLine, redactor: redactor))
     request.forceUnlock = forceUnlock
+    request.checkOnly = checkOnly
     return try await CommandLocks.holding(
       request, connection: { try await connection(to: server) }, warn: warn, body)
   }

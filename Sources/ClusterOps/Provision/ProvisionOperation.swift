@@ -57,7 +57,7 @@ public enum ProvisionOperation {
         lock, connection: { try await sessions.connection(to: target) },
         warn: { observer.handle(.warning($0)) }
       ) {
-        await runLocked(request, setup: setup, observer: observer, sessions: sessions)
+        try await runLocked(request, setup: setup, observer: observer, sessions: sessions)
       }
       await sessions.closeAll()
       return result
@@ -67,11 +67,14 @@ public enum ProvisionOperation {
     }
   }
 
-  /// The run itself, once the locks are held.
+  /// The run itself, once the locks are held. Throws before anything changes when a K3s
+  /// version change is refused or its snapshot cannot be taken (see ``UpgradeGuard``).
   static func runLocked(
     _ request: ProvisionRequest, setup: ProvisionSetup, observer: any RunObserver,
     sessions ssh: SSHSessions
-  ) async -> ProvisionResult {
+  ) async throws -> ProvisionResult {
+    let upgrade = UpgradeGuard(setup: setup, request: request, sessions: ssh)
+    let plan = try await upgrade.plan()
     let recorder = RunRecorder(redactor: setup.redactor)
     let inventorySHA = (try? FileHash.sha256(path: request.inventoryPath)) ?? ""
     _ = await recorder.begin(
@@ -79,12 +82,18 @@ public enum ProvisionOperation {
         command: request.commandName,
         commandLine: setup.redactor.redact(request.commandLine.joined(separator: " ")),
         inventoryPath: request.inventoryPath, inventorySHA256: inventorySHA,
-        checkMode: request.options.checkMode))
+        checkMode: request.options.checkMode, cluster: setup.inputs.settings.clusterName))
     let recording = HistoryObserver(recorder: recorder, next: observer)
+    var plays = setup.plays
+    if let plan {
+      plays = try await prepareUpgrade(
+        plan, upgrade: upgrade, plays: plays, request: request, recorder: recorder,
+        observer: recording)
+    }
     let sessions = SSHHostSessionProvider(sessions: ssh, targets: setup.targets)
     let runner = Runner(
       sessions: sessions, options: request.options, observer: recording, redactor: setup.redactor)
-    let report = await runner.run(setup.plays)
+    let report = await runner.run(plays)
 
     var result = ProvisionResult(report: report)
     // Interrupted: nothing new starts, the kubeconfig merge included.
@@ -121,6 +130,42 @@ public enum ProvisionOperation {
     result.historyWarning = recorder.warning?.description
     result.historyRunID = recorder.runID?.rawValue
     return result
+  }
+
+  /// Reports a K3s version change and takes the pre-upgrade snapshot (only its plan under
+  /// `--check`); returns the plays with the agents' rollout. A failed snapshot ends the run
+  /// (recorded as failed) before anything changed.
+  static func prepareUpgrade(
+    _ plan: UpgradePlan, upgrade: UpgradeGuard, plays: [Play], request: ProvisionRequest,
+    recorder: RunRecorder, observer: any RunObserver
+  ) async throws -> [Play] {
+    if request.options.checkMode {
+      for result in upgrade.checkResults(plan) { observer.handle(.taskFinished(result)) }
+      return plays
+    }
+    if !plan.servers.isEmpty {
+      observer.handle(.playStarted(name: UpgradeGuard.playName, hosts: [plan.servers[0].node]))
+      do {
+        let (result, _) = try await upgrade.snapshot(
+          plan, runID: recorder.runID?.rawValue, say: { _ in })
+        observer.handle(.taskFinished(result))
+      } catch {
+        let failure = TaskResult(
+          play: UpgradeGuard.playName, host: plan.servers[0].node, role: AgentRollout.role,
+          task: "pre-upgrade snapshot", status: .failed,
+          summary: "no snapshot, so no server was changed",
+          failure: RemoveNodeOperation.describe(error))
+        observer.handle(.taskFinished(failure))
+        observer.handle(.playFinished(name: UpgradeGuard.playName))
+        await recorder.finish(.failed)
+        throw OperationError(
+          "the datastore snapshot before K3s \(plan.serverVersion ?? "?") → \(plan.target) failed: "
+            + RemoveNodeOperation.describe(error) + "; nothing was changed",
+          remedy: "check K3s on the servers (cluster-mgr status), then provision again")
+      }
+      observer.handle(.playFinished(name: UpgradeGuard.playName))
+    }
+    return upgrade.rollingPlays(plays, plan: plan)
   }
 
   /// `$KUBECONFIG`'s first file, else `~/.kube/config`.

@@ -31,6 +31,11 @@ public struct ProvisionRequest: Sendable {
   public var commandName = "provision"
   /// `--force-unlock`: remove a cluster lock another command left on the first server.
   public var forceUnlock = false
+  /// `--drain-timeout`: the longest one agent's drain may take during a K3s upgrade.
+  public var drainTimeoutSeconds = 300
+  /// Let a node go back a minor version (only `--rollback-to`, after the restore of the
+  /// pre-upgrade snapshot).
+  public var allowMinorDowngrade = false
 
   /// A request for `inventoryPath` with default options.
   public init(inventoryPath: String) { self.inventoryPath = inventoryPath }

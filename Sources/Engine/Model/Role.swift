@@ -1,5 +1,6 @@
 import Basics
 import Foundation
+
 /// A named set of tasks and handlers that brings a host into one desired state.
 ///
 /// The task list is built per host when the role's play starts, so it can depend on the host's
@@ -61,6 +62,8 @@ public struct Play: Sendable {
   public var roles: [Role]
   /// Scheduling of the hosts.
   public var strategy: Strategy
+  /// Work done around each host outside it (see ``PlayHostHooks``); nil: none.
+  public var hostHooks: (any PlayHostHooks)?
 
   /// Creates a play.
   public init(_ name: String, hosts: [String], roles: [Role], strategy: Strategy = .parallel) {

@@ -124,6 +124,33 @@ public struct Runner: Sendable {
   /// Whether the run was asked to stop starting work.
   private var isInterrupted: Bool { options.interruption?.isRequested ?? false }
 
+  /// Runs a host's play between its play's hooks, reporting every result as it comes.
+  private static func runHooked(_ run: HostPlayRun, hooks: (any PlayHostHooks)?) async -> (
+    HostPlayRun.Outcome, [TaskResult]
+  ) {
+    let observer = run.observer
+    var results: [TaskResult] = []
+    if let hooks {
+      let before = await hooks.before(host: run.host, play: run.play.name)
+      for result in before { observer.handle(.taskFinished(result)) }
+      results += before
+      if before.contains(where: { $0.status == .failed }) { return (.failed, results) }
+    }
+    var (outcome, played) = await run.run()
+    for result in played { observer.handle(.taskFinished(result)) }
+    results += played
+    if let hooks {
+      let after = await hooks.after(
+        host: run.host, play: run.play.name, succeeded: outcome == .succeeded)
+      for result in after { observer.handle(.taskFinished(result)) }
+      results += after
+      if outcome == .succeeded, after.contains(where: { $0.status == .failed }) {
+        outcome = .failed
+      }
+    }
+    return (outcome, results)
+  }
+
   /// Runs one batch of hosts concurrently, at most `forks` at a time; results in host order.
   private func runBatch(play: Play, hosts: [String], runID: String) async
     -> [(String, HostPlayRun.Outcome, [TaskResult])]
@@ -137,8 +164,7 @@ public struct Runner: Sendable {
           play: play, host: hosts[offset], options: options, facts: facts, redactor: redactor,
           observer: observer, sessions: sessions, runID: runID)
         group.addTask {
-          let (outcome, results) = await run.run()
-          for result in results { observer.handle(.taskFinished(result)) }
+          let (outcome, results) = await Self.runHooked(run, hooks: play.hostHooks)
           return (offset, outcome, results)
         }
       }

@@ -11,6 +11,9 @@ import Inventory
 /// 5. on the first server: nodes Ready at the pinned version, `node_config`, `gpu_cluster`,
 ///    `flux`, `kubeconfig`.
 public enum ProvisionSite {
+  /// The name of the agents' play (a K3s upgrade rolls it one agent at a time).
+  public static let agentsPlayName = "agents"
+
   /// The plays for `inputs`.
   public static func plays(_ inputs: ProvisionInputs) throws -> [Play] {
     guard let first = inputs.firstServer else {
@@ -67,7 +70,7 @@ public enum ProvisionSite {
     }
     let agents = inputs.agents.map(\.name).filter(inputs.selected.contains)
     if !agents.isEmpty {
-      plays.append(Play("agents", hosts: agents, roles: [agent, gpu]))
+      plays.append(Play(agentsPlayName, hosts: agents, roles: [agent, gpu]))
     }
     if inputs.selected.contains(first.name) || inputs.includeClusterSide {
       let nodes = selected.filter { $0.role != nil }

@@ -47,7 +47,8 @@ class NodeLink:
             return out
 
     def beat(self):
-        body = {"name": self.report["name"], "password": self.report["password"], "started": self.report["started"]}
+        body = {"name": self.report["name"], "password": self.report["password"], "started": self.report["started"],
+                "version": self.report.get("version")}
         try:
             code, _, data = client.request(self.url, "POST", "/v1-k3s/lab/heartbeat", body=body, basic=self.creds,
                                            ctx=self.ctx, timeout=10)

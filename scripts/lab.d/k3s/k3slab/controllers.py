@@ -474,7 +474,7 @@ class Controllers:
                 spec.pop("taints")
         self._gpu_status(node, r)
 
-    def heartbeat(self, name, password, started):
+    def heartbeat(self, name, password, started, version=None):
         if not name:
             return 400, "no node name"
         if self.store.meta("removed:" + str(name)):
@@ -485,6 +485,16 @@ class Controllers:
             if node is None:
                 return 404, 'nodes "%s" not found' % name
             self.heartbeats[name] = time.time()
+            info = (node.get("status") or {}).setdefault("nodeInfo", {})
+            if version and info.get("kubeletVersion") != version:
+                # kubelet reports its version with every status update (nodestatus.VersionInfo),
+                # so a node object restored from an older snapshot shows what really runs.
+                info["kubeletVersion"] = info["kubeProxyVersion"] = version
+                report = json.loads(self.store.meta("report:" + name, "null") or "null")
+                if report:
+                    report["version"] = version
+                    self.store.set_meta("report:" + name, json.dumps(report))
+                self.store.update(nodes, node)
             if not node_ready(node):
                 report = json.loads(self.store.meta("report:" + name, "null") or "null")
                 if report:
@@ -506,7 +516,7 @@ class Controllers:
         nodes = self.R("", "nodes")
         node = self.store.get(nodes, "", name)
         if node is not None and not node_ready(node):
-            self.heartbeat(name, report["password"], report["started"])
+            self.heartbeat(name, report["password"], report["started"], report.get("version"))
 
     # ---------------------------------------------------------------- the loop
     def stop(self):

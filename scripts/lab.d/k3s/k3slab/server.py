@@ -260,7 +260,8 @@ class Cluster:
                 return e.code, "text/plain", e.message, {}
             return json_response(200, out)
         if path == "/v1-k3s/lab/heartbeat":
-            code, msg = self.ctl.heartbeat(req.get("name"), req.get("password"), req.get("started"))
+            code, msg = self.ctl.heartbeat(req.get("name"), req.get("password"), req.get("started"),
+                                           req.get("version"))
             return code, "text/plain", msg, {}
         if path == "/v1-k3s/lab/datastore":
             if role != "server":
@@ -294,9 +295,20 @@ class Cluster:
             out[name + ".key"] = open("%s/%s.key" % (TLS, name)).read()
         with self.store.lock:
             members = json.loads(self.store.meta("etcd-members", "{}"))
-            members[req.get("name", "?")] = req.get("address", "")
+            name = req.get("name", "?")
+            if req.get("member") and name not in members:
+                # A server that kept its etcd data (it was a member) but is not in the member list any
+                # more, as after a cluster-reset: etcd refuses it until its server/db is removed
+                # (k3s pkg/etcd/etcd.go, membershipError).
+                found = ["%s=https://%s:2380" % (n, a) for n, a in sorted(members.items())]
+                found.insert(0, "%s=https://%s:2380" % (self.node_name, self.advertise))
+                return 400, "text/plain", ("this server is a not a member of the etcd cluster. Found [%s], expect: "
+                                           "%s=https://%s:2380" % (" ".join(found), name,
+                                                                   req.get("address", ""))), {}
+            members[name] = req.get("address", "")
             self.store.set_meta("etcd-members", json.dumps(members))
-        util.info("Adding member %s=https://%s:2380 to etcd cluster" % (req.get("name"), req.get("address")))
+        if not req.get("member"):
+            util.info("Adding member %s=https://%s:2380 to etcd cluster" % (req.get("name"), req.get("address")))
         return json_response(200, out)
 
     def snapshot(self, req):
@@ -466,7 +478,7 @@ def _configured_password(settings):
     return client.parse_token(tok)[2] if tok else None
 
 
-def join(settings, report, password, token_hash_wanted):
+def join(settings, report, password, token_hash_wanted, member=False):
     url = settings["server"].rstrip("/")
     if not url.startswith("https://"):
         util.fatal("Error: server %s: the server URL must use https://" % url)
@@ -493,15 +505,20 @@ def join(settings, report, password, token_hash_wanted):
     try:
         code, _, data = client.request(url, "POST", "/v1-k3s/server-bootstrap",
                                        body={"critical": config.critical(settings), "name": report["name"],
-                                             "address": report["node_ip"], "version": VERSION},
+                                             "address": report["node_ip"], "version": VERSION,
+                                             "member": member},
                                        basic=("server", password), ctx=ctx, timeout=15)
     except client.ClientError as e:
         util.fatal("failed to get the cluster's bootstrap data from %s: %s" % (url, e))
     if code == 401:
         util.fatal("failed to get the cluster's bootstrap data from %s: https://%s/v1-k3s/server-bootstrap: "
                    "401 Unauthorized (the token does not match the cluster's token)" % (url, url.split("://")[1]))
+    text = data.decode(errors="replace")
+    if code == 400 and "is a not a member of the etcd cluster" in text:
+        util.fatal("starting kubernetes: preparing server: start managed database: %s; back up and remove %s "
+                   "to join the cluster again" % (text, DB_DIR))
     if code != 200:
-        util.fatal("failed to join the cluster at %s: %s" % (url, data.decode(errors="replace")))
+        util.fatal("failed to join the cluster at %s: %s" % (url, text))
     return json.loads(data)
 
 
@@ -533,7 +550,8 @@ def run(argv):
     if settings.get("server"):
         if not password:
             util.fatal("--token is required when joining a server (set `token` in config.yaml)")
-        boot = join(settings, report, password, token_hash_wanted)
+        # A server that joined before keeps its etcd data: it starts as a member, not as a new one.
+        boot = join(settings, report, password, token_hash_wanted, member=store.meta("role") == "follower")
         if stored_hash is None:
             store.set_meta("token-hash", boot["token_hash"])
         elif stored_hash != boot["token_hash"]:
