@@ -25,12 +25,17 @@ public struct LocalRoot: Sendable {
     directory.appendingPathComponent(String(path.drop(while: { $0 == "/" })))
   }
 
-  /// Writes `text` at `path` inside the root with `mode`, making missing directories: how a test
-  /// prepares a host (a command the host should have, a file it should hold) before a run.
+  /// Writes `text` at `path` inside the root with `mode`, making missing directories (a link
+  /// there is replaced): how a test prepares a host (a command it should have, a file it should
+  /// hold) before a run.
   public func write(_ text: String, to path: String, mode: Int = 0o644) throws {
     let file = url(of: path)
     try FileManager.default.createDirectory(
       at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+    // A link is replaced, never followed: its target is the machine's, or nowhere.
+    if (try? FileManager.default.destinationOfSymbolicLink(atPath: file.path)) != nil {
+      try FileManager.default.removeItem(at: file)
+    }
     try Data(text.utf8).write(to: file)
     try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: file.path)
   }
