@@ -24,17 +24,7 @@ public actor LocalRootSession: HostSession {
   {
     count += 1
     let step = files.isEmpty ? "run the batch as root" : "upload and run the batch as root"
-    var command = ["/bin/sh", "-s"]
-    var input: [SandboxProcess.Input] = []
-    if !files.isEmpty {
-      command = ["/bin/sh", "-c", SSHConnection.receiveThenRunScript, "cluster-mgr-stage"]
-      for file in files {
-        let size = try Self.size(of: file.localFile, host: root.host, step: step)
-        command += [file.remotePath, String(size), file.sha256]
-        input.append(.file(file.localFile, length: size))
-      }
-    }
-    input.append(.data(Data(script.utf8)))
+    let (command, input) = try commandLine(script, after: files, step: step)
     let outcome = try await run(command, input: input, timeout: timeout, step: step)
     let stderr = String(decoding: outcome.stderr, as: UTF8.self)
     if !files.isEmpty,
@@ -48,6 +38,22 @@ public actor LocalRootSession: HostSession {
     return ScriptOutput(
       stdout: String(decoding: outcome.stdout, as: UTF8.self), stderr: stderr,
       exitStatus: outcome.status)
+  }
+
+  /// The command and its standard input: `sh -s` with the script, or, with `files`, the SSH
+  /// session's receiving script with each file announced (path, size, sha256) and sent ahead.
+  private func commandLine(_ script: String, after files: [StagedUpload], step: String) throws
+    -> ([String], [SandboxProcess.Input])
+  {
+    guard !files.isEmpty else { return (["/bin/sh", "-s"], [.data(Data(script.utf8))]) }
+    var command = ["/bin/sh", "-c", SSHConnection.receiveThenRunScript, "cluster-mgr-stage"]
+    var input: [SandboxProcess.Input] = []
+    for file in files {
+      let size = try Self.size(of: file.localFile, host: root.host, step: step)
+      command += [file.remotePath, String(size), file.sha256]
+      input.append(.file(file.localFile, length: size))
+    }
+    return (command, input + [.data(Data(script.utf8))])
   }
 
   /// Runs `command` in the sandbox: a sandbox that cannot start makes the host unreachable, a

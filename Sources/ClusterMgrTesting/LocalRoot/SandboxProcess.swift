@@ -67,6 +67,18 @@ enum SandboxProcess {
       feed(input, to: writer)
       try? writer.close()
     }.start()
+    let (output, errors) = drain(stdout, stderr)
+    process.waitUntilExit()
+    killer.cancel()
+    let signaled = process.terminationReason == .uncaughtSignal
+    return Outcome(
+      stdout: output, stderr: errors,
+      status: signaled ? 128 + process.terminationStatus : process.terminationStatus,
+      timedOut: killer.fired && signaled)
+  }
+
+  /// Reads both pipes to their end at once, so that neither fills up and stalls the command.
+  private static func drain(_ stdout: Pipe, _ stderr: Pipe) -> (Data, Data) {
     let errors = DrainedOutput()
     let errorsDone = DispatchSemaphore(value: 0)
     Thread {
@@ -75,13 +87,7 @@ enum SandboxProcess {
     }.start()
     let output = stdout.fileHandleForReading.readDataToEndOfFile()
     errorsDone.wait()
-    process.waitUntilExit()
-    killer.cancel()
-    let signaled = process.terminationReason == .uncaughtSignal
-    return Outcome(
-      stdout: output, stderr: errors.data,
-      status: signaled ? 128 + process.terminationStatus : process.terminationStatus,
-      timedOut: killer.fired && signaled)
+    return (output, errors.data)
   }
 
   /// Writes `input` in order; stops at the first failed write (the command stopped reading).
