@@ -159,7 +159,7 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(
       name: "RolesTests",
-      dependencies: ["Roles", "Engine", "ClusterMgrTesting", "Inventory", "Yams"],
+      dependencies: ["Roles", "Engine", "ClusterMgrTesting", "Inventory", "Basics", "Yams"],
       swiftSettings: strict),
     .testTarget(
       name: "TerminalUITests", dependencies: ["TerminalUI"],

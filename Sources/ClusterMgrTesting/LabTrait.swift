@@ -1,9 +1,11 @@
+import Foundation
 import Testing
 
 /// A suite trait that boots a private lab around a test suite and tears it down afterwards.
 ///
 /// Inside the suite, ``LabInstance/current`` is the running lab. Each suite gets its own lab
-/// (its own name, bridge and addresses), so suites can run in parallel.
+/// (its own name, bridge and addresses), so suites can run in parallel. A lab needs root: run
+/// by a normal user (`swift test` without root), the suite is cancelled, not failed, and says so.
 public struct LabTrait: SuiteTrait, TestScoping {
   /// The lab's name.
   public let name: String
@@ -17,6 +19,9 @@ public struct LabTrait: SuiteTrait, TestScoping {
   public func provideScope(
     for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
   ) async throws {
+    if getuid() != 0 {
+      try Test.cancel("lab suite: a lab needs root (scripts/test runs lab suites as root)")
+    }
     let lab = try LabInstance.up(name: name, hosts: hosts, workstations: workstations)
     defer { try? lab.down() }
     try await LabInstance.$current.withValue(lab) { try await function() }

@@ -56,15 +56,26 @@ extension SSHConnection {
     sources.append(.data(Data(script.utf8)))
     let result = try run(
       .argv(arguments, sudo: sudo, timeout: timeout, step: step), stdin: sources)
-    let marker = "cluster-mgr-upload: "
-    if result.exitStatus == Self.uploadFailedStatus, result.exitSignal == nil,
-      let reason = result.stderrText.split(separator: "\n").last(where: { $0.hasPrefix(marker) })
+    if let reason = Self.uploadRefusal(
+      exitStatus: result.exitStatus, exitSignal: result.exitSignal, stderr: result.stderrText)
     {
       throw SSHError(
         .transferFailed, host: target.name, step: step,
-        reason: "the upload did not complete: \(reason.dropFirst(marker.count)).")
+        reason: "the upload did not complete: \(reason).")
     }
     return result
+  }
+
+  /// Why ``receiveThenRunScript`` refused a file (what its last `cluster-mgr-upload:` line
+  /// says), or nil when every file arrived intact.
+  package static func uploadRefusal(exitStatus: Int32, exitSignal: String?, stderr: String)
+    -> String?
+  {
+    let marker = "cluster-mgr-upload: "
+    guard exitStatus == uploadFailedStatus, exitSignal == nil,
+      let line = stderr.split(separator: "\n").last(where: { $0.hasPrefix(marker) })
+    else { return nil }
+    return String(line.dropFirst(marker.count))
   }
 
   /// The exit status of ``receiveThenRunScript`` when a file did not arrive intact.
@@ -72,8 +83,9 @@ extension SSHConnection {
 
   /// Receives the files announced as (path, size, sha256) arguments from stdin, exactly `size`
   /// bytes each (`dd` with `count_bytes` reads no further, so the script that follows stays on
-  /// stdin), checks and renames each, then hands the rest of stdin to `sh -s`.
-  static let receiveThenRunScript = """
+  /// stdin), checks and renames each, then hands the rest of stdin to `sh -s`. (`package`: the
+  /// local test sessions of ClusterMgrTesting run the same script.)
+  package static let receiveThenRunScript = """
     umask 077
     cm_fail() { echo "cluster-mgr-upload: $*" >&2; exit 97; }
     \(hashCommand)

@@ -22,7 +22,7 @@ final class RecordingObserver: RunObserver, @unchecked Sendable {
   }
 }
 
-/// Runs roles on lab hosts and reads back results.
+/// Runs roles on hosts (local roots or a lab's) and reads back results.
 struct EngineHarness {
   let sessions: any HostSessionProvider
   let redactor = SecretRedactor()
@@ -49,6 +49,14 @@ struct EngineHarness {
   {
     await run(
       [Role("test", handlers: handlers) { _ in tasks }], on: [host], check: check, diff: diff)
+  }
+
+  /// Check mode (with diffs), then two real runs of `tasks` on `host`: the three reports.
+  func converge(_ tasks: [Task], handlers: [Handler] = [], on host: String) async -> [RunReport] {
+    let check = await run(tasks, handlers: handlers, on: host, check: true, diff: true)
+    let first = await run(tasks, handlers: handlers, on: host)
+    let second = await run(tasks, handlers: handlers, on: host)
+    return [check, first, second]
   }
 }
 

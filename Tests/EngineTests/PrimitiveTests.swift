@@ -4,49 +4,40 @@ import Engine
 import Foundation
 import Testing
 
-/// Each primitive over a real Debian host: the first run changes, the second is ok and runs
-/// no handler, check mode reports the change without making it, a clean host in check mode
-/// does not fail.
-@Suite(.serialized, .lab("t-engine", hosts: ["lab-w1"]))
+/// Each primitive on a host of its own (a local root, see ``LocalRootSessionProvider``): the
+/// first run changes, the second is ok and runs no handler, check mode reports the change
+/// without making it, a clean host in check mode does not fail. What needs systemd, the kernel
+/// or a second user is in ``SystemPrimitiveTests``, on a lab host.
 struct PrimitiveTests {
-  let host = "lab-w1"
+  let host = "w1"
+  let hosts = LocalRootSessionProvider()
 
-  func harness() throws -> (LabInstance, EngineHarness) {
-    let lab = try LabInstance.required()
-    return (lab, EngineHarness(sessions: TestSessions.provider(for: lab)))
+  var engine: EngineHarness { EngineHarness(sessions: hosts) }
+
+  /// Check mode, then two real runs on the host (through `sessions`, else this test's roots).
+  func converge(_ tasks: [Task], on sessions: (any HostSessionProvider)? = nil) async
+    -> [RunReport]
+  {
+    await EngineHarness(sessions: sessions ?? hosts).converge(tasks, on: host)
   }
 
-  /// Check mode, then two real runs: returns the three reports.
-  func converge(_ tasks: [Task], handlers: [Handler] = []) async throws -> [RunReport] {
-    let (_, engine) = try harness()
-    let check = await engine.run(tasks, handlers: handlers, on: host, check: true, diff: true)
-    let first = await engine.run(tasks, handlers: handlers, on: host)
-    let second = await engine.run(tasks, handlers: handlers, on: host)
-    return [check, first, second]
-  }
-
-  @Test func fileWithContentModeAndOwner() async throws {
-    let (lab, _) = try harness()
-    let task = Task(
-      "motd",
-      File("/etc/cm-test/motd", content: .text("hello\n"), mode: 0o640, owner: "root", group: "lab")
-    )
-    let reports = try await converge([task])
+  @Test func fileWithContentAndMode() async throws {
+    let task = Task("motd", File("/etc/cm-test/motd", content: .text("hello\n"), mode: 0o640))
+    let reports = await converge([task])
     #expect(reports[0].status("motd") == .changed)
     #expect(reports[0].results.first?.diff?.contains("+hello") == true)
     #expect(reports[1].status("motd") == .changed)
     #expect(reports[2].status("motd") == .ok)
     #expect(
-      try lab.exec(host, "stat -c '%a %U %G' /etc/cm-test/motd; cat /etc/cm-test/motd").stdout
-        == "640 root lab\nhello\n")
-    try lab.exec(host, "chmod 600 /etc/cm-test/motd")
-    let (_, engine) = try harness()
+      try hosts.exec(host, "stat -c '%a %U %G' /etc/cm-test/motd; cat /etc/cm-test/motd").stdout
+        == "640 root root\nhello\n")
+    try hosts.exec(host, "chmod 600 /etc/cm-test/motd")
     #expect(await engine.run([task], on: host).status("motd") == .changed)
-    #expect(try lab.exec(host, "stat -c %a /etc/cm-test/motd").stdout == "640\n")
+    #expect(try hosts.exec(host, "stat -c %a /etc/cm-test/motd").stdout == "640\n")
     // The chmod changed the file's ctime: the sha256 the host remembers is recorded again with
     // the new identity, so later probes do not read the file again.
     let key = FileHash.sha256(of: Data("/etc/cm-test/motd".utf8))
-    let record = try lab.exec(
+    let record = try hosts.exec(
       host,
       "read -r id sha < /var/lib/cluster-mgr/sha256/\(key); [ \"$id\" = \"$(find /etc/cm-test/motd -maxdepth 0 -printf '%D:%i:%s:%T@:%C@')\" ] && echo \"$sha\""
     )
@@ -55,7 +46,6 @@ struct PrimitiveTests {
   }
 
   @Test func pathsWithSpacesAndPatternCharacters() async throws {
-    let (lab, _) = try harness()
     let dir = "/opt/cm odd [x]"
     let tasks = [
       Task("dir", Directory(dir + "/d?ir", mode: 0o750)),
@@ -64,12 +54,12 @@ struct PrimitiveTests {
       Task("link", Symlink(dir + "/l*nk", target: dir + "/a*b.conf")),
       Task("line", LineInFile(dir + "/list $HOME", matching: "^k=", line: "k=v")),
     ]
-    let reports = try await converge(tasks)
+    let reports = await converge(tasks)
     #expect(reports[0].taskStatuses == [.changed, .changed, .changed, .changed, .changed])
     #expect(reports[1].taskStatuses == [.changed, .changed, .changed, .changed, .changed])
     #expect(
       reports[2].taskStatuses == [.ok, .ok, .ok, .ok, .ok], "\(reports[2].results.map(\.summary))")
-    let state = try lab.exec(
+    let state = try hosts.exec(
       host,
       "cd '\(dir)' && stat -c '%a %n' 'd?ir' 'a*b.conf' && cat 'a*b.conf' aXb.conf 'list $HOME' && readlink 'l*nk'"
     ).stdout
@@ -77,18 +67,15 @@ struct PrimitiveTests {
   }
 
   @Test func artifactUploadBySHA256() async throws {
-    let (lab, _) = try harness()
     let local = FileManager.default.temporaryDirectory.appendingPathComponent(
       "cm-artifact-\(UUID())")
     defer { try? FileManager.default.removeItem(at: local) }
     let bytes = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
     try bytes.write(to: local)
     let sha = FileHash.sha256(of: bytes)
-    // The same artifact twice (the second copies the first), once into a setgid directory.
-    try lab.exec(
-      host,
-      "mkdir -p /opt/cm-art/shared && chgrp lab /opt/cm-art/shared && chmod 2775 /opt/cm-art/shared"
-    )
+    // The same artifact twice (the second copies the first), once into a setgid directory (of
+    // another group in SystemPrimitiveTests).
+    try hosts.exec(host, "mkdir -p /opt/cm-art/shared && chmod 2775 /opt/cm-art/shared")
     let tasks = [
       Task(
         "bin",
@@ -101,24 +88,22 @@ struct PrimitiveTests {
           "/opt/cm-art/shared/tool", content: .artifact(localPath: local.path, sha256: sha),
           mode: 0o700)),
     ]
-    let reports = try await converge(tasks)
+    let reports = await converge(tasks)
     #expect(reports[0].status("bin") == .changed)
     #expect(reports[1].status("bin") == .changed && reports[1].status("copy") == .changed)
     #expect(reports[2].status("bin") == .ok && reports[2].status("copy") == .ok)
-    let state = try lab.exec(
+    let state = try hosts.exec(
       host,
       "for f in /opt/cm-art/bin/tool /opt/cm-art/shared/tool; do stat -c '%a %U %G' $f; sha256sum < $f; done; ls -A /var/lib/cluster-mgr/stage"
     ).stdout
     #expect(state == "755 root root\n\(sha)  -\n700 root root\n\(sha)  -\n")
     // A replaced binary is noticed (its identity changed) and put back.
-    try lab.exec(host, "echo tampered > /opt/cm-art/bin/tool")
-    let (_, engine) = try harness()
+    try hosts.exec(host, "echo tampered > /opt/cm-art/bin/tool")
     #expect(await engine.run(tasks, on: host).status("bin") == .changed)
-    #expect(try lab.exec(host, "sha256sum < /opt/cm-art/bin/tool").stdout == "\(sha)  -\n")
+    #expect(try hosts.exec(host, "sha256sum < /opt/cm-art/bin/tool").stdout == "\(sha)  -\n")
   }
 
   @Test func checkModeChangesNothingOnACleanHost() async throws {
-    let (lab, engine) = try harness()
     let tasks = [
       Task("dir", Directory("/opt/cm-check/sub", mode: 0o700)),
       Task("file", File("/opt/cm-check/sub/f", content: .text("x"))),
@@ -132,29 +117,27 @@ struct PrimitiveTests {
     let report = await engine.run(tasks, on: host, check: true)
     #expect(report.succeeded, "\(report.results.compactMap(\.failure))")
     #expect(!report.taskStatuses.contains(.failed))
-    #expect(try lab.exec(host, "test -e /opt/cm-check").status != 0)
+    #expect(try hosts.exec(host, "test -e /opt/cm-check").status != 0)
   }
 
   @Test func directoryAbsentAndSymlink() async throws {
-    let (lab, _) = try harness()
-    try lab.exec(host, "mkdir -p /srv/cm-old && touch /srv/cm-old/x")
-    let reports = try await converge([
-      Task("dir", Directory("/srv/cm-dir", mode: 0o750, owner: "lab", group: "lab")),
+    try hosts.exec(host, "mkdir -p /srv/cm-old && touch /srv/cm-old/x")
+    let reports = await converge([
+      Task("dir", Directory("/srv/cm-dir", mode: 0o750)),
       Task("gone", Absent("/srv/cm-old", recursive: true)),
       Task("link", Symlink("/srv/cm-link", target: "/srv/cm-dir")),
     ])
     #expect(reports[1].taskStatuses == [.changed, .changed, .changed])
     #expect(reports[2].taskStatuses == [.ok, .ok, .ok])
     #expect(
-      try lab.exec(
+      try hosts.exec(
         host, "stat -c '%a %U' /srv/cm-dir; readlink /srv/cm-link; test -e /srv/cm-old || echo gone"
-      ).stdout == "750 lab\n/srv/cm-dir\ngone\n")
+      ).stdout == "750 root\n/srv/cm-dir\ngone\n")
   }
 
   @Test func lineInFileReplacesAppendsAndRemoves() async throws {
-    let (lab, _) = try harness()
-    try lab.exec(host, "printf '# comment\\nkeep=1\\nname=old\\nswap x\\n' > /etc/cm-lines")
-    let reports = try await converge([
+    try hosts.exec(host, "printf '# comment\\nkeep=1\\nname=old\\nswap x\\n' > /etc/cm-lines")
+    let reports = await converge([
       Task("replace", LineInFile("/etc/cm-lines", matching: "^name=", line: "name=new")),
       Task("append", LineInFile("/etc/cm-lines", matching: "^extra=", line: "extra=yes")),
       Task("remove", LineInFile("/etc/cm-lines", absent: "^swap ")),
@@ -162,25 +145,26 @@ struct PrimitiveTests {
     #expect(reports[1].taskStatuses == [.changed, .changed, .changed])
     #expect(reports[2].taskStatuses == [.ok, .ok, .ok])
     #expect(
-      try lab.exec(host, "cat /etc/cm-lines").stdout == "# comment\nkeep=1\nname=new\nextra=yes\n")
+      try hosts.exec(host, "cat /etc/cm-lines").stdout == "# comment\nkeep=1\nname=new\nextra=yes\n"
+    )
   }
 
   @Test func lineInFileKeepsSeveralLinesInOneWrite() async throws {
-    let (lab, _) = try harness()
-    try lab.exec(host, "printf 'a=0\\nb=1\\n' > /etc/cm-multi")
+    try hosts.exec(host, "printf 'a=0\\nb=1\\n' > /etc/cm-multi")
     let lines = [
       (matching: "^a=", line: "a=1"), (matching: "^c=", line: "c=3"),
       (matching: "^c=", line: "c=4"),
     ]
-    let reports = try await converge([Task("lines", LineInFile("/etc/cm-multi", lines: lines))])
+    let reports = await converge([Task("lines", LineInFile("/etc/cm-multi", lines: lines))])
     #expect(reports[0].status("lines") == .changed)
     #expect(reports[1].status("lines") == .changed)
     #expect(reports[2].status("lines") == .ok)
-    #expect(try lab.exec(host, "cat /etc/cm-multi").stdout == "a=1\nb=1\nc=4\n")
+    #expect(try hosts.exec(host, "cat /etc/cm-multi").stdout == "a=1\nb=1\nc=4\n")
   }
 
   @Test func packagesAlreadyInstalledAreOkAndMissingOnesArePlanned() async throws {
-    let (_, engine) = try harness()
+    try hosts.root(host).write(
+      Self.dpkgStatus(["ca-certificates", "openssh-server"]), to: "/var/lib/dpkg/status")
     let installed = await engine.run(
       [Task("pkgs", Packages(["ca-certificates", "openssh-server"]))], on: host)
     #expect(installed.status("pkgs") == .ok)
@@ -190,72 +174,28 @@ struct PrimitiveTests {
     #expect(missing.results.first?.summary == "install cm-not-installed-package")
   }
 
-  @Test func systemdUnitServiceAndHandlersWithDaemonReload() async throws {
-    let (lab, _) = try harness()
-    let unit = """
-      [Unit]
-      Description=cluster-mgr engine test service
-      [Service]
-      ExecStart=/bin/sleep infinity
-      [Install]
-      WantedBy=multi-user.target
-
-      """
-    let handlers = [
-      Handler(
-        "restart", script: "echo restarted >> /var/log/cm-handler.log; systemctl restart cm-test")
-    ]
-    let tasks = [
-      Task("unit", File("/etc/systemd/system/cm-test.service", content: .text(unit)).systemdUnit())
-        .notify("restart"),
-      Task("conf", File("/etc/cm-test.conf", content: .text("a=1\n"))).notify("restart"),
-      Task("service", Service("cm-test")),
-    ]
-    let reports = try await converge(tasks, handlers: handlers)
-    #expect(reports[0].handlersRun == ["handler: restart"])
-    #expect(reports[1].taskStatuses == [.changed, .changed, .changed])
-    #expect(reports[1].handlersRun == ["handler: restart"])
-    #expect(reports[2].taskStatuses == [.ok, .ok, .ok])
-    #expect(reports[2].handlersRun.isEmpty)
-    #expect(
-      try lab.exec(
-        host,
-        "cat /var/log/cm-handler.log; systemctl is-active cm-test; systemctl is-enabled cm-test"
-      ).stdout == "restarted\nactive\nenabled\n")
-  }
-
-  @Test func sysctlAndKernelModules() async throws {
-    let (lab, _) = try harness()
-    try lab.exec(host, "sysctl -w net.ipv4.ip_forward=0")
-    let reports = try await converge([
-      Task("sysctl", Sysctl(file: "/etc/sysctl.d/90-cm-test.conf", [("net.ipv4.ip_forward", "1")])),
-      Task(
-        "modules",
-        KernelModules(file: "/etc/modules-load.d/cm-test.conf", ["overlay", "br_netfilter"])),
-    ])
-    #expect(reports[1].taskStatuses == [.changed, .changed])
-    #expect(reports[2].taskStatuses == [.ok, .ok])
-    #expect(try lab.exec(host, "sysctl -n net.ipv4.ip_forward").stdout == "1\n")
-  }
-
   @Test func commandGuardsAndWaitFor() async throws {
-    let (lab, _) = try harness()
-    let reports = try await converge([
-      Task(
-        "creates",
-        Command(
-          "echo once >> /var/log/cm-once.log; touch /var/lib/cm-once", creates: "/var/lib/cm-once")),
-      Task("unless", Command("echo x > /etc/cm-unless", unless: "grep -q x /etc/cm-unless")),
-      Task("ssh up", WaitFor(.port(host: "127.0.0.1", port: 22), timeoutSeconds: 5)),
-    ])
+    // The host waits for a service of this machine: it shares its network.
+    let networked = LocalRootSessionProvider(sharesNetwork: true)
+    let service = try LoopbackListener()
+    let reports = await converge(
+      [
+        Task(
+          "creates",
+          Command(
+            "echo once >> /var/log/cm-once.log; touch /var/lib/cm-once",
+            creates: "/var/lib/cm-once")),
+        Task("unless", Command("echo x > /etc/cm-unless", unless: "grep -q x /etc/cm-unless")),
+        Task(
+          "service up", WaitFor(.port(host: "127.0.0.1", port: service.port), timeoutSeconds: 5)),
+      ], on: networked)
     #expect(reports[1].taskStatuses == [.changed, .changed, .ok])
     #expect(reports[2].taskStatuses == [.ok, .ok, .ok])
-    #expect(try lab.exec(host, "cat /var/log/cm-once.log").stdout == "once\n")
+    #expect(try networked.exec(host, "cat /var/log/cm-once.log").stdout == "once\n")
   }
 
   @Test func fetchPublishesAFactAndSecretsAreMasked() async throws {
-    let (lab, engine) = try harness()
-    try lab.exec(host, "echo 's3cret-token-value' > /root/cm-token; chmod 600 /root/cm-token")
+    try hosts.exec(host, "echo 's3cret-token-value' > /root/cm-token; chmod 600 /root/cm-token")
     let runner = Runner(
       sessions: engine.sessions, options: RunOptions(), observer: RecordingObserver(),
       redactor: engine.redactor)
@@ -270,5 +210,13 @@ struct PrimitiveTests {
     let text = report.results.map { "\($0.summary) \($0.output ?? "") \($0.diff ?? "")" }.joined()
     #expect(text.contains("done"))
     #expect(!text.contains("s3cret-token-value"))
+  }
+
+  /// A dpkg status file in which `packages` are installed.
+  static func dpkgStatus(_ packages: [String]) -> String {
+    packages.map {
+      "Package: \($0)\nStatus: install ok installed\nMaintainer: cm\nArchitecture: all\n"
+        + "Version: 1\nDescription: \($0)\n\n"
+    }.joined()
   }
 }
