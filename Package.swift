@@ -25,7 +25,8 @@ let package = Package(
     .package(url: "https://github.com/pointfreeco/swift-custom-dump", from: "1.7.3"),
   ],
   targets: [
-    // MARK: - C libraries (each imported by exactly one Swift module)
+    // MARK: - C libraries (each imported by exactly one Swift module: CLibSSH2 by SSHTransport,
+    // CCurl by CurlHTTP)
     .systemLibrary(
       name: "CLibSSH2", pkgConfig: "libssh2",
       providers: [.apt(["libssh2-1-dev"]), .brew(["libssh2"])]),
@@ -43,8 +44,16 @@ let package = Package(
       dependencies: ["CLibSSH2", "Basics", .product(name: "Crypto", package: "swift-crypto")],
       swiftSettings: strict),
     .target(
+      name: "CurlHTTP",
+      dependencies: ["CCurl"],
+      swiftSettings: strict),
+    .target(
       name: "Tailscale",
-      dependencies: ["CCurl", "Basics"],
+      dependencies: ["CurlHTTP", "Basics"],
+      swiftSettings: strict),
+    .target(
+      name: "Kubernetes",
+      dependencies: ["CurlHTTP", "Basics", "Yams"],
       swiftSettings: strict),
     .target(
       name: "Inventory",
@@ -83,7 +92,7 @@ let package = Package(
     .target(
       name: "Roles",
       dependencies: [
-        "Basics", "Engine", "Inventory", "Tailscale", "Yams",
+        "Basics", "Engine", "Inventory", "Kubernetes", "CurlHTTP", "Yams",
         .product(name: "Collections", package: "swift-collections"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],
@@ -98,7 +107,7 @@ let package = Package(
       name: "ClusterOps",
       dependencies: [
         "Basics", "SSHTransport", "Tailscale", "Inventory", "RunHistory", "Engine", "Roles",
-        "TerminalUI", "Yams",
+        "TerminalUI", "Kubernetes", "CurlHTTP", "Yams",
         .product(name: "Collections", package: "swift-collections"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],
@@ -106,7 +115,8 @@ let package = Package(
     .executableTarget(
       name: "ClusterMgrCLI",
       dependencies: [
-        "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "SSHTransport", "Engine", "Roles",
+        "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "CurlHTTP", "SSHTransport", "Engine",
+        "Roles",
         "RunHistory", "Basics", "PackageAssets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
@@ -137,6 +147,10 @@ let package = Package(
         .product(name: "PropertyBased", package: "swift-property-based"),
       ],
       resources: [.copy("Fixtures")],
+      swiftSettings: strict),
+    .testTarget(
+      name: "KubernetesTests",
+      dependencies: ["Kubernetes", "CurlHTTP", "ClusterMgrTesting"],
       swiftSettings: strict),
     .testTarget(
       name: "InventoryTests",
