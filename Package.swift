@@ -167,7 +167,7 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(
       name: "RolesTests",
-      dependencies: ["Roles", "Engine", "ClusterMgrTesting", "Inventory"],
+      dependencies: ["Roles", "Engine", "ClusterMgrTesting", "Inventory", "Kubernetes"],
       swiftSettings: strict),
     .testTarget(
       name: "TerminalUITests", dependencies: ["TerminalUI"],
@@ -181,6 +181,7 @@ let package = Package(
       name: "ClusterOpsTests",
       dependencies: [
         "ClusterOps", "ClusterMgrTesting", "Inventory", "Tailscale", "TerminalUI", "RunHistory",
+        "Kubernetes",
       ],
       swiftSettings: strict),
     .testTarget(

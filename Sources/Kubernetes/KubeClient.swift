@@ -92,7 +92,7 @@ public final class KubeClient: Sendable {
       }
       attempt += 1
       guard let wait, attempt < 4, ContinuousClock.now + wait < deadline, !Task.isCancelled else {
-        throw KubeError(failure, request: described, server: server)
+        throw KubeError(failure, request: described, server: await routes.description)
       }
       try? await Task.sleep(for: wait)
     }

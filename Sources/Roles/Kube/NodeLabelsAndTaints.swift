@@ -1,28 +1,30 @@
 import Basics
 import Engine
 import Foundation
+import Kubernetes
 
 /// A node's labels and taints reconciled through the API: declared ones added or changed, ones
 /// cluster-mgr set earlier but no longer declared removed. Ownership is remembered in the
-/// node's annotations, so labels and taints set by others are never touched.
-struct NodeMetadata: Resource {
+/// node's annotations, so labels and taints set by others are never touched. One merge patch
+/// per node that needs it (with the node's resourceVersion: a node changed meanwhile is read
+/// again).
+struct NodeLabelsAndTaints: APIResource {
   /// The Kubernetes node name.
   let node: String
   /// Declared labels.
   let labels: [(key: String, value: String)]
   /// Declared taints as `key=value:Effect` (value optional).
   let taints: [String]
+  let reads: KubeReads
 
   static let labelsAnnotation = "cluster-mgr.io/managed-labels"
   static let taintsAnnotation = "cluster-mgr.io/managed-taints"
-
-  func probeScript(_ context: PlanContext) -> String { NodeList.probe }
 
   struct Taint: Hashable {
     var key: String
     var value: String
     var effect: String
-    /// `key:Effect`, how ownership is recorded and how kubectl removes it.
+    /// `key:Effect`, how ownership is recorded.
     var identity: String { "\(key):\(effect)" }
     var spec: String { value.isEmpty ? "\(key):\(effect)" : "\(key)=\(value):\(effect)" }
 
@@ -44,126 +46,162 @@ struct NodeMetadata: Resource {
         value = ""
       }
     }
+
+    init(_ json: JSONValue) {
+      self.init(
+        key: json["key"]?.string ?? "", value: json["value"]?.string ?? "",
+        effect: json["effect"]?.string ?? "")
+    }
+
+    var json: JSONValue {
+      var fields: [String: JSONValue] = ["key": .string(key), "effect": .string(effect)]
+      if !value.isEmpty { fields["value"] = .string(value) }
+      return .object(fields)
+    }
   }
 
-  func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
+  /// What must change on the node: the merge patch and its description.
+  struct Change {
+    var patch: JSONValue
+    var summary: [String]
+  }
+
+  func plan(_ context: PlanContext) async throws -> APIPlan {
     let desiredTaints = try taints.map { spec -> Taint in
       guard let taint = Taint(spec: spec) else {
         throw PlanError("invalid taint \(spec) for \(node)")
       }
       return taint
     }
-    guard let json = NodeList.node(node, in: current) else {
+    let object: JSONValue?
+    do {
+      object = try await reads.list(.node).items.first {
+        $0[path: ["metadata", "name"]]?.string == node
+      }
+    } catch {
+      return try APIPlan.unavailable(
+        error, would: "set \(node)'s labels and taints", context: context)
+    }
+    guard let object else {
       let what = labels.map { "\($0.key)=\($0.value)" } + desiredTaints.map(\.spec)
-      return Plan(
-        .change,
-        "node \(node) not registered yet: set \(what.isEmpty ? "nothing" : what.joined(separator: ", ")) once it is",
-        apply:
-          "echo \(ShellQuote.quote("node \(node) is not registered in the cluster")) >&2; exit 1")
+      if context.checkMode {
+        return APIPlan(
+          Plan(
+            .change,
+            "node \(node) not registered yet: set \(what.isEmpty ? "nothing" : what.joined(separator: ", ")) once it is"
+          ))
+      }
+      throw PlanError("node \(node) is not registered in the cluster")
     }
-    let metadata = json["metadata"] as? [String: Any] ?? [:]
-    let currentLabels = metadata["labels"] as? [String: String] ?? [:]
-    let annotations = metadata["annotations"] as? [String: String] ?? [:]
-    let managedLabels = Set(Self.list(annotations[Self.labelsAnnotation]))
-    let managedTaints = Set(Self.list(annotations[Self.taintsAnnotation]))
-    let spec = json["spec"] as? [String: Any] ?? [:]
-    let currentTaints = (spec["taints"] as? [[String: Any]] ?? []).map {
-      Taint(
-        key: $0["key"] as? String ?? "", value: $0["value"] as? String ?? "",
-        effect: $0["effect"] as? String ?? "")
+    guard let change = Self.change(object, labels: labels, taints: desiredTaints) else {
+      return .ok("\(node): labels and taints as declared")
     }
+    let summary =
+      change.summary.isEmpty
+      ? "\(node): record ownership of its labels and taints"
+      : "\(node): \(change.summary.joined(separator: ", "))"
+    let name = self.node
+    let source = self.reads
+    let declared = self.labels
+    return APIPlan(Plan(.change, summary)) {
+      try await Self.patch(
+        name, change: change, labels: declared, taints: desiredTaints, reads: source)
+    }
+  }
 
-    var labelArgs: [String] = []
-    var changes: [String] = []
+  /// Sends the patch; a node changed since it was read (409) is read again and patched anew.
+  private static func patch(
+    _ node: String, change: Change, labels: [(key: String, value: String)], taints: [Taint],
+    reads: KubeReads
+  ) async throws -> APIOutcome {
+    let client = try await reads.client()
+    var change = change
+    for attempt in 0..<3 {
+      let patch = change.patch
+      switch await KubeError.result({ () async throws(KubeError) -> JSONValue in
+        try await client.patch(.node, node, patch)
+      }) {
+      case .success:
+        await reads.forget(.node)
+        return APIOutcome(changed: true, output: change.summary.joined(separator: "\n"))
+      case .failure(let error) where error.status?.code == 409 && attempt < 2:
+        guard let fresh = try await client.get(.node, node),
+          let again = Self.change(fresh, labels: labels, taints: taints)
+        else { return APIOutcome(changed: false) }
+        change = again
+      case .failure(let error):
+        throw error
+      }
+    }
+    return APIOutcome(changed: false)
+  }
+
+  /// The merge patch that makes `object` carry the declared labels and taints (nil: nothing to
+  /// do): labels set or removed (null), the full taint list (taints set by others kept), the
+  /// ownership annotations, and the resourceVersion it was computed from.
+  static func change(
+    _ object: JSONValue, labels: [(key: String, value: String)], taints desired: [Taint]
+  ) -> Change? {
+    let currentLabels = object[path: ["metadata", "labels"]]?.stringMap ?? [:]
+    let annotations = object[path: ["metadata", "annotations"]]?.stringMap ?? [:]
+    let managedLabels = Set(list(annotations[labelsAnnotation]))
+    let managedTaints = Set(list(annotations[taintsAnnotation]))
+    let current = (object[path: ["spec", "taints"]]?.array ?? []).map(Taint.init)
+
+    var labelPatch: [String: JSONValue] = [:]
+    var summary: [String] = []
     for (key, value) in labels where currentLabels[key] != value {
-      labelArgs.append("\(key)=\(value)")
-      changes.append(
+      labelPatch[key] = .string(value)
+      summary.append(
         currentLabels[key] == nil
           ? "+label \(key)=\(value)" : "label \(key): \(currentLabels[key]!) → \(value)")
     }
     let declaredKeys = Set(labels.map(\.key))
     for key in managedLabels.subtracting(declaredKeys).sorted() where currentLabels[key] != nil {
-      labelArgs.append("\(key)-")
-      changes.append("-label \(key)")
+      labelPatch[key] = .null
+      summary.append("-label \(key)")
     }
-    var taintCommands: [[String]] = []
-    for taint in desiredTaints where !currentTaints.contains(taint) {
-      taintCommands.append(["taint", "node", node, taint.spec, "--overwrite"])
-      changes.append("+taint \(taint.spec)")
+    let declared = Set(desired.map(\.identity))
+    // The node's taints in their order: declared ones updated in place, ones cluster-mgr set and
+    // no longer declares removed, others' kept, new declared ones appended.
+    var kept: [Taint] = []
+    for taint in current {
+      if let wanted = desired.first(where: { $0.identity == taint.identity }) {
+        if wanted != taint { summary.append("+taint \(wanted.spec)") }
+        kept.append(wanted)
+      } else if managedTaints.contains(taint.identity) {
+        summary.append("-taint \(taint.identity)")
+      } else {
+        kept.append(taint)
+      }
     }
-    let declaredTaints = Set(desiredTaints.map(\.identity))
-    for identity in managedTaints.subtracting(declaredTaints).sorted()
-    where currentTaints.contains(where: { $0.identity == identity }) {
-      taintCommands.append(["taint", "node", node, "\(identity)-"])
-      changes.append("-taint \(identity)")
+    for taint in desired where !current.contains(where: { $0.identity == taint.identity }) {
+      summary.append("+taint \(taint.spec)")
+      kept.append(taint)
     }
     let newManagedLabels = declaredKeys.sorted().joined(separator: ",")
-    let newManagedTaints = declaredTaints.sorted().joined(separator: ",")
+    let newManagedTaints = declared.sorted().joined(separator: ",")
     let ownershipChanged =
-      annotations[Self.labelsAnnotation] ?? "" != newManagedLabels
-      || annotations[Self.taintsAnnotation] ?? "" != newManagedTaints
-    if changes.isEmpty && !ownershipChanged { return .ok("\(node): labels and taints as declared") }
-    var commands: [String] = []
-    if !labelArgs.isEmpty {
-      commands.append(Kubectl.call(["label", "node", node, "--overwrite"] + labelArgs))
+      annotations[labelsAnnotation] ?? "" != newManagedLabels
+      || annotations[taintsAnnotation] ?? "" != newManagedTaints
+    if summary.isEmpty && !ownershipChanged { return nil }
+    var metadata: [String: JSONValue] = [
+      "annotations": .object([
+        labelsAnnotation: .string(newManagedLabels), taintsAnnotation: .string(newManagedTaints),
+      ])
+    ]
+    if !labelPatch.isEmpty { metadata["labels"] = .object(labelPatch) }
+    if let version = object[path: ["metadata", "resourceVersion"]] {
+      metadata["resourceVersion"] = version
     }
-    commands += taintCommands.map(Kubectl.call)
-    commands.append(
-      Kubectl.call([
-        "annotate", "node", node, "--overwrite", "\(Self.labelsAnnotation)=\(newManagedLabels)",
-        "\(Self.taintsAnnotation)=\(newManagedTaints)",
-      ]))
-    let summary =
-      changes.isEmpty
-      ? "\(node): record ownership of its labels and taints"
-      : "\(node): \(changes.joined(separator: ", "))"
-    return Plan(.change, summary, apply: commands.joined(separator: "\n"))
+    var patch: [String: JSONValue] = ["metadata": .object(metadata)]
+    if kept != current { patch["spec"] = .object(["taints": .array(kept.map(\.json))]) }
+    return Change(patch: .object(patch), summary: summary)
   }
 
   static func list(_ text: String?) -> [String] {
     (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
       !$0.isEmpty
     }
-  }
-}
-
-/// Waits until a node is Ready and its kubelet runs the expected K3s version (checked through
-/// the API on a server: the running version, not the binary on disk).
-struct NodeReady: Resource {
-  let node: String
-  let version: String
-  let timeoutSeconds: Int
-
-  var check: String {
-    """
-    [ "$(\(Kubectl.call(["get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"])) 2>/dev/null)" = True ] && \
-    [ "$(\(Kubectl.call(["get", "node", node, "-o", "jsonpath={.status.nodeInfo.kubeletVersion}"])) 2>/dev/null)" = \(ShellQuote.quote(version)) ]
-    """
-  }
-
-  func probeScript(_ context: PlanContext) -> String { NodeList.probe }
-
-  func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
-    let object = NodeList.node(node, in: current)
-    let running = object.flatMap(NodeList.kubeletVersion)
-    if let object, NodeList.isReady(object), running == version, !context.earlierTaskChanges {
-      return .ok("\(node) Ready, kubelet \(version)")
-    }
-    let apply = """
-      cm_deadline=$(( $(date +%s) + \(timeoutSeconds) ))
-      until \(check); do
-        if [ "$(date +%s)" -ge "$cm_deadline" ]; then
-          echo \(ShellQuote.quote("\(node) is not Ready with kubelet \(version) after \(timeoutSeconds)s:")) >&2
-          \(Kubectl.call(["get", "node", node, "-o", "wide"])) >&2 || true
-          exit 1
-        fi
-        sleep 2
-      done
-      echo @@cm-unchanged
-      """
-    let was = running.map { $0 == version ? "" : " (runs \($0) now)" } ?? ""
-    return Plan(
-      .change, "wait for \(node) Ready with kubelet \(version)\(was)", apply: apply,
-      reportsOwnChange: true)
   }
 }
