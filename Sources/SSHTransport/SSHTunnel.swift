@@ -1,3 +1,4 @@
+import CLibSSH2
 import Foundation
 
 #if canImport(Glibc)
