@@ -1000,6 +1000,12 @@ class Controllers:
                     waiting_reason = "ContainerCreating"
                     events.append(("FailedMount", 'MountVolume.SetUp failed for volume "%s" : %s "%s" not found' % (
                         v.get("name"), kind.lower(), src.get(key)), "Warning"))
+        # A container takes a moment to start (image, sandbox): LAB_K3S_POD_START_SECONDS, 0 by
+        # default, keeps a new pod ContainerCreating (Pending, not Ready) that long.
+        start = util.lab_float("LAB_K3S_POD_START_SECONDS", 0)
+        if waiting_reason is None and start > 0 and \
+                time.time() - util.parse_rfc3339(md["creationTimestamp"]) < start:
+            waiting_reason = "ContainerCreating"
         plugin = self.is_device_plugin(p)
         crash_msg = None
         if waiting_reason is None and plugin:
