@@ -25,7 +25,8 @@ let package = Package(
     .package(url: "https://github.com/pointfreeco/swift-custom-dump", from: "1.7.3"),
   ],
   targets: [
-    // MARK: - C libraries (each imported by exactly one Swift module)
+    // MARK: - C libraries (each imported by exactly one Swift module: CLibSSH2 by SSHTransport,
+    // CCurl by CurlHTTP)
     .systemLibrary(
       name: "CLibSSH2", pkgConfig: "libssh2",
       providers: [.apt(["libssh2-1-dev"]), .brew(["libssh2"])]),
@@ -43,8 +44,16 @@ let package = Package(
       dependencies: ["CLibSSH2", "Basics", .product(name: "Crypto", package: "swift-crypto")],
       swiftSettings: strict),
     .target(
+      name: "CurlHTTP",
+      dependencies: ["CCurl"],
+      swiftSettings: strict),
+    .target(
       name: "Tailscale",
-      dependencies: ["CCurl", "Basics"],
+      dependencies: ["CurlHTTP", "Basics"],
+      swiftSettings: strict),
+    .target(
+      name: "Kubernetes",
+      dependencies: ["CurlHTTP", "Basics", "Yams"],
       swiftSettings: strict),
     .target(
       name: "Inventory",
@@ -84,7 +93,7 @@ let package = Package(
     .target(
       name: "Roles",
       dependencies: [
-        "Basics", "Engine", "Inventory", "Yams",
+        "Basics", "Engine", "Inventory", "Kubernetes", "CurlHTTP", "Yams",
         .product(name: "Collections", package: "swift-collections"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],
@@ -99,7 +108,7 @@ let package = Package(
       name: "ClusterOps",
       dependencies: [
         "Basics", "SSHTransport", "Tailscale", "Inventory", "RunHistory", "Engine", "Roles",
-        "TerminalUI", "Yams",
+        "TerminalUI", "Kubernetes", "CurlHTTP", "Yams",
         .product(name: "Collections", package: "swift-collections"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],
@@ -107,7 +116,8 @@ let package = Package(
     .executableTarget(
       name: "ClusterMgrCLI",
       dependencies: [
-        "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "SSHTransport", "Engine", "Roles",
+        "ClusterOps", "TerminalUI", "Inventory", "Tailscale", "CurlHTTP", "SSHTransport", "Engine",
+        "Roles",
         "RunHistory", "Basics", "PackageAssets",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Collections", package: "swift-collections"),
@@ -144,6 +154,10 @@ let package = Package(
       resources: [.copy("Fixtures")],
       swiftSettings: strict),
     .testTarget(
+      name: "KubernetesTests",
+      dependencies: ["Kubernetes", "CurlHTTP", "ClusterMgrTesting"],
+      swiftSettings: strict),
+    .testTarget(
       name: "InventoryTests",
       dependencies: [
         "Inventory", "ClusterMgrTesting", "Basics",
@@ -159,7 +173,7 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(
       name: "RolesTests",
-      dependencies: ["Roles", "Engine", "ClusterMgrTesting", "Inventory", "Basics", "Yams"],
+      dependencies: ["Roles", "Engine", "ClusterMgrTesting", "Inventory", "Basics", "Yams", "Kubernetes"],
       swiftSettings: strict),
     .testTarget(
       name: "TerminalUITests", dependencies: ["TerminalUI"],
@@ -173,7 +187,8 @@ let package = Package(
       name: "ClusterOpsTests",
       dependencies: [
         "ClusterOps", "ClusterMgrTesting", "Engine", "Inventory", "Tailscale", "TerminalUI",
-        "RunHistory", "Basics", .product(name: "Collections", package: "swift-collections"),
+        "RunHistory", "Basics", "Kubernetes",
+        .product(name: "Collections", package: "swift-collections"),
       ],
       swiftSettings: strict),
     .testTarget(

@@ -1,71 +1,100 @@
 import Basics
 import Foundation
 import Inventory
+import Kubernetes
 import SSHTransport
 
-/// The Kubernetes API of the cluster, reached through `sudo k3s kubectl` over SSH on a server
-/// (no kubectl or kubeconfig needed on the workstation). Servers are tried in inventory order.
+/// The cluster as the day-2 and read-only commands reach it: its Kubernetes API over HTTPS from
+/// this workstation (see ``ClusterAPIConnection``: the server's address, or an SSH tunnel), and
+/// commands on a server over SSH (`k3s etcd-snapshot` and the like). No kubectl is needed on the
+/// workstation, and none is started on the servers for the API.
 public actor ClusterAccess {
   let context: ClusterContext
   /// Servers never used (a server about to be removed).
   let excluded: Set<String>
+  /// The kubeconfig whose context `cluster_name` (merged by provision) holds the credentials.
+  let kubeconfigPath: String
+  /// Where a chosen tunnel is said.
+  let say: @Sendable (String) -> Void
   private var chosen: (name: String, connection: SSHConnection)?
   private var attempts: [String] = []
+  private var connection: ClusterAPIConnection?
+  private var client: KubeClient?
+  /// The server whose address the API's URL names (or that the kubeconfig came from).
+  public private(set) var apiServer: String?
 
   /// Access through `context`'s servers.
-  public init(context: ClusterContext) {
-    self.context = context
-    self.excluded = []
+  public init(
+    context: ClusterContext, kubeconfigPath: String? = nil,
+    say: @escaping @Sendable (String) -> Void = ClusterAccess.warnOnStandardError
+  ) {
+    self.init(context: context, excluding: [], kubeconfigPath: kubeconfigPath, say: say)
   }
 
   /// Access through `context`'s servers other than `excluded`.
-  public init(context: ClusterContext, excluding excluded: Set<String>) {
+  public init(
+    context: ClusterContext, excluding excluded: Set<String>, kubeconfigPath: String? = nil,
+    say: @escaping @Sendable (String) -> Void = ClusterAccess.warnOnStandardError
+  ) {
     self.context = context
     self.excluded = excluded
+    self.kubeconfigPath = kubeconfigPath ?? KubeconfigLocation.defaultPath
+    self.say = say
   }
 
-  /// The server in use, once one answered.
+  /// Prints `warning: TEXT` on standard error.
+  public static let warnOnStandardError: @Sendable (String) -> Void = { text in
+    FileHandle.standardError.write(Data("warning: \(text)\n".utf8))
+  }
+
+  /// The server in use for commands over SSH, once one answered.
   public var serverName: String? { chosen?.name }
 
-  /// Runs `k3s kubectl ARGS` on a reachable server (as root), with `stdin` if given.
-  public func kubectl(
-    _ arguments: [String], stdin: Data = Data(), timeout: Duration = .seconds(120)
-  ) async throws
-    -> ExecResult
-  {
-    let (name, connection) = try await server()
-    let command = RemoteCommand.argv(
-      ["k3s", "kubectl"] + arguments, sudo: true, stdin: stdin, timeout: timeout,
-      step: "k3s kubectl \(arguments.prefix(3).joined(separator: " "))")
-    do {
-      return try await connection.execute(command)
-    } catch {
-      chosen = nil
-      throw OperationError("\(name): \(error.message)", remedy: error.remedy)
+  /// The API client (credentials and route found on first use).
+  public func api() async throws -> KubeClient {
+    if let client { return client }
+    let servers = context.servers.filter { !excluded.contains($0.name) }
+    guard !servers.isEmpty else {
+      throw OperationError(
+        excluded.isEmpty ? "the inventory has no server" : "the inventory has no other server",
+        remedy: "add a server to the control_plane group", exitStatus: ExitStatus.invalidInput)
     }
+    let found = try await ClusterCredentials.find(
+      context: context, servers: servers, kubeconfigPath: kubeconfigPath)
+    let context = context
+    let made = ClusterAPIConnection(
+      url: found.credentials.server, apiPort: context.settings.apiPort,
+      kubeconfigSource: found.source,
+      servers: servers.map { server in
+        ClusterAPIConnection.TunnelServer(name: server.name) {
+          try await context.connection(to: server.name)
+        }
+      }, say: say)
+    connection = made
+    apiServer = found.server
+    let client = await made.client(credentials: found.credentials)
+    self.client = client
+    return client
   }
 
-  /// Runs `k3s kubectl ARGS` and decodes its JSON output; a failure names the server and stderr.
-  public func json(_ arguments: [String], timeout: Duration = .seconds(120)) async throws
-    -> sending [String: Any]
-  {
-    let result = try await kubectl(arguments + ["-o", "json"], timeout: timeout)
-    guard result.succeeded else {
-      throw OperationError(
-          "\(serverName ?? "server"): k3s kubectl \(arguments.joined(separator: " ")) failed: \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
-      )
-    }
-    guard let object = try? JSONSerialization.jsonObject(with: result.stdout) as? [String: Any]
-    else {
-      throw OperationError(
-        "\(serverName ?? "server"): k3s kubectl printed something that is not JSON")
-    }
-    return object
+  /// How the API is reached (its URL, or the tunnel), once ``api()`` was used.
+  public var apiRoute: String? {
+    get async { await connection?.routeDescription }
+  }
+
+  /// Why the tunnel was chosen, when it was.
+  public var tunnelNotice: String? {
+    get async { await connection?.tunnelNotice }
+  }
+
+  /// Closes the API's tunnel, if one was opened.
+  public func closeAPI() async {
+    await connection?.close()
   }
 
   /// Every node object of the cluster.
-  public func nodes() async throws -> sending [[String: Any]] {
-    try await json(["get", "nodes"])["items"] as? [[String: Any]] ?? []
+  public func nodes() async throws -> [JSONValue] {
+    try await api().list(.node).items
   }
 
   /// Runs `command` on the server in use (for `k3s etcd-snapshot` and the like).
@@ -114,4 +143,3 @@ public actor ClusterAccess {
       exitStatus: ExitStatus.unreachable)
   }
 }
-

@@ -1,4 +1,5 @@
 import Foundation
+import Kubernetes
 
 /// A Node of the cluster as the day-2 commands need it (unlike the raw JSON, it is Sendable).
 public struct ClusterNodeInfo: Sendable, Equatable {
@@ -37,6 +38,6 @@ public struct ClusterNodeInfo: Sendable, Equatable {
 extension ClusterAccess {
   /// Every Node of the cluster, read into ``ClusterNodeInfo``.
   public func nodeInfos() async throws -> [ClusterNodeInfo] {
-    try await nodes().map(ClusterNodeInfo.init)
+    try await nodes().map { ClusterNodeInfo($0.foundation as? [String: Any] ?? [:]) }
   }
 }

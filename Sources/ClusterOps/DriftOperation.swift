@@ -1,6 +1,7 @@
 import Basics
 import Foundation
 import Inventory
+import Kubernetes
 import SSHTransport
 import Tailscale
 
@@ -8,8 +9,13 @@ import Tailscale
 /// the tailnet (LocalAPI) and, where the API does not say, the hosts' K3s config over SSH.
 public enum DriftOperation {
   /// Reads everything and compares; what cannot be read is listed as not checked.
-  public static func run(context: ClusterContext, tailscaleSocket: String?) async -> DriftReport {
-    async let clusterRead = StatusOperation.readCluster(context)
+  /// `artifactsDirectory` (`--artifacts`) supplies Flux's install manifest; without it the one
+  /// provision downloaded and checked is used, when there is one.
+  public static func run(
+    context: ClusterContext, tailscaleSocket: String?, artifactsDirectory: String? = nil
+  ) async -> DriftReport {
+    let access = ClusterAccess(context: context)
+    async let clusterRead = StatusOperation.readCluster(context, access: access, keepOpen: true)
     async let tailnetRead = StatusTailnet.read(
       socket: tailscaleSocket, nodes: context.nodes, timeout: .seconds(5))
     let (cluster, tailnet) = await (clusterRead, tailnetRead)
@@ -17,7 +23,7 @@ public enum DriftOperation {
     var clusterNodes: [StatusKubeNode]?
     var serverName: String?
     switch cluster.server {
-    case .reachable(let name):
+    case .reachable(let name, _):
       clusterNodes = cluster.nodes
       serverName = name
     case .unreachable(let message, let tried):
@@ -41,7 +47,14 @@ public enum DriftOperation {
       check.configReservations = await readConfigReservations(
         context, hosts: withoutArguments.map(\.name), tailnet: tailnet)
     }
-    let (findings, notes) = check.run()
+    var (findings, notes) = check.run()
+    if clusterNodes != nil {
+      let manifests = await DriftManifests.findings(
+        context: context, access: access, artifactsDirectory: artifactsDirectory)
+      findings += manifests.findings
+      notes += manifests.unchecked
+    }
+    await access.closeAPI()
     return DriftReport(
       findings: findings, unchecked: unchecked + notes, server: serverName,
       clusterChecked: clusterNodes != nil, tailnetChecked: tailnet.isKnown,

@@ -23,6 +23,8 @@ public struct DriftFinding: Sendable, Hashable {
     case notInTailnet = "not-in-tailnet"
     /// The tailnet reports the host offline.
     case offline
+    /// An object of a manifest provision applies is missing or differs in a field.
+    case manifest
   }
 
   /// What kind of difference it is.

@@ -1,7 +1,8 @@
 import Foundation
+import Kubernetes
 import TerminalUI
 
-/// The cluster objects one monitor refresh reads with a single `k3s kubectl get` on a server.
+/// The cluster objects one monitor refresh reads from the API (one list per kind).
 struct MonitorClusterSnapshot: Sendable {
   /// The kinds read, as `kubectl get` takes them.
   static let kinds = "nodes,pods,deployments,daemonsets,statefulsets,events"
@@ -14,6 +15,22 @@ struct MonitorClusterSnapshot: Sendable {
   var workloads: [MonitorWorkload]
   var events: [MonitorEvent]
   var readAt: Date
+  /// The event list's resourceVersion, to watch from.
+  var eventsResourceVersion = ""
+  /// The events by uid (the watch replaces an event when its count goes up).
+  var eventsByUID: [String: MonitorEvent] = [:]
+
+  /// Events by their uid.
+  static func eventsByUID(_ items: [JSONValue]) -> [String: MonitorEvent] {
+    var byUID: [String: MonitorEvent] = [:]
+    for item in items {
+      guard let uid = item[path: ["metadata", "uid"]]?.string,
+        let event = MonitorWorkloads.event(item.foundation as? [String: Any] ?? [:])
+      else { continue }
+      byUID[uid] = event
+    }
+    return byUID
+  }
 
   /// Sorts a `kubectl get KINDS -A -o json` list into nodes, pods, workloads and events.
   init(list: [String: Any], server: String, readAt: Date) {

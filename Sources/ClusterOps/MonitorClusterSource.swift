@@ -1,12 +1,14 @@
 import Basics
 import Foundation
 import Inventory
+import Kubernetes
 import RunHistory
 import SSHTransport
 import TerminalUI
 
 /// The monitor's data (`cluster-mgr tui`): each host's CPU, memory and disk read over SSH with
-/// one command per refresh, cluster objects with one `k3s kubectl get` on a server, the
+/// one command per refresh, cluster objects from the Kubernetes API (one list per kind per
+/// refresh, and a watch on events that is kept open: a new event is drawn as it arrives), the
 /// tailnet from the LocalAPI, and cluster-mgr's recent runs from the run history.
 ///
 /// A refresh waits at most `budget` for hosts and the server. What did not answer in time is
@@ -24,6 +26,13 @@ public actor MonitorClusterSource: MonitorDataSource {
   private var pendingHosts: [String: Task<StatusHostReading, any Error>] = [:]
   private var lastCPU: [String: StatusCPUTimes] = [:]
   private var lastSnapshot: MonitorClusterSnapshot?
+  /// Events as the watch keeps them (by uid), newest kept.
+  private var liveEvents: [String: MonitorEvent] = [:]
+  private var eventWatch: Task<Void, Never>?
+  private var lastModel: MonitorModel?
+  private var runEvents: [MonitorEvent] = []
+  private nonisolated let modelUpdates: AsyncStream<MonitorModel>
+  private nonisolated let modelContinuation: AsyncStream<MonitorModel>.Continuation
 
   /// A source for `context`'s hosts; `budget` bounds each refresh, `hostTimeout` each remote
   /// command.
@@ -37,8 +46,13 @@ public actor MonitorClusterSource: MonitorDataSource {
     self.budget = budget
     self.hostTimeout = hostTimeout
     connections = MonitorConnections(options: context.sessions.options)
-    access = ClusterAccess(context: context.withNewSessions())
+    access = ClusterAccess(context: context.withNewSessions(), say: { _ in })
+    (modelUpdates, modelContinuation) = AsyncStream.makeStream(
+      of: MonitorModel.self, bufferingPolicy: .bufferingNewest(1))
   }
+
+  /// The model again each time the event watch brings a new event.
+  public nonisolated func updates() -> AsyncStream<MonitorModel> { modelUpdates }
 
   /// Reads everything once, within the budget.
   public func refresh() async throws -> MonitorModel {
@@ -62,29 +76,41 @@ public actor MonitorClusterSource: MonitorDataSource {
     case .failure(let error)?:
       pendingCluster = nil
       let broken = access
-      access = ClusterAccess(context: context.withNewSessions())
-      Task.detached { await broken.context.sessions.closeAll() }
+      access = ClusterAccess(context: context.withNewSessions(), say: { _ in })
+      eventWatch?.cancel()
+      eventWatch = nil
+      Task.detached {
+        await broken.closeAPI()
+        await broken.context.sessions.closeAll()
+      }
       server = .unreachable(lastContact: lastSnapshot?.readAt)
       notices.append(StatusOperation.describe(error))
     case nil:
       server = .unreachable(lastContact: lastSnapshot?.readAt)
       notices.append("the API did not answer within \(Self.seconds(budget))")
     }
+    if let notice = await access.tunnelNotice { notices.append(notice) }
     if let problem = tailnet.problem { notices.append("tailnet state unknown: \(problem)") }
     if let problem = runs.problem { notices.append("run history: \(problem)") }
     let current = server == .reachable
     let nodes = MonitorNodes.rows(
       inventory: context.nodes, cluster: lastSnapshot, clusterIsCurrent: current,
       tailnet: tailnet, hosts: hosts)
-    return MonitorModel(
+    runEvents = runs.events
+    let model = MonitorModel(
       nodes: nodes, workloads: current ? lastSnapshot?.workloads ?? [] : [],
-      events: (current ? lastSnapshot?.events ?? [] : []) + runs.events, server: server,
+      events: (current ? clusterEvents() : []) + runs.events, server: server,
       notices: notices, refreshedAt: Date())
+    lastModel = model
+    return model
   }
 
   /// Closes the SSH connections (in the background: some may be stuck on a dead host).
   public func close() async {
+    eventWatch?.cancel()
+    modelContinuation.finish()
     await connections.closeAll()
+    await access.closeAPI()
     await access.context.sessions.closeAll()
   }
 
@@ -157,15 +183,93 @@ public actor MonitorClusterSource: MonitorDataSource {
   private func startClusterRead() -> Task<MonitorClusterSnapshot, any Error> {
     if let pendingCluster { return pendingCluster }
     let access = access
-    let timeout = max(hostTimeout, .seconds(20))
     let task = Task.detached {
-      let list = try await access.json(
-        ["get", MonitorClusterSnapshot.kinds, "-A"], timeout: timeout)
-      let server = await access.serverName ?? "server"
-      return MonitorClusterSnapshot(list: list, server: server, readAt: Date())
+      let client = try await access.api()
+      let snapshot = try await Self.readCluster(client, server: await access.apiServer ?? "server")
+      await self.watchEvents(client, from: snapshot.eventsResourceVersion, seed: snapshot)
+      return snapshot
     }
     pendingCluster = task
     return task
+  }
+
+  /// One list per kind, all at once, sorted into nodes, pods, workloads and events.
+  static func readCluster(_ client: KubeClient, server: String) async throws
+    -> MonitorClusterSnapshot
+  {
+    let kinds: [(ResourceType, String)] = [
+      (.node, "Node"), (.pod, "Pod"), (.deployment, "Deployment"), (.daemonSet, "DaemonSet"),
+      (.statefulSet, "StatefulSet"), (.event, "Event"),
+    ]
+    let lists = try await withThrowingTaskGroup(of: (Int, KubeList).self) { group in
+      for (index, kind) in kinds.enumerated() {
+        group.addTask { (index, try await client.list(kind.0)) }
+      }
+      var lists = [KubeList?](repeating: nil, count: kinds.count)
+      for try await (index, list) in group { lists[index] = list }
+      return lists.compactMap { $0 }
+    }
+    let items = zip(kinds, lists).flatMap { kind, list in
+      list.items.map { $0.setting("kind", to: .string(kind.1)) }
+    }
+    let list: [String: Any] = ["items": items.map(\.foundation)]
+    var snapshot = MonitorClusterSnapshot(list: list, server: server, readAt: Date())
+    snapshot.eventsResourceVersion = lists.last?.resourceVersion ?? ""
+    snapshot.eventsByUID = MonitorClusterSnapshot.eventsByUID(lists.last?.items ?? [])
+    return snapshot
+  }
+
+  /// Keeps a watch on events open from the list's resourceVersion (started once; started again
+  /// after the API failed).
+  private func watchEvents(
+    _ client: KubeClient, from resourceVersion: String, seed snapshot: MonitorClusterSnapshot
+  ) {
+    if eventWatch == nil || liveEvents.isEmpty { liveEvents = snapshot.eventsByUID }
+    guard eventWatch == nil else { return }
+    eventWatch = Task.detached { [weak self] in
+      var version = resourceVersion
+      while !Task.isCancelled {
+        do {
+          for try await event in client.watch(
+            .event, resourceVersion: version, timeout: .seconds(300))
+          {
+            if let next = event.object[path: ["metadata", "resourceVersion"]]?.string {
+              version = next
+            }
+            guard event.type == "ADDED" || event.type == "MODIFIED" else { continue }
+            await self?.received(event.object)
+          }
+        } catch {
+          // An expired resourceVersion or a lost connection: list again, then watch on.
+          try? await Task.sleep(for: .seconds(1))
+          if let list = try? await client.list(.event) {
+            version = list.resourceVersion
+            await self?.reseed(list.items)
+          }
+        }
+      }
+    }
+  }
+
+  private func received(_ object: JSONValue) {
+    guard let uid = object[path: ["metadata", "uid"]]?.string,
+      let event = MonitorWorkloads.event(object.foundation as? [String: Any] ?? [:])
+    else { return }
+    liveEvents[uid] = event
+    guard var model = lastModel, model.server == .reachable else { return }
+    model.events = clusterEvents() + runEvents
+    lastModel = model
+    modelContinuation.yield(model)
+  }
+
+  private func reseed(_ items: [JSONValue]) {
+    liveEvents = MonitorClusterSnapshot.eventsByUID(items)
+  }
+
+  /// The newest cluster events the watch keeps.
+  private func clusterEvents() -> [MonitorEvent] {
+    let events = liveEvents.isEmpty ? lastSnapshot?.events ?? [] : Array(liveEvents.values)
+    return Array(events.sorted { $0.time > $1.time }.prefix(MonitorClusterSnapshot.eventLimit))
   }
 
   /// Recent runs as events, or why the history could not be read.

@@ -1,6 +1,7 @@
 import Basics
 import Foundation
 import Inventory
+import Kubernetes
 import RunHistory
 import SSHTransport
 
@@ -14,6 +15,8 @@ public struct RemoveNodeRequest: Sendable {
   public var drain = true
   /// The longest the drain may take.
   public var drainTimeoutSeconds = 300
+  /// Evict pods with emptyDir data too (their data is lost).
+  public var deleteEmptyDirData = false
   /// Leave the host in the inventory.
   public var keepInventory = false
 
@@ -123,8 +126,9 @@ public enum RemoveNodeOperation {
       let name = entry.name
       if request.drain {
         steps.append(
-          "drain \(name) (--ignore-daemonsets --delete-emptydir-data, up to \(request.drainTimeoutSeconds) s)"
-        )
+          "drain \(name): evict its pods through the Eviction API (DaemonSet pods stay"
+            + (request.deleteEmptyDirData ? "; pods with emptyDir data are evicted" : "")
+            + ", disruption budgets respected, up to \(request.drainTimeoutSeconds) s)")
       }
       steps.append("delete the Node \(name) from the cluster")
     } else {
@@ -216,15 +220,11 @@ public enum RemoveNodeOperation {
       let started = ContinuousClock.now
       say("draining \(nodeName) (up to \(request.drainTimeoutSeconds) s) ...")
       do {
-        let drained = try await access.kubectl(
-          [
-            "drain", nodeName, "--ignore-daemonsets", "--delete-emptydir-data",
-            "--timeout=\(request.drainTimeoutSeconds)s",
-          ],
-          timeout: .seconds(request.drainTimeoutSeconds + 60))
-        guard drained.succeeded else {
-          throw OperationError(
-            clean(drained.stderrText.isEmpty ? drained.stdoutText : drained.stderrText))
+        var options = NodeDrain.Options()
+        options.deleteEmptyDirData = request.deleteEmptyDirData
+        options.timeout = .seconds(request.drainTimeoutSeconds)
+        try await NodeDrain(client: try await access.api()).drain(nodeName, options: options) {
+          say("  " + DrainProgressText.line($0))
         }
         history.record(host: name, step: step, status: .changed, started: started)
         done.append("drained (cordoned)")
@@ -233,8 +233,8 @@ public enum RemoveNodeOperation {
         throw await fail(
           step, started, clean(Self.describe(error)),
           remedy:
-            "\(nodeName) is cordoned now; fix what blocks the drain (pod disruption budgets, bare pods) and run again, "
-            + "use --no-drain to skip it, or undo with `k3s kubectl uncordon \(nodeName)` on a server"
+            "\(nodeName) is cordoned now; fix what blocks the drain (pod disruption budgets, bare pods, emptyDir data) and run again, "
+            + "use --no-drain to skip it, or undo with `kubectl uncordon \(nodeName)`"
         )
       }
     }
@@ -243,9 +243,8 @@ public enum RemoveNodeOperation {
       try await stopIfInterrupted(before: step)
       let started = ContinuousClock.now
       do {
-        let deleted = try await access.kubectl(
-          ["delete", "node", nodeName, "--timeout=60s"], timeout: .seconds(90))
-        guard deleted.succeeded else { throw OperationError(clean(deleted.stderrText)) }
+        let deleted = try await access.api().delete(.node, nodeName)
+        if !deleted { say("the Node \(nodeName) was already gone") }
         history.record(host: name, step: step, status: .changed, started: started)
         done.append("Node \(nodeName) deleted")
         say("deleted the Node \(nodeName)")

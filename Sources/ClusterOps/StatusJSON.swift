@@ -11,10 +11,16 @@ extension StatusReport {
       "cpuSampleSeconds": cpuSampleSeconds,
     ]
     switch server {
-    case .reachable(let name):
-      object["server"] = ["reachable": true, "name": name, "error": NSNull(), "tried": [name]]
+    case .reachable(let name, let route):
+      object["server"] = [
+        "reachable": true, "name": name, "route": route.map { $0 as Any } ?? NSNull(),
+        "error": NSNull(),
+        "tried": [name],
+      ]
     case .unreachable(let message, let tried):
-      object["server"] = ["reachable": false, "name": NSNull(), "error": message, "tried": tried]
+      object["server"] = [
+        "reachable": false, "name": NSNull(), "route": NSNull(), "error": message, "tried": tried,
+      ]
     }
     object["pods"] = pods.map { $0.map(podObject) } ?? NSNull()
     return StatusJSON.text(object)

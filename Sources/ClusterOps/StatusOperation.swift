@@ -1,6 +1,7 @@
 import Basics
 import Foundation
 import Inventory
+import Kubernetes
 import SSHTransport
 import Tailscale
 
@@ -43,16 +44,31 @@ public enum StatusOperation {
     var pods: [StatusKubePod]
   }
 
-  /// `k3s kubectl get nodes,pods -A -o json` on the first server that answers.
-  static func readCluster(_ context: ClusterContext) async -> ClusterRead {
-    let access = ClusterAccess(context: context)
+  /// Nodes and pods from the API (two lists, at once).
+  static func readCluster(
+    _ context: ClusterContext, access: ClusterAccess? = nil, keepOpen: Bool = false
+  ) async -> ClusterRead {
+    let access = access ?? ClusterAccess(context: context)
+    let read = await readCluster(context, through: access)
+    if !keepOpen { await access.closeAPI() }
+    return read
+  }
+
+  private static func readCluster(_ context: ClusterContext, through access: ClusterAccess) async
+    -> ClusterRead
+  {
     do {
-      let list = try await access.json(["get", "nodes,pods", "-A"])
-      let items = list["items"] as? [[String: Any]] ?? []
-      let nodes = items.filter { $0["kind"] as? String == "Node" }.compactMap(StatusKubeNode.init)
-      let pods = items.filter { $0["kind"] as? String == "Pod" }.compactMap(StatusKubePod.init)
-      let name = await access.serverName ?? context.servers.first?.name ?? "server"
-      return ClusterRead(server: .reachable(name: name), nodes: nodes, pods: pods)
+      let client = try await access.api()
+      async let nodeList = client.list(.node)
+      async let podList = client.list(.pod)
+      let (nodeItems, podItems) = try await (nodeList.items, podList.items)
+      let nodes = nodeItems.compactMap {
+        StatusKubeNode(json: $0.foundation as? [String: Any] ?? [:])
+      }
+      let pods = podItems.compactMap { StatusKubePod(json: $0.foundation as? [String: Any] ?? [:]) }
+      let name = await access.apiServer ?? context.servers.first?.name ?? "server"
+      let route = await access.apiRoute
+      return ClusterRead(server: .reachable(name: name, route: route), nodes: nodes, pods: pods)
     } catch {
       let message = (error as? any OperatorError)?.message ?? String(describing: error)
       return ClusterRead(

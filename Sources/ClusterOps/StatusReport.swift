@@ -6,8 +6,9 @@ import Foundation
 public struct StatusReport: Sendable {
   /// Whether the cluster's API answered, through which server, or which servers were tried.
   public enum Server: Sendable, Hashable {
-    /// `name` answered `k3s kubectl` over SSH.
-    case reachable(name: String)
+    /// The API answered: `name` is the server its URL names, `route` how it was reached (the
+    /// URL, or the SSH tunnel).
+    case reachable(name: String, route: String?)
     /// No server answered; `tried` are the inventory's servers, `message` says what each did.
     case unreachable(message: String, tried: [String])
   }

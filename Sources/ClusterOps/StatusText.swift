@@ -8,8 +8,8 @@ extension StatusReport {
   public func textLines(styler: Styler = .plain, maxWidth: Int? = nil) -> [String] {
     var lines: [String] = []
     switch server {
-    case .reachable(let name):
-      lines.append("API: read through \(name) (k3s kubectl over SSH)")
+    case .reachable(let name, let route):
+      lines.append("API: \(name) at \(route ?? "its address")")
     case .unreachable(_, let tried):
       let names = tried.isEmpty ? "none in the inventory" : tried.joined(separator: ", ")
       lines.append(

@@ -4,17 +4,41 @@ import Foundation
 import Inventory
 import OrderedCollections
 
-/// Roles that work through the Kubernetes API on the first server.
-enum ClusterRoles {
+/// Roles that work through the cluster's Kubernetes API (from the workstation, see
+/// ``ClusterAPIAccess``), run by the engine as API tasks of the `cluster` play.
+public enum ClusterRoles {
+  /// The fact holding the first server's admin kubeconfig (secret).
+  public static let kubeconfigFact = "kubeconfig"
+  /// Where K3s writes it on a server.
+  static let kubeconfigPath = "/etc/rancher/k3s/k3s.yaml"
+  /// The name the cluster's API goes by in plays, results and the recap.
+  public static let apiHost = "cluster"
+
+  /// The pseudo-host of the cluster play: ``apiHost``, unless an inventory host has that name.
+  static func apiHost(_ inputs: ProvisionInputs) -> String {
+    inputs.nodes.contains { $0.name == apiHost } ? "\(apiHost)-api" : apiHost
+  }
+
+  /// Reads the admin kubeconfig on the first server (in its probe, or right after this run's
+  /// changes started K3s), for the API tasks and the workstation's ~/.kube/config.
+  static func readKubeconfig() -> Task {
+    Task(
+      "read the admin kubeconfig",
+      Fetch(kubeconfigPath, as: kubeconfigFact, secret: true, optional: true)
+    ).tagged("kubeconfig")
+  }
+
   /// Every selected node Ready with the pinned kubelet version (the running one, via the API).
   static func ready(_ inputs: ProvisionInputs, nodes: [NodeSpec]) -> Role {
     Role("cluster_ready", tags: ["k3s"]) { context in
+      guard let reads = reads(inputs, context) else { return [] }
       // A host that failed earlier in this run is reported there; waiting for it here would
       // only add minutes.
-      nodes.filter { !context.facts.droppedHosts.contains($0.name) }.map {
+      return nodes.filter { !context.facts.droppedHosts.contains($0.name) }.map {
         Task(
           "\($0.name) Ready with kubelet \(inputs.settings.k3sVersion)",
-          NodeReady(node: $0.name, version: inputs.settings.k3sVersion, timeoutSeconds: 300))
+          APIWait.nodeReady(
+            $0.name, version: inputs.settings.k3sVersion, timeoutSeconds: 300, reads: reads))
       }
     }
   }
@@ -23,29 +47,36 @@ enum ClusterRoles {
   /// in annotations). Reservations are kubelet settings in each node's config.yaml.
   static func nodeConfig(_ inputs: ProvisionInputs, nodes: [NodeSpec]) -> Role {
     Role("node_config", tags: ["node_config", "labels"]) { context in
-      nodes.filter { !context.facts.droppedHosts.contains($0.name) }.map { node in
-        var labels = Array(node.labels.map { (key: $0.key, value: $0.value) })
-        if node.role == .agent, node.labels["node-role.kubernetes.io/worker"] == nil {
-          labels.append((key: "node-role.kubernetes.io/worker", value: "true"))
-        }
-        if node.gpu, node.labels["nvidia.com/gpu.present"] == nil {
-          labels.append((key: "nvidia.com/gpu.present", value: "true"))
-        }
-        return Task(
+      guard let reads = reads(inputs, context) else { return [] }
+      return nodes.filter { !context.facts.droppedHosts.contains($0.name) }.map { node in
+        Task(
           "\(node.name) labels and taints",
-          NodeMetadata(node: node.name, labels: labels, taints: node.taints.map(\.description)))
+          NodeLabelsAndTaints(
+            node: node.name, labels: declaredLabels(node), taints: node.taints.map(\.description),
+            reads: reads))
       }
     }
   }
 
-  /// The admin kubeconfig, read from the first server for the workstation's ~/.kube/config.
-  static func kubeconfig() -> Role {
-    Role("kubeconfig", tags: ["kubeconfig"]) { _ in
-      [
-        Task(
-          "read the admin kubeconfig",
-          Fetch("/etc/rancher/k3s/k3s.yaml", as: "kubeconfig", secret: true, optional: true))
-      ]
+  /// The labels provision sets on a node: its `node_labels`, plus the worker role on agents and
+  /// `nvidia.com/gpu.present=true` on GPU hosts unless declared.
+  static func declaredLabels(_ node: NodeSpec) -> [(key: String, value: String)] {
+    var labels = Array(node.labels.map { (key: $0.key, value: $0.value) })
+    if node.role == .agent, node.labels["node-role.kubernetes.io/worker"] == nil {
+      labels.append((key: "node-role.kubernetes.io/worker", value: "true"))
     }
+    if node.gpu, node.labels["nvidia.com/gpu.present"] == nil {
+      labels.append((key: "nvidia.com/gpu.present", value: "true"))
+    }
+    return labels
+  }
+
+  /// A role's reads of the API; nil when the first server failed earlier in this run (the
+  /// cluster side is not reached then).
+  static func reads(_ inputs: ProvisionInputs, _ context: RoleContext) -> KubeReads? {
+    if let first = inputs.firstServer, context.facts.droppedHosts.contains(first.name) {
+      return nil
+    }
+    return KubeReads(inputs, context: context)
   }
 }

@@ -50,44 +50,29 @@ enum GPURoles {
     ])
   }
 
-  /// The cluster side, applied on the first server.
+  /// The cluster side, through the API: the RuntimeClass, the device plugin with its
+  /// configuration, and every GPU node offering its GPUs.
   static func cluster(_ inputs: ProvisionInputs, gpuNodes: [NodeSpec]) -> Role {
     Role("gpu_cluster", tags: ["gpu"]) { context in
-      guard !gpuNodes.isEmpty else { return [] }
-      // Without time-slicing the config has no sharing section: device plugin v0.20.0 refuses
-      // fewer than 2 replicas (the inventory's schema refuses them too).
-      let timeSlicing = inputs.settings.gpuTimeSlicingEnabled
-      let replicas = timeSlicing ? inputs.settings.gpuTimeSlicingReplicas : 1
-      let config = try inputs.roleFiles.render(
-        "gpu", template: "time-slicing-config",
-        ["timeSlicing": timeSlicing, "replicas": replicas])
-      let plugin = try inputs.roleFiles.render(
-        "gpu", template: "device-plugin",
-        [
-          "version": inputs.settings.nvidiaDevicePluginVersion,
-          "configHash": String(FileHash.sha256(of: Data(config.utf8)).prefix(16)),
-        ])
-      let runtimeClass = try inputs.roleFiles.text("gpu", "manifests/runtimeclass.yaml")
+      guard !gpuNodes.isEmpty, let reads = ClusterRoles.reads(inputs, context) else { return [] }
+      let replicas = ClusterManifests.gpuReplicas(inputs)
       var tasks = [
         Task(
           "nvidia RuntimeClass",
-          KubeApply(name: "gpu-runtimeclass", manifest: runtimeClass, serverSide: false)),
+          ManifestApply(manifest: try ClusterManifests.runtimeClass(inputs), reads: reads)),
         Task(
-          timeSlicing
+          inputs.settings.gpuTimeSlicingEnabled
             ? "device plugin and time-slicing (\(replicas) per GPU)"
             : "device plugin (no time-slicing)",
-          KubeApply(
-            name: "gpu-device-plugin", manifest: config + "---\n" + plugin, serverSide: false)),
+          ManifestApply(manifest: try ClusterManifests.devicePlugin(inputs), reads: reads)),
       ]
-      for node in gpuNodes {
+      for node in gpuNodes where !context.facts.droppedHosts.contains(node.name) {
         tasks.append(
           Task(
             "\(node.name) offers nvidia.com/gpu",
-            WaitFor(
-              .command(
-                "[ \"$(\(Kubectl.call(["get", "node", node.name, "-o", "jsonpath={.status.allocatable.nvidia\\.com/gpu}"])))\" -ge \(replicas) ] 2>/dev/null"
-              ),
-              timeoutSeconds: 180)))
+            APIWait.allocatable(
+              node.name, resource: "nvidia.com/gpu", minimum: replicas, timeoutSeconds: 180,
+              reads: reads)))
       }
       return tasks
     }

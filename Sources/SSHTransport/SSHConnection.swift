@@ -9,7 +9,7 @@ public actor SSHConnection {
   /// The host this connection talks to.
   public nonisolated let target: SSHTarget
   let options: SSHOptions
-  private nonisolated let executor: ThreadExecutor
+  nonisolated let executor: ThreadExecutor
 
   /// Runs the actor on the connection's own thread.
   public nonisolated var unownedExecutor: UnownedSerialExecutor {
@@ -25,7 +25,7 @@ public actor SSHConnection {
   /// The host key the host proved it holds.
   public private(set) var hostKey: SSHHostKey?
   /// How many requests went to the host: each command and each file transfer counts one.
-  public private(set) var roundTrips = 0
+  public internal(set) var roundTrips = 0
 
   init(target: SSHTarget, options: SSHOptions) {
     self.target = target

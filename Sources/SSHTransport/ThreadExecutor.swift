@@ -6,7 +6,7 @@ import Foundation
 /// ``SSHConnection`` runs on its own `ThreadExecutor` instead of Swift's cooperative pool.
 final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
   private let condition = NSCondition()
-  private var jobs: [UnownedJob] = []
+  private var jobs: [Work] = []
   private var stopping = false
   private var thread: Thread?
 
@@ -21,12 +21,36 @@ final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
     thread.start()
   }
 
+  /// What the thread runs: a task's job, or a closure from another thread (an SSH tunnel's).
+  private enum Work {
+    case job(UnownedJob)
+    case closure(() -> Void)
+  }
+
   func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
     condition.lock()
-    jobs.append(job)
+    jobs.append(.job(job))
     condition.signal()
     condition.unlock()
+  }
+
+  /// Runs `body` on this executor's thread, between its jobs, and waits for it: for a thread of
+  /// one's own (never the cooperative pool) that must use the connection's session.
+  func runAndWait(_ body: @escaping () -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    condition.lock()
+    let running = thread != nil && !stopping
+    if running {
+      jobs.append(
+        .closure {
+          body()
+          done.signal()
+        })
+      condition.signal()
+    }
+    condition.unlock()
+    if running { done.wait() }
   }
 
   func checkIsolated() {
@@ -67,9 +91,12 @@ final class ThreadExecutor: SerialExecutor, @unchecked Sendable {
         condition.unlock()
         return
       }
-      let job = jobs.removeFirst()
+      let work = jobs.removeFirst()
       condition.unlock()
-      job.runSynchronously(on: asUnownedSerialExecutor())
+      switch work {
+      case .job(let job): job.runSynchronously(on: asUnownedSerialExecutor())
+      case .closure(let body): body()
+      }
     }
   }
 }

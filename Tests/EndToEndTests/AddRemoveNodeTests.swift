@@ -49,7 +49,8 @@ struct AddRemoveNodeTests {
     #expect(try nodes.inventoryText() == withW2)
 
     // Removed: gone from the cluster, K3s gone from the host, only its block gone.
-    let removed = try nodes.run(["remove-node", "lab-w2", "--force"])
+    // The addons K3s deploys keep emptyDir data (metrics-server, traefik): their pods may go.
+    let removed = try nodes.run(["remove-node", "lab-w2", "--force", "--delete-emptydir-data"])
     try #require(removed.status == 0, "remove-node failed:\n\(removed.stdout)\n\(removed.stderr)")
     #expect(removed.stdout.contains("drained lab-w2"))
     #expect(removed.stdout.contains("K3s removed from lab-w2"))

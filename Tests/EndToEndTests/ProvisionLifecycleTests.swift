@@ -231,17 +231,17 @@ struct ProvisionLifecycleTests {
     #expect(added.status == 0, "\(added.stderr)")
     #expect(try labels("lab-w1")["tier"] == "gold")
     #expect(try labels("lab-w2") == w2Before)
-    // Only lab-w1 changes: its labels through the API, and the labels it would register with
-    // if it were ever reinstalled; nothing restarts.
+    // Only lab-w1 changes: its labels through the API (the cluster play, from the workstation),
+    // and the labels it would register with if it were ever reinstalled; nothing restarts.
     #expect(
       Set(addEvents.changedTasks.compactMap { $0["host"] as? String }).isSubset(of: [
-        "lab-w1", "lab-cp1",
+        "lab-w1", "cluster",
       ]))
     #expect(
-      addEvents.changedTasks.filter { $0["host"] as? String == "lab-cp1" }.compactMap {
+      addEvents.changedTasks.filter { $0["host"] as? String == "cluster" }.compactMap {
         $0["task"] as? String
       } == ["lab-w1 labels and taints"],
-      "\(addEvents.changedTasks.filter { $0["host"] as? String == "lab-cp1" })")
+      "\(addEvents.changedTasks.filter { $0["host"] as? String == "cluster" })")
     #expect(
       addEvents.changedTasks.filter { $0["host"] as? String == "lab-w1" }.compactMap {
         $0["task"] as? String

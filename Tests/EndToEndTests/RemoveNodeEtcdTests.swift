@@ -46,7 +46,7 @@ struct RemoveNodeEtcdTests {
 
     // 3 → 2: snapshot first, then drain, delete, uninstall, inventory.
     let before = try nodes.inventoryText()
-    let removed = try nodes.run(["remove-node", "lab-cp3", "--force"])
+    let removed = try nodes.run(["remove-node", "lab-cp3", "--force", "--delete-emptydir-data"])
     try #require(removed.status == 0, "remove-node failed:\n\(removed.stdout)\n\(removed.stderr)")
     #expect(removed.stdout.contains("servers: 3 of 3 Ready (embedded etcd: quorum kept)"))
     let snapshotLine = try #require(

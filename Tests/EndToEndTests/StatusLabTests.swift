@@ -49,7 +49,7 @@ struct StatusLabTests {
     let text = try cluster.run(["status", "-n", "kube-system"])
     #expect(text.status == 0, "\(text.stderr)")
     let lines = text.stdout.split(separator: "\n").map(String.init)
-    #expect(lines.first == "API: read through lab-cp1 (k3s kubectl over SSH)")
+    #expect(lines.first == "API: lab-cp1 at https://\(cluster.lab.host("lab-cp1").address):6443")
     #expect(lines.dropFirst().first?.hasPrefix("NAME ") == true)
     for name in ["lab-cp1", "lab-w1", "lab-w2"] {
       let row = try #require(lines.first { $0.hasPrefix(name + " ") })

@@ -205,8 +205,11 @@ extension ClusterMgr {
       let context = try await ClusterContext.load(
         inventoryPath: inventory.path, sshOptions: ssh, tailscaleSocket: connection.socket)
       let access = ClusterAccess(context: context)
-      let node = try await access.nodeInfos().first { $0.name == name }
+      let read: Result<[ClusterNodeInfo], any Error>
+      do { read = .success(try await access.nodeInfos()) } catch { read = .failure(error) }
+      await access.closeAPI()
       await context.sessions.closeAll()
+      let node = try read.get().first { $0.name == name }
       guard let node, node.ready else {
         printToStandardError(
           "error: \(name) was provisioned but is \(node == nil ? "not a node of the cluster" : "not Ready")"

@@ -18,7 +18,10 @@ extension ClusterMgr {
         --force is required). Refuses to remove the last control-plane node. For a server of an \
         embedded-etcd cluster (more than one server) it checks quorum first (a majority of the \
         servers Ready now, and of those left after) and takes an etcd snapshot before changing \
-        anything. Steps: drain (--ignore-daemonsets --delete-emptydir-data), delete the Node \
+        anything. Steps: drain (cordon, then evict the pods through the Eviction API, so \
+        PodDisruptionBudgets are respected: a pod a budget protects is asked for again every 5 s \
+        until the budget allows it or --drain-timeout passes, and the error names the pod; \
+        DaemonSet pods stay; pods with emptyDir data only with --delete-emptydir-data), delete the Node \
         while the host is up, run the uninstall script on the host (if it cannot be reached, \
         this is said and the exit status is 4), remove the host and the comment lines above it \
         from the inventory. Recorded in the run history.
@@ -43,6 +46,9 @@ extension ClusterMgr {
     @Option(help: ArgumentHelp("The longest the drain may take.", valueName: "seconds"))
     var drainTimeout = 300
 
+    @Flag(help: "Evict pods with emptyDir volumes too when draining (their data is lost).")
+    var deleteEmptydirData = false
+
     @Flag(
       help:
         "Remove a cluster lock another cluster-mgr command left on the first server (it says whose), then go on."
@@ -61,6 +67,7 @@ extension ClusterMgr {
         var request = RemoveNodeRequest(inventoryPath: inventory.path, name: name)
         request.drain = !noDrain
         request.drainTimeoutSeconds = drainTimeout
+        request.deleteEmptyDirData = deleteEmptydirData
         request.keepInventory = keepInventory
         SignalHandling.install()
         let context = try await connection.context(inventory)
@@ -71,15 +78,22 @@ extension ClusterMgr {
         ) {
           let isServer = context.node(name)?.role == .server
           let access = ClusterAccess(context: context, excluding: isServer ? [name] : [])
-          let plan = try await RemoveNodeOperation.plan(request, context: context, access: access)
-          try confirm(plan, cluster: context.settings.clusterName)
-          let result = try await RemoveNodeOperation.run(
-            plan, request: request, context: context, access: access,
-            interruption: Interruption.shared
-          ) {
-            printProgress($0)
+          do {
+            let plan = try await RemoveNodeOperation.plan(
+              request, context: context, access: access)
+            try confirm(plan, cluster: context.settings.clusterName)
+            let result = try await RemoveNodeOperation.run(
+              plan, request: request, context: context, access: access,
+              interruption: Interruption.shared
+            ) {
+              printProgress($0)
+            }
+            await access.closeAPI()
+            return (plan, result)
+          } catch {
+            await access.closeAPI()
+            throw error
           }
-          return (plan, result)
         }
         await context.sessions.closeAll()
         if let written = result.inventory {

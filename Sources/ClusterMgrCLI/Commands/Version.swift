@@ -1,6 +1,6 @@
 import ArgumentParser
+import CurlHTTP
 import SSHTransport
-import Tailscale
 
 extension ClusterMgr {
   /// `cluster-mgr version`: the version and the C libraries it runs with.

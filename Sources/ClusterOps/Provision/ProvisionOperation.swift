@@ -47,6 +47,13 @@ public enum ProvisionOperation {
         remedy: "add a server (control_plane group)", exitStatus: ExitStatus.invalidInput)
     }
     let sessions = SSHSessions(options: sshOptions, forks: request.options.forks)
+    // The API's tunnel, when one is needed, goes through the first server's connection.
+    await setup.api?.bind(
+      servers: [
+        ClusterAPIConnection.TunnelServer(name: first.name) {
+          try await sessions.connection(to: target)
+        }
+      ], say: { observer.handle(.warning($0)) })
     var lock = LockRequest(
       cluster: setup.inputs.settings.clusterName, server: first.name,
       command: LockOwner.commandText(request.commandLine, redactor: setup.redactor))
@@ -59,9 +66,11 @@ public enum ProvisionOperation {
       ) {
         try await runLocked(request, setup: setup, observer: observer, sessions: sessions)
       }
+      await setup.api?.close()
       await sessions.closeAll()
       return result
     } catch {
+      await setup.api?.close()
       await sessions.closeAll()
       throw error
     }
@@ -99,7 +108,7 @@ public enum ProvisionOperation {
     // Interrupted: nothing new starts, the kubeconfig merge included.
     if !request.options.checkMode, !request.skipKubeconfig, !report.interrupted,
       let first = setup.inputs.firstServer,
-      let serverConfig = runner.facts.snapshot.value("kubeconfig", on: first.name)
+      let serverConfig = runner.facts.snapshot.value(ClusterRoles.kubeconfigFact, on: first.name)
     {
       let path = request.kubeconfigPath ?? defaultKubeconfigPath
       // The API endpoint when set, else the first server's Tailscale IP: reachable from any
@@ -169,14 +178,7 @@ public enum ProvisionOperation {
   }
 
   /// `$KUBECONFIG`'s first file, else `~/.kube/config`.
-  public static var defaultKubeconfigPath: String {
-    if let env = ProcessInfo.processInfo.environment["KUBECONFIG"],
-      let first = env.split(separator: ":").first
-    {
-      return String(first)
-    }
-    return StatePaths.homeDirectory.appendingPathComponent(".kube/config").path
-  }
+  public static var defaultKubeconfigPath: String { KubeconfigLocation.defaultPath }
 }
 
 /// Records every task result in the run history, then passes the event on.

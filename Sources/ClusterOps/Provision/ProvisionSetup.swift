@@ -21,6 +21,9 @@ public struct ProvisionSetup: Sendable {
   public let redactor: SecretRedactor
   /// Things worth telling the user before the run (e.g. a new deploy key).
   public let notices: [String]
+  /// How the API tasks reach the cluster's API (bound to the run's SSH connections when it
+  /// starts, for the tunnel).
+  public let api: ClusterAPIConnection?
 
   /// Loads and validates everything `request` needs; throws before touching any host.
   public static func prepare(_ request: ProvisionRequest) async throws -> ProvisionSetup {
@@ -50,16 +53,23 @@ public struct ProvisionSetup: Sendable {
       ?? .download(baseURL: settings.k3sReleaseURL)
     var notices: [String] = []
     let flux = try fluxInputs(inventory, request: request, redactor: redactor, notices: &notices)
-    let inputs = ProvisionInputs(
+    var inputs = ProvisionInputs(
       nodes: nodes, settings: settings, selected: selected,
       includeClusterSide: request.includeClusterSide,
       k3sSource: source, roleFiles: roleFiles, flux: flux)
+    let api = inputs.apiURL.map {
+      ClusterAPIConnection(
+        url: $0, apiPort: settings.apiPort,
+        kubeconfigSource:
+          "the admin kubeconfig of \(inputs.firstServer?.name ?? "the first server")")
+    }
+    inputs.api = api
     let plays = try ProvisionSite.plays(inputs)
     let hostKeys = await ClusterContext.tailnetHostKeys(socket: request.tailscaleSocket)
     let targets = nodes.map { SSHTargets.target(for: $0, trustedHostKeys: hostKeys) }
     return ProvisionSetup(
       inventory: inventory, inputs: inputs, plays: plays, targets: targets, redactor: redactor,
-      notices: notices)
+      notices: notices, api: api)
   }
 
   static func fluxInputs(

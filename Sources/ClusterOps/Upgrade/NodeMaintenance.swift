@@ -1,6 +1,6 @@
 import Basics
 import Foundation
-import SSHTransport
+import Kubernetes
 
 /// A node as a K3s upgrade sees it: the version its kubelet runs, whether it is Ready and
 /// whether it is cordoned.
@@ -14,13 +14,13 @@ struct NodeUpgradeState: Sendable, Equatable {
   /// `spec.unschedulable`: cordoned.
   var cordoned: Bool
 
-  /// Reads a Node object of `kubectl get nodes -o json`.
-  init(_ node: [String: Any]) {
-    let info = ClusterNodeInfo(node)
+  /// Reads a Node object the API returned.
+  init(_ node: JSONValue) {
+    let info = ClusterNodeInfo(node.foundation as? [String: Any] ?? [:])
     name = info.name
     kubeletVersion = info.kubeletVersion
     ready = info.ready
-    cordoned = (node["spec"] as? [String: Any])?["unschedulable"] as? Bool ?? false
+    cordoned = node[path: ["spec", "unschedulable"]]?.bool ?? false
   }
 
   init(name: String, kubeletVersion: String?, ready: Bool, cordoned: Bool) {
@@ -33,9 +33,6 @@ struct NodeUpgradeState: Sendable, Equatable {
 
 /// What a rolling K3s upgrade asks of the cluster: the nodes' states, and cordoning, draining
 /// and uncordoning one node.
-///
-/// Today through `k3s kubectl` on a server over SSH (``KubectlNodeMaintenance``); the Eviction
-/// API client can take its place without the upgrade changing.
 protocol NodeMaintenance: Sendable {
   /// Every node of the cluster.
   func nodes() async throws -> [NodeUpgradeState]
@@ -46,34 +43,28 @@ protocol NodeMaintenance: Sendable {
   func uncordon(_ node: String) async throws
 }
 
-/// ``NodeMaintenance`` with `k3s kubectl get/drain/uncordon` through ``ClusterAccess``.
-struct KubectlNodeMaintenance: NodeMaintenance {
+/// ``NodeMaintenance`` through the Kubernetes API (``ClusterAccess``): nodes listed, drained
+/// with the Eviction API (``NodeDrain``), uncordoned by a merge patch. No kubectl anywhere.
+struct APINodeMaintenance: NodeMaintenance {
   let access: ClusterAccess
-  let redactor: SecretRedactor
+  /// Where drain progress goes (one line per event).
+  var say: @Sendable (String) -> Void = { _ in }
 
   func nodes() async throws -> [NodeUpgradeState] {
     try await access.nodes().map(NodeUpgradeState.init)
   }
 
   func cordonAndDrain(_ node: String, timeoutSeconds: Int) async throws {
-    try await kubectl(
-      [
-        "drain", node, "--ignore-daemonsets", "--delete-emptydir-data",
-        "--timeout=\(timeoutSeconds)s",
-      ], timeout: .seconds(timeoutSeconds + 60))
+    var options = NodeDrain.Options()
+    options.deleteEmptyDirData = true
+    options.timeout = .seconds(timeoutSeconds)
+    let say = say
+    try await NodeDrain(client: try await access.api()).drain(node, options: options) {
+      say("  " + DrainProgressText.line($0))
+    }
   }
 
   func uncordon(_ node: String) async throws {
-    try await kubectl(["uncordon", node], timeout: .seconds(60))
-  }
-
-  private func kubectl(_ arguments: [String], timeout: Duration) async throws {
-    let result = try await access.kubectl(arguments, timeout: timeout)
-    guard result.succeeded else {
-      let text = result.stderrText.isEmpty ? result.stdoutText : result.stderrText
-      throw OperationError(
-        "k3s kubectl \(arguments.prefix(2).joined(separator: " ")) failed: "
-          + redactor.redact(text).trimmingCharacters(in: .whitespacesAndNewlines))
-    }
+    try await NodeDrain(client: try await access.api()).uncordon(node)
   }
 }

@@ -111,8 +111,8 @@ public enum RollbackOperation {
         cluster: context.settings.clusterName)
       var result: RollbackResult
       do {
-        let maintenance = KubectlNodeMaintenance(
-          access: ClusterAccess(context: context), redactor: context.redactor)
+        let maintenance = APINodeMaintenance(
+          access: ClusterAccess(context: context))
         let agents = try await agentVersions(context: context, maintenance: maintenance)
         try await installBinaries(
           setup: setup, context: context, history: history, interruption: interruption, say: say)

@@ -31,8 +31,8 @@ struct UpgradeGuard {
     context = ClusterContext(
       inventory: setup.inventory, nodes: setup.inputs.nodes, settings: setup.inputs.settings,
       targets: targets, sessions: sessions, redactor: setup.redactor)
-    maintenance = KubectlNodeMaintenance(
-      access: ClusterAccess(context: context), redactor: setup.redactor)
+    maintenance = APINodeMaintenance(
+      access: ClusterAccess(context: context))
   }
 
   /// The nodes whose version changes; nil when the run changes no K3s binary (a fresh cluster,

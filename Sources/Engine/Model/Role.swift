@@ -35,12 +35,18 @@ public struct RoleContext: Sendable {
   public var facts: FactStore.Snapshot
   /// `--check`: nothing will be changed (facts from changes are not available).
   public var checkMode: Bool
+  /// The run's facts as they are published, for API tasks that need a fact this play's own
+  /// changes publish (the first server's kubeconfig, read right after K3s started).
+  public var liveFacts: FactStore?
 
   /// Creates a context.
-  public init(host: String, facts: FactStore.Snapshot, checkMode: Bool) {
+  public init(
+    host: String, facts: FactStore.Snapshot, checkMode: Bool, liveFacts: FactStore? = nil
+  ) {
     self.host = host
     self.facts = facts
     self.checkMode = checkMode
+    self.liveFacts = liveFacts
   }
 }
 

@@ -23,7 +23,76 @@ struct HostPlayRun {
   }
 
   /// Runs the play on the host; returns how it ended and its results in task order.
+  ///
+  /// Tasks on the host itself come first (one probe, one change script); tasks that work through
+  /// the cluster's API (``APIResource``) follow, each planned and applied in turn once the host's
+  /// own changes are made (a node restarted, then its readiness seen through the API).
   func run() async -> (Outcome, [TaskResult]) {
+    let entries: [Entry]
+    switch buildEntries() {
+    case .success(let built): entries = built
+    case .failure(let failure): return (.failed, [failure.result])
+    }
+    let firstAPI = entries.firstIndex { $0.task.resource is any APIResource } ?? entries.count
+    let hostEntries = Array(entries[..<firstAPI])
+    let apiEntries = Array(entries[firstAPI...])
+    if let misplaced = apiEntries.first(where: { !($0.task.resource is any APIResource) }) {
+      let failure = TaskResult(
+        play: play.name, host: host, role: misplaced.role.name, task: misplaced.task.name,
+        status: .failed, summary: "could not order the role's tasks",
+        failure:
+          "\(misplaced.task.name) runs on \(host) but follows a task that works through the API")
+      return (.failed, [failure])
+    }
+    var (outcome, results) = hostEntries.isEmpty ? (.succeeded, []) : await runOnHost(hostEntries)
+    guard !apiEntries.isEmpty else { return (outcome, results) }
+    guard outcome == .succeeded else {
+      results += apiEntries.map {
+        TaskResult(
+          play: play.name, host: host, role: $0.role.name, task: $0.task.name, status: .skipped,
+          summary: "not reached: an earlier task failed")
+      }
+      return (outcome, results)
+    }
+    let api = APITaskRun(
+      play: play.name, host: host, options: options, facts: facts, redactor: redactor,
+      observer: observer)
+    let (apiOutcome, apiResults) = await api.run(
+      apiEntries.map { ($0.role.name, $0.task) },
+      earlierChanges: results.contains { $0.status == .changed })
+    outcome = apiOutcome
+    return (outcome, results + apiResults)
+  }
+
+  /// A role that could not build its tasks.
+  struct BuildFailure: Error { let result: TaskResult }
+
+  /// The tasks of every role for this host, as the tags select them.
+  private func buildEntries() -> Result<[Entry], BuildFailure> {
+    var entries: [Entry] = []
+    let selection = TagSelection(include: options.tags, exclude: options.skipTags)
+    let context = RoleContext(
+      host: host, facts: facts.snapshot, checkMode: options.checkMode, liveFacts: facts)
+    for role in play.roles {
+      do {
+        for task in try role.tasks(context) where selection.selects(task, in: role) {
+          entries.append(Entry(role: role, task: task))
+        }
+      } catch {
+        return .failure(
+          BuildFailure(
+            result: TaskResult(
+              play: play.name, host: host, role: role.name, task: "prepare tasks", status: .failed,
+              summary: "could not build the role's tasks",
+              failure: redactor.display("\(role.name): \(error)"))))
+      }
+    }
+    return .success(entries)
+  }
+
+  /// The host's own tasks: probe, plan, one change script.
+  private func runOnHost(_ entries: [Entry]) async -> (Outcome, [TaskResult]) {
+    var entries = entries
     var results: [TaskResult] = []
     func result(_ entry: Entry, _ status: TaskStatus, _ summary: String, failure: String? = nil)
       -> TaskResult
@@ -32,25 +101,6 @@ struct HostPlayRun {
         play: play.name, host: host, role: entry.role.name, task: entry.task.name, status: status,
         summary: redactor.display(summary), failure: failure.map(redactor.redact))
     }
-
-    // Tasks, built for this host from its variables and the facts known so far.
-    var entries: [Entry] = []
-    let selection = TagSelection(include: options.tags, exclude: options.skipTags)
-    let context = RoleContext(host: host, facts: facts.snapshot, checkMode: options.checkMode)
-    for role in play.roles {
-      do {
-        for task in try role.tasks(context) where selection.selects(task, in: role) {
-          entries.append(Entry(role: role, task: task))
-        }
-      } catch {
-        let failure = TaskResult(
-          play: play.name, host: host, role: role.name, task: "prepare tasks", status: .failed,
-          summary: "could not build the role's tasks",
-          failure: redactor.display("\(role.name): \(error)"))
-        return (.failed, [failure])
-      }
-    }
-    if entries.isEmpty { return (.succeeded, []) }
 
     // Probe: one round trip for every task of every role.
     observer.handle(.hostPhase(play: play.name, host: host, phase: "probe"))

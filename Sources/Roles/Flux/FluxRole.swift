@@ -11,7 +11,7 @@ public struct FluxInputs: Sendable {
     /// A local copy (`--artifacts DIR` → `DIR/flux/<version>/install.yaml`), applied from the
     /// workstation.
     case file(path: String)
-    /// The release asset, downloaded by the server and applied only if its sha256 is `sha256`.
+    /// The release asset, downloaded by the workstation and applied only if its sha256 is `sha256`.
     case download(url: String, sha256: String)
   }
 
@@ -44,120 +44,96 @@ public struct FluxInputs: Sendable {
   }
 }
 
-/// The `flux` role: the pinned Flux components (server-side apply), the `flux-system` deploy-key
-/// Secret, the GitRepository and Kustomization for `git_repo_url`/`git_branch`/`git_path`, and a
-/// wait until both are Ready.
+/// The `flux` role, through the API: the pinned Flux components (server-side apply), the
+/// `flux-system` deploy-key Secret, the GitRepository and Kustomization for
+/// `git_repo_url`/`git_branch`/`git_path`, and waits (watches) until the CRDs are established,
+/// the controllers available and both objects Ready.
 enum FluxRole {
   static func make(_ inputs: ProvisionInputs) -> Role {
-    Role("flux", tags: ["flux", "gitops"]) { _ in
+    Role("flux", tags: ["flux", "gitops"]) { context in
       let settings = inputs.settings
-      guard settings.gitopsEnabled, let url = settings.gitRepoURL, let flux = inputs.flux else {
+      guard settings.gitopsEnabled, let url = settings.gitRepoURL, let flux = inputs.flux,
+        let reads = ClusterRoles.reads(inputs, context)
+      else {
         return []
       }
       let namespace = settings.fluxNamespace
-      var tasks: [Task] = []
-      switch flux.install {
-      case .file(let path):
-        let manifest: String
-        do { manifest = try String(contentsOfFile: path, encoding: .utf8) } catch {
-          throw PlanError(
-            "cannot read the Flux install manifest \(path): \(error.localizedDescription)")
-        }
-        tasks.append(
-          Task(
-            "Flux \(settings.fluxVersion) components",
-            KubeApply(name: "flux-install", manifest: manifest, serverSide: true)))
-      case .download(let downloadURL, let sha256):
-        tasks.append(
-          Task(
-            "Flux \(settings.fluxVersion) components",
-            FluxDownloadInstall(version: settings.fluxVersion, url: downloadURL, sha256: sha256)))
-      }
-      tasks.append(
+      var tasks: [Task] = [
+        Task(
+          "Flux \(settings.fluxVersion) components",
+          FluxInstallApply(version: settings.fluxVersion, source: flux.install, reads: reads)),
         Task(
           "Flux CRDs established",
-          WaitFor(
-            .command(
-              Kubectl.call([
-                "wait", "--for=condition=Established",
-                "crd/gitrepositories.source.toolkit.fluxcd.io",
-                "crd/kustomizations.kustomize.toolkit.fluxcd.io", "--timeout=5s",
-              ])), timeoutSeconds: 180)))
-      tasks.append(
+          APIWait.condition(
+            "Flux CRDs established", apiVersion: "apiextensions.k8s.io/v1",
+            kind: "CustomResourceDefinition",
+            names: [
+              "gitrepositories.source.toolkit.fluxcd.io",
+              "kustomizations.kustomize.toolkit.fluxcd.io",
+            ], condition: "Established", timeoutSeconds: 180, reads: reads)),
         Task(
           "Flux controllers available",
-          WaitFor(
-            .command(
-              Kubectl.call([
-                "-n", namespace, "wait", "--for=condition=Available", "deployment", "--all",
-                "--timeout=5s",
-              ])), timeoutSeconds: 300)))
-      var secretName: String?
+          APIWait.condition(
+            "Flux controllers available", apiVersion: "apps/v1", kind: "Deployment",
+            namespace: namespace, names: [], condition: "Available", timeoutSeconds: 300,
+            reads: reads)),
+      ]
       if let key = flux.deployKey {
-        let secret = try FluxManifests.deployKeySecret(
-          namespace: namespace, privateKey: key.privateKey, publicKey: key.publicKey,
-          knownHosts: key.knownHosts)
         tasks.append(
           Task(
             "deploy key Secret flux-system",
-            KubeApply(name: "flux-deploy-key", manifest: secret, serverSide: true, secret: true)))
-        secretName = "flux-system"
+            ManifestApply(manifest: try ClusterManifests.deployKey(inputs, key), reads: reads)))
       }
-      let sync = try FluxManifests.sync(
-        .init(
-          namespace: namespace, url: url, branch: settings.gitBranch, path: settings.gitPath,
-          secretName: secretName))
       tasks.append(
         Task(
           "GitRepository and Kustomization flux-system",
-          KubeApply(name: "flux-sync", manifest: sync, serverSide: false)))
+          ManifestApply(
+            manifest: try ClusterManifests.fluxSync(
+              inputs, url: url, withDeployKey: flux.deployKey != nil), reads: reads)))
       let readiness = [
-        ("GitRepository flux-system Ready", "gitrepository/flux-system", 180),
-        ("Kustomization flux-system Ready", "kustomization/flux-system", 600),
+        ("GitRepository", "source.toolkit.fluxcd.io/v1", 180),
+        ("Kustomization", "kustomize.toolkit.fluxcd.io/v1", 600),
       ]
-      for (title, object, seconds) in readiness {
+      for (kind, apiVersion, seconds) in readiness {
         tasks.append(
           Task(
-            title,
-            WaitFor(
-              .command(
-                Kubectl.call([
-                  "-n", namespace, "wait", object, "--for=condition=Ready", "--timeout=5s",
-                ])), timeoutSeconds: seconds)))
+            "\(kind) flux-system Ready",
+            APIWait.condition(
+              "\(kind) flux-system Ready", apiVersion: apiVersion, kind: kind,
+              namespace: namespace, names: ["flux-system"], condition: "Ready",
+              timeoutSeconds: seconds, reads: reads)))
       }
       return tasks
     }
   }
 }
 
-/// The Flux install manifest downloaded by the server from the release and applied only when
-/// its sha256 is the expected one; re-applied when the pinned version changes.
-struct FluxDownloadInstall: Resource {
+/// Flux's install manifest applied through the API: a local copy (`--artifacts`), or the release
+/// asset downloaded by the workstation (once: kept in cluster-mgr's cache after its sha256 was
+/// checked) and applied only when its sha256 is the expected one.
+struct FluxInstallApply: APIResource {
   let version: String
-  let url: String
-  let sha256: String
+  let source: FluxInputs.InstallSource
+  let reads: KubeReads
 
-  func probeScript(_ context: PlanContext) -> String {
-    "command -v k3s >/dev/null 2>&1 && echo \"applied=$(k3s kubectl get configmap \(KubeApply.ledger) -n \(KubeApply.ledgerNamespace) -o jsonpath='{.data.flux-install}' 2>/dev/null)\""
+  func plan(_ context: PlanContext) async throws -> APIPlan {
+    do {
+      _ = try await reads.client()
+    } catch {
+      // A dry run before K3s runs: say what would be applied, without fetching it.
+      return try APIPlan.unavailable(error, would: "apply Flux \(version) from \(origin)", context: context)
+    }
+    let text = try await FluxInstallManifest.text(version: version, source: source)
+    let apply = ManifestApply(
+      manifest: try Manifest(name: "flux-install", yaml: text), reads: reads)
+    return try await apply.plan(context)
   }
 
-  func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
-    if current["applied"] == version { return .ok("Flux \(version) applied") }
-    let mismatch =
-      ShellQuote.quote("Flux \(version)'s install manifest \(url) has sha256 ") + "\"$got\""
-      + ShellQuote.quote(", but cluster-mgr expects \(sha256); nothing was applied")
-    let ledgerPatch = JSONText.compact(.map(["data": .map(["flux-install": .string(version)])]))
-    let apply = """
-      t=$(mktemp) || exit 1
-      trap 'rm -f "$t"' EXIT
-      curl -fsSL --retry 3 \(ShellQuote.quote(url)) -o "$t" || exit 1
-      got=$(sha256sum < "$t" | cut -c1-64)
-      [ "$got" = \(ShellQuote.quote(sha256)) ] || { echo \(mismatch) >&2; exit 1; }
-      k3s kubectl apply --server-side --force-conflicts -f "$t" || exit 1
-      k3s kubectl get configmap \(KubeApply.ledger) -n \(KubeApply.ledgerNamespace) >/dev/null 2>&1 || k3s kubectl create configmap \(KubeApply.ledger) -n \(KubeApply.ledgerNamespace)
-      k3s kubectl patch configmap \(KubeApply.ledger) -n \(KubeApply.ledgerNamespace) --type merge -p \(ShellQuote.quote(ledgerPatch))
-      """
-    return Plan(
-      .change, "apply Flux \(version) from \(url) (sha256 \(sha256.prefix(12))…)", apply: apply)
+  /// Where the manifest comes from, as the plan says it.
+  private var origin: String {
+    switch source {
+    case .file(let path): return path
+    case .download(let url, let sha256): return "\(url) (sha256 \(sha256.prefix(12))…)"
+    }
   }
 }

@@ -126,27 +126,27 @@ enum K3sNodeRole {
     )
     tasks.append(Task("\(unit) service", Service(unit)))
     tasks.append(Task("apply restarts now", FlushHandlers()))
-    if isServer {
-      tasks.append(
-        Task(
-          "API ready (authenticated /readyz)",
-          WaitFor(.command("k3s kubectl get --raw /readyz"), timeoutSeconds: 300)))
-      tasks.append(
-        Task(
-          "node Ready with kubelet \(version)",
-          NodeReady(node: node.name, version: version, timeoutSeconds: 300)))
-    } else {
-      tasks.append(
-        Task(
-          "\(unit) running",
-          WaitFor(.command("systemctl is-active --quiet k3s-agent"), timeoutSeconds: 120)))
-    }
     if isFirst {
       tasks.append(Task("read the cluster token", Fetch(tokenPath, as: "token", secret: true)))
       tasks.append(
         Task(
           "read the agent token",
           Fetch(AgentToken.tokenPath, as: AgentToken.tokenFact, secret: true)))
+      tasks.append(ClusterRoles.readKubeconfig())
+    }
+    if isServer {
+      // Through the API from the workstation, once this host's changes are made.
+      tasks.append(
+        Task(
+          "node Ready with kubelet \(version)",
+          APIWait.nodeReady(
+            node.name, version: version, timeoutSeconds: 300,
+            reads: KubeReads(inputs, context: context))))
+    } else {
+      tasks.append(
+        Task(
+          "\(unit) running",
+          WaitFor(.command("systemctl is-active --quiet k3s-agent"), timeoutSeconds: 120)))
     }
     return tasks.map { $0.tagged(isServer ? "k3s_server" : "k3s_agent") }
   }

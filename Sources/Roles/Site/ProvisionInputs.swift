@@ -18,14 +18,17 @@ public struct ProvisionInputs: Sendable {
   public var roleFiles: RoleFiles
   /// Flux's install manifest and deploy key (nil: the flux role does nothing).
   public var flux: FluxInputs?
+  /// How API tasks reach the cluster's Kubernetes API (nil: they cannot; `--list-tasks`).
+  public var api: (any ClusterAPIAccess)?
 
   /// Creates the inputs.
   public init(
     nodes: [NodeSpec], settings: ClusterSettings, selected: Set<String>? = nil,
     includeClusterSide: Bool = false, k3sSource: K3sSource = .github, roleFiles: RoleFiles,
-    flux: FluxInputs? = nil
+    flux: FluxInputs? = nil, api: (any ClusterAPIAccess)? = nil
   ) {
     self.flux = flux
+    self.api = api
     self.nodes = nodes
     self.settings = settings
     self.selected = selected ?? Set(nodes.map(\.name))
@@ -48,6 +51,14 @@ public struct ProvisionInputs: Sendable {
   /// host reported.
   func nodeIP(_ node: NodeSpec, _ facts: FactStore.Snapshot) -> String? {
     node.tailscaleIP ?? facts.value("tailscale_ipv4", on: node.name)
+  }
+
+  /// `https://<api_endpoint or first server's Tailscale IP>:<api_port>`: where the workstation
+  /// reaches the API (the merged kubeconfig's server), known before any host is touched.
+  public var apiURL: String? {
+    guard let first = firstServer else { return nil }
+    let host = settings.apiEndpoint ?? first.tailscaleIP ?? first.address
+    return "https://\(host.contains(":") ? "[\(host)]" : host):\(settings.apiPort)"
   }
 
   /// `https://<api_endpoint or first server>:<api_port>`, what joining servers and agents

@@ -8,8 +8,8 @@ import Inventory
 /// 2. the first server alone: `k3s_server` (+ `gpu` on a GPU server), reads the token;
 /// 3. further servers one at a time: `k3s_server`;
 /// 4. agents in parallel: `k3s_agent`, `gpu`;
-/// 5. on the first server: nodes Ready at the pinned version, `node_config`, `gpu_cluster`,
-///    `flux`, `kubeconfig`.
+/// 5. the cluster, through its API from the workstation: nodes Ready at the pinned version,
+///    `node_config`, `gpu_cluster`, `flux` (the admin kubeconfig was read on the first server).
 public enum ProvisionSite {
   /// The name of the agents' play (a K3s upgrade rolls it one agent at a time).
   public static let agentsPlayName = "agents"
@@ -59,7 +59,9 @@ public enum ProvisionSite {
                   Fetch(
                     AgentToken.passwordPath, as: AgentToken.passwordFact, secret: true,
                     optional: true)),
-              ].map { $0.tagged("k3s", "k3s_server", "k3s_agent") }
+              ].map { $0.tagged("k3s", "k3s_server", "k3s_agent") } + [
+                ClusterRoles.readKubeconfig()
+              ]
             }
           ]))
     }
@@ -74,13 +76,11 @@ public enum ProvisionSite {
     }
     if inputs.selected.contains(first.name) || inputs.includeClusterSide {
       let nodes = selected.filter { $0.role != nil }
-      var roles = [
+      let roles = [
         ClusterRoles.ready(inputs, nodes: nodes), ClusterRoles.nodeConfig(inputs, nodes: nodes),
+        GPURoles.cluster(inputs, gpuNodes: inputs.nodes.filter(\.gpu)), FluxRole.make(inputs),
       ]
-      roles.append(GPURoles.cluster(inputs, gpuNodes: inputs.nodes.filter(\.gpu)))
-      roles.append(FluxRole.make(inputs))
-      roles.append(ClusterRoles.kubeconfig())
-      plays.append(Play("cluster", hosts: [first.name], roles: roles))
+      plays.append(Play("cluster", hosts: [ClusterRoles.apiHost(inputs)], roles: roles))
     }
     return plays
   }

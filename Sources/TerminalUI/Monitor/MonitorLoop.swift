@@ -43,6 +43,7 @@ public struct MonitorLoop: Sendable {
     case key(Key)
     case tick
     case refreshed(MonitorModel)
+    case updated(MonitorModel)
     case refreshFailed(String)
     case inputClosed
   }
@@ -62,10 +63,14 @@ public struct MonitorLoop: Sendable {
         continuation.yield(.tick)
       }
     }
+    let updateTask = Task {
+      for await model in source.updates() { continuation.yield(.updated(model)) }
+    }
     var refreshTask: Task<Void, Never>?
     defer {
       keyTask.cancel()
       tickTask.cancel()
+      updateTask.cancel()
       refreshTask?.cancel()
       continuation.finish()
     }
@@ -115,6 +120,8 @@ public struct MonitorLoop: Sendable {
         state.isRefreshing = false
         refreshTask = nil
         lastRefreshEnd = clock.now
+      case .updated(let fresh):
+        model = fresh.carryingForward(from: model)
       case .refreshFailed(let message):
         state.refreshError = message
         state.isRefreshing = false

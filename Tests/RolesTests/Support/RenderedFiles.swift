@@ -1,6 +1,7 @@
 import ClusterMgrTesting
 import Foundation
 import Inventory
+import Kubernetes
 
 @testable import Engine
 @testable import Roles
@@ -62,11 +63,15 @@ enum RenderedFiles {
       return "\(sysctl.file) (sysctl.d)\n" + sysctl.fileContent
     case let modules as KernelModules:
       return "\(modules.file) (modules-load.d)\n" + modules.fileContent
-    case let apply as KubeApply:
-      let how = [apply.serverSide ? "server-side" : nil, apply.secret ? "secret" : nil]
-      let flags = how.compactMap { $0 }.joined(separator: ", ")
-      return "kubectl apply \(apply.name)" + (flags.isEmpty ? "" : " (\(flags))") + "\n"
-        + terminated(apply.manifest)
+    case let apply as ManifestApply:
+      let manifest = apply.manifest
+      let objects = manifest.objects.map { object -> String in
+        let data = try? JSONSerialization.data(
+          withJSONObject: object.foundation, options: [.prettyPrinted, .sortedKeys])
+        return data.map { String(decoding: $0, as: UTF8.self) } ?? "(not JSON)"
+      }
+      return "server-side apply \(manifest.name)" + (manifest.secret ? " (secret)" : "") + "\n"
+        + objects.map(terminated).joined()
     default:
       return nil
     }

@@ -33,3 +33,9 @@ def crd_version(kind, version="v1"):
         if d["kind"] == "CustomResourceDefinition" and d["spec"]["names"]["kind"] == kind:
             return next(v for v in d["spec"]["versions"] if v["name"] == version)
     raise KeyError(kind)
+
+
+def kubernetes_json_schema():
+    """The directory of the Kubernetes v1.36 strict JSON schemas kubernetes-validate ships."""
+    import kubernetes_validate
+    return Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / "v1.36.0-local-strict"

@@ -7,11 +7,12 @@ import random
 import re
 import string
 import threading
+import time
 
 import yaml
 
 from . import patch as patches
-from . import printers, schema, util
+from . import printers, schema, ssa, util
 from .store import ApiError, not_found
 from .version import VERSION
 
@@ -120,6 +121,47 @@ def validate_metadata(kind, obj, errors):
                               "alphanumeric character" % (v,))
             if field == "annotations" and not isinstance(v, str):
                 errors.append("metadata.annotations: Invalid value: %s: annotation values must be strings" % json.dumps(v))
+
+
+def selector_matches(selector, labels):
+    """A metav1.LabelSelector (matchLabels, matchExpressions) against labels."""
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for e in selector.get("matchExpressions") or []:
+        key, op, values = e.get("key"), e.get("operator"), e.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def patch_options_invalid(field, reason, message):
+    """422 for PatchOptions a request may not have, worded as ValidatePatchOptions' field errors."""
+    return ApiError(422, "Invalid", 'PatchOptions.meta.k8s.io "" is invalid: %s: %s' % (field, message),
+                    {"group": "meta.k8s.io", "kind": "PatchOptions",
+                     "causes": [{"reason": reason, "message": message, "field": field}]})
+
+
+def too_many_requests(cause, retry_after):
+    """429 as errors.NewTooManyRequests words an eviction refusal (eviction.go)."""
+    details = {"causes": [{"reason": "DisruptionBudget", "message": cause}]}
+    if retry_after:
+        details["retryAfterSeconds"] = retry_after
+    return ApiError(429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.",
+                    details)
+
+
+def disruption_condition(pdb, allowed):
+    """The DisruptionAllowed condition (policy/v1: SufficientPods, InsufficientPods)."""
+    return {"type": "DisruptionAllowed", "status": "True" if allowed else "False",
+            "reason": "SufficientPods" if allowed else "InsufficientPods", "message": "",
+            "observedGeneration": pdb["metadata"].get("generation", 1), "lastTransitionTime": util.rfc3339()}
 
 
 def undecodable(res, message):
@@ -242,8 +284,77 @@ class Api:
             return printers.table(res, [obj], obj["metadata"]["resourceVersion"])
         return obj
 
+    # ------------------------------------------------------------ watches
+    def watch(self, res, version, ns, query):
+        """`?watch=1`: a generator of newline-terminated watch events (metav1.WatchEvent as JSON:
+        ADDED, MODIFIED, DELETED, BOOKMARK with allowWatchBookmarks, ERROR with a Status). Without a
+        resourceVersion (or "0") every current object comes first as ADDED; with one, the changes
+        after it; one older than the kept history is an ERROR 410 Expired. Ends after
+        timeoutSeconds. An object that stops (starts) matching the selectors is DELETED (ADDED)."""
+        rv_text = query.get("resourceVersion", "")
+        if rv_text not in ("", "0") and not rv_text.isdigit():
+            raise ApiError(400, "BadRequest", 'invalid resource version "%s"' % rv_text)
+        fs = query.get("fieldSelector", "")
+        field_selector_matches(fs, {})  # a selector that cannot be parsed is refused before streaming
+        timeout = float(query.get("timeoutSeconds") or 1800)
+        bookmarks = query.get("allowWatchBookmarks") in ("true", "1")
+        return self._watch_events(res, version, ns if res.namespaced else None, query.get("labelSelector", ""),
+                                  fs, rv_text, time.time() + timeout, bookmarks)
+
+    def _watch_events(self, res, version, ns, ls, fs, rv_text, deadline, bookmarks):
+        def matches(obj):
+            if ns and obj["metadata"].get("namespace") != ns:
+                return False
+            return label_selector_matches(ls, obj["metadata"].get("labels")) and field_selector_matches(fs, obj)
+
+        def event(kind, obj):
+            return (json.dumps({"type": kind, "object": self._view(res, version, copy.deepcopy(obj))},
+                               separators=(",", ":")) + "\n").encode()
+
+        if rv_text in ("", "0"):
+            with self.store.lock:
+                items = self.store.list(res, ns)
+                current = int(self.store.meta("resourceVersion", "100"))
+            for obj in items:
+                if matches(obj):
+                    yield event("ADDED", obj)
+        else:
+            current = int(rv_text)
+        interval = util.lab_float("LAB_K3S_WATCH_BOOKMARK_SECONDS", 5)
+        last_bookmark = time.time()
+        while True:
+            with self.store.lock:
+                changes, covered = self.store.changes_since(current, res.key)
+                if covered and not changes:
+                    self.store.changed.wait(max(0.05, min(1.0, deadline - time.time())))
+                    changes, covered = self.store.changes_since(current, res.key)
+                latest = int(self.store.meta("resourceVersion", "100"))
+            if not covered:
+                yield (json.dumps({"type": "ERROR", "object": ApiError(
+                    410, "Expired", "too old resource version: %d (%d)" % (current, latest)).status()}) + "\n").encode()
+                return
+            if not changes:
+                yield b""  # lets the server notice a client that went away
+            for rv, _, _, kind, obj, old in changes:
+                current = rv
+                now, before = matches(obj), old is not None and matches(old)
+                if kind == "MODIFIED" and now != before:
+                    kind = "ADDED" if now else "DELETED"
+                if now or before:
+                    yield event(kind, obj)
+            current = max(current, latest)
+            if bookmarks and time.time() - last_bookmark >= interval:
+                last_bookmark = time.time()
+                yield (json.dumps({"type": "BOOKMARK", "object": {
+                    "kind": res.kind, "apiVersion": res.api_version,
+                    "metadata": {"resourceVersion": str(current)}}}) + "\n").encode()
+            if time.time() >= deadline:
+                return
+
     # ------------------------------------------------------------ writes
-    def create(self, res, version, ns, obj, dry_run=False, manager=None, field_validation=None):
+    def create(self, res, version, ns, obj, dry_run=False, manager=None, field_validation=None, managed=None):
+        """Creates `obj`; `manager` (a client's field manager) owns every field it set, or
+        `managed` (a server-side apply's managedFields) says who owns what."""
         if not isinstance(obj, dict):
             raise ApiError(400, "BadRequest", "the body of the request was in an unknown format")
         obj = copy.deepcopy(obj)
@@ -268,20 +379,25 @@ class Api:
             md.pop("namespace", None)
         obj["apiVersion"] = res.api_version
         obj["kind"] = res.kind
+        md.pop("managedFields", None)
         self.admit(res, obj, None, field_validation)
+        if managed is not None:
+            md["managedFields"] = managed
+        elif manager:
+            md["managedFields"] = ssa.update(None, obj, ssa.Schema.for_resource(res), manager, res.api_version)
         if dry_run:
             md.setdefault("uid", util.new_uid())
             md.setdefault("creationTimestamp", util.rfc3339())
             return obj
         with self.store.lock:
             created = self.store.create(res, obj)
-            if manager:
-                self.store.set_applied(res, md.get("namespace", ""), md["name"], manager)
         self.cluster.on_change(res, None, created)
         return created
 
     def replace(self, res, version, ns, name, obj, subresource=None, dry_run=False, check_rv=True,
-                field_validation=None):
+                field_validation=None, manager=None, managed=None):
+        """Replaces the object; `manager` becomes the owner of the fields this write changes, or
+        `managed` (from a server-side apply) is the new managedFields."""
         if not isinstance(obj, dict):
             raise ApiError(400, "BadRequest", "the body of the request was in an unknown format")
         obj = copy.deepcopy(obj)
@@ -310,9 +426,14 @@ class Api:
                     obj["status"] = cur["status"]
                 else:
                     obj.pop("status", None)
-            for k in ("managedFields",):
-                md.pop(k, None)
+            md.pop("managedFields", None)
             self.admit(res, obj, cur, field_validation, status_write=subresource == "status")
+            if managed is not None:
+                md["managedFields"] = managed
+            elif manager and subresource != "status":
+                md["managedFields"] = ssa.update(cur, obj, ssa.Schema.for_resource(res), manager, res.api_version)
+            elif cur["metadata"].get("managedFields"):
+                md["managedFields"] = cur["metadata"]["managedFields"]
             if dry_run:
                 return obj
             expect = md.get("resourceVersion") if check_rv else None
@@ -321,12 +442,19 @@ class Api:
             self.cluster.on_change(res, cur, updated)
         return updated
 
-    def patch(self, res, version, ns, name, body, content_type, query, subresource=None):
+    def patch(self, res, version, ns, name, body, content_type, query, subresource=None, manager=None):
         ct = (content_type or "").split(";")[0].strip()
         dry_run = query.get("dryRun") == "All"
-        if ct == "application/apply-patch+yaml":
-            return self.server_side_apply(res, version, ns, name, body, query.get("fieldManager", "kubectl"),
-                                          dry_run, query.get("fieldValidation", "Warn"))
+        apply = ct == "application/apply-patch+yaml"
+        # PatchOptions are validated first (apimachinery pkg/apis/meta/v1/validation: ValidatePatchOptions).
+        if apply and not query.get("fieldManager"):
+            raise patch_options_invalid("fieldManager", "FieldValueRequired", "Required value: is required for apply patch")
+        if not apply and "force" in query:
+            raise patch_options_invalid("force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch")
+        if apply:
+            return self.server_side_apply(res, version, ns, name, body, query["fieldManager"],
+                                          dry_run, query.get("fieldValidation", "Warn"),
+                                          force=query.get("force") == "true")
         try:
             p = json.loads(body or b"null")
         except ValueError as e:
@@ -359,31 +487,41 @@ class Api:
             has_status = res.kind in STATUS_SUBRESOURCE_KINDS or self._crd_has_status(res)
             if has_status and "status" in cur:
                 new["status"] = cur["status"]
-            return self.replace(res, version, ns, name, new, None, dry_run, field_validation=fv)
+            new.setdefault("metadata", {}).pop("managedFields", None)
+            return self.replace(res, version, ns, name, new, None, dry_run, field_validation=fv, manager=manager)
 
-    def server_side_apply(self, res, version, ns, name, body, manager, dry_run, field_validation=None):
+    def server_side_apply(self, res, version, ns, name, body, manager, dry_run, field_validation=None,
+                          force=False):
+        """PATCH application/apply-patch+yaml: `manager` owns what the body sets (ssa.py); a field
+        another manager owns with another value is a 409 Conflict unless `force`."""
         try:
             obj = yaml.safe_load(body)
         except yaml.YAMLError as e:
             raise ApiError(400, "BadRequest", "error decoding YAML: %s" % e)
+        if not isinstance(obj, dict):
+            raise ApiError(400, "BadRequest", "the body of the request was in an unknown format")
+        self._check_kind(res, obj)
+        md = obj.setdefault("metadata", {})
+        if md.get("name") and md["name"] != name:
+            raise ApiError(400, "BadRequest", "the name of the object (%s) does not match the name on the URL (%s)"
+                           % (md["name"], name))
+        md["name"] = name
+        for k in ("resourceVersion", "managedFields", "uid", "creationTimestamp", "generation"):
+            md.pop(k, None)
+        obj.pop("status", None)
+        schema_ = ssa.Schema.for_resource(res)
         with self.store.lock:
             cur = self.store.get(res, ns if res.namespaced else "", name)
             if cur is None:
-                obj.setdefault("metadata", {})["name"] = name
-                created = self.create(res, version, ns, obj, dry_run, field_validation=field_validation)
-                if not dry_run:
-                    self.store.set_applied(res, ns or "", name, {manager: obj})
-                return created
-            applied = self.store.applied(res, ns or "", name)
-            merged = patches.three_way(applied.get(manager), obj, cur)
-            merged["metadata"]["resourceVersion"] = cur["metadata"]["resourceVersion"]
+                created, managed = ssa.apply(None, obj, schema_, manager, res.api_version, force)
+                return self.create(res, version, ns, created, dry_run, field_validation=field_validation,
+                                   managed=managed)
+            merged, managed = ssa.apply(cur, obj, schema_, manager, res.api_version, force)
+            merged.setdefault("metadata", {})["resourceVersion"] = cur["metadata"]["resourceVersion"]
             if "status" in cur:
                 merged["status"] = cur["status"]
-            out = self.replace(res, version, ns, name, merged, None, dry_run, field_validation=field_validation)
-            if not dry_run:
-                applied[manager] = obj
-                self.store.set_applied(res, ns or "", name, applied)
-            return out
+            return self.replace(res, version, ns, name, merged, None, dry_run, field_validation=field_validation,
+                                managed=managed)
 
     def delete(self, res, version, ns, name, dry_run=False):
         with self.store.lock:
@@ -403,13 +541,72 @@ class Api:
         self.cluster.on_change(res, cur, None)
         return cur
 
-    def evict(self, ns, name, body):
+    def evict(self, ns, name, body, dry_run=False):
+        """POST pods/NAME/eviction, as pkg/registry/core/pod/storage/eviction.go does it: a pod that
+        is Pending, finished or terminating is deleted at once; otherwise the one
+        PodDisruptionBudget that selects it must allow a disruption (its status, kept by the
+        disruption controller), which is counted down and the pod recorded in disruptedPods; no
+        budget left is 429 TooManyRequests with the budget named in the causes."""
+        if not isinstance(body, dict) or body.get("kind") not in (None, "Eviction"):
+            raise ApiError(400, "BadRequest", "not a Eviction object: %s" % type(body).__name__)
+        if (body.get("metadata") or {}).get("name") != name:
+            raise ApiError(400, "BadRequest", "name in URL does not match name in Eviction object")
         pods = self.store.resource("", "pods")
-        pod = self.store.get(pods, ns, name)
-        if pod is None:
-            raise not_found(pods, name)
-        self.delete(pods, "v1", ns, name)
+        with self.store.lock:
+            pod = self.store.get(pods, ns, name)
+            if pod is None:
+                raise not_found(pods, name)
+            phase = (pod.get("status") or {}).get("phase")
+            if phase in ("Succeeded", "Failed", "Pending") or pod["metadata"].get("deletionTimestamp"):
+                return self._evicted(pods, ns, name, dry_run)
+            budgets = self.disruption_budgets_of(pod)
+            if len(budgets) > 1:
+                return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "code": 500,
+                        "message": "This pod has more than one PodDisruptionBudget, which the eviction "
+                                   "subresource does not support."}
+            if budgets:
+                self._check_and_decrement(budgets[0], pod, dry_run)
+            return self._evicted(pods, ns, name, dry_run)
+
+    def _evicted(self, pods, ns, name, dry_run):
+        if not dry_run:
+            self.delete(pods, "v1", ns, name)
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+
+    def disruption_budgets_of(self, pod):
+        """The PodDisruptionBudgets of the pod's namespace whose (non-empty) selector matches it."""
+        pdbs = self.store.resource("policy", "poddisruptionbudgets")
+        labels = pod["metadata"].get("labels") or {}
+        out = []
+        for pdb in self.store.list(pdbs, pod["metadata"]["namespace"]):
+            sel = (pdb.get("spec") or {}).get("selector") or {}
+            if (sel.get("matchLabels") or sel.get("matchExpressions")) and selector_matches(sel, labels):
+                out.append(pdb)
+        return out
+
+    def _check_and_decrement(self, pdb, pod, dry_run):
+        st = pdb.get("status") or {}
+        ready = any(c.get("type") == "Ready" and c.get("status") == "True"
+                    for c in (pod.get("status") or {}).get("conditions") or [])
+        desired, healthy = st.get("desiredHealthy", 0), st.get("currentHealthy", 0)
+        if not ready and healthy >= desired and desired > 0:
+            return
+        name = pdb["metadata"]["name"]
+        if st.get("observedGeneration", 0) < pdb["metadata"].get("generation", 1):
+            raise too_many_requests("The disruption budget %s is still being processed by the server." % name, 10)
+        if st.get("disruptionsAllowed", 0) == 0:
+            raise too_many_requests("The disruption budget %s needs %d healthy pods and has %d currently"
+                                    % (name, desired, healthy), 0)
+        if dry_run:
+            return
+        st = dict(st)
+        st["disruptionsAllowed"] -= 1
+        st["disruptedPods"] = dict(st.get("disruptedPods") or {}, **{pod["metadata"]["name"]: util.rfc3339()})
+        if st["disruptionsAllowed"] == 0:
+            st["conditions"] = [disruption_condition(pdb, False)]
+        new = copy.deepcopy(pdb)
+        new["status"] = st
+        self.store.update(self.store.resource("policy", "poddisruptionbudgets"), new)
 
     # ------------------------------------------------------------ admission and validation
     def _check_kind(self, res, obj):

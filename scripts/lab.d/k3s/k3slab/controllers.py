@@ -527,7 +527,8 @@ class Controllers:
         while not self.stopped.is_set():
             self.kick.wait(1.0)
             self.kick.clear()
-            for step in (self.node_lifecycle, self.workloads, self.pod_statuses, self.gpus, self.flux):
+            for step in (self.node_lifecycle, self.workloads, self.pod_statuses, self.gpus, self.flux,
+                         self.disruption_budgets):
                 try:
                     step()
                 except Exception as e:  # noqa: BLE001 - keep the control plane running
@@ -903,6 +904,55 @@ class Controllers:
             out, _ = self.store.update(res, new)
             return out
 
+    # ---------------------------------------------------------------- disruption controller
+    def disruption_budgets(self):
+        """PodDisruptionBudget status as pkg/controller/disruption keeps it: the pods the selector
+        picks, how many are Ready and not being evicted (disruptedPods, forgotten once the pod is
+        gone or after 2 minutes), how many must stay (minAvailable, or the pods minus
+        maxUnavailable; percentages of the pods), and how many may go now."""
+        from .api import disruption_condition, selector_matches
+        pdbres, podres = self.R("policy", "poddisruptionbudgets"), self.R("", "pods")
+        now = time.time()
+        for pdb in self.store.list(pdbres):
+            ns = pdb["metadata"]["namespace"]
+            spec = pdb.get("spec") or {}
+            sel = spec.get("selector") or {}
+            pods = [p for p in self.store.list(podres, ns) if (sel.get("matchLabels") or sel.get("matchExpressions"))
+                    and selector_matches(sel, p["metadata"].get("labels") or {})
+                    and not p["metadata"].get("deletionTimestamp")]
+            names = {p["metadata"]["name"] for p in pods}
+            old = pdb.get("status") or {}
+            disrupted = {k: v for k, v in (old.get("disruptedPods") or {}).items()
+                         if k in names and now - util.parse_rfc3339(v) < 120}
+            healthy = sum(1 for p in pods if self._pod_ready(p) and p["metadata"]["name"] not in disrupted)
+            expected = len(pods)
+            desired = self._desired_healthy(spec, expected)
+            allowed = max(0, healthy - desired)
+            status = {"observedGeneration": pdb["metadata"].get("generation", 1), "disruptionsAllowed": allowed,
+                      "currentHealthy": healthy, "desiredHealthy": desired, "expectedPods": expected}
+            if disrupted:
+                status["disruptedPods"] = disrupted
+            cond = disruption_condition(pdb, allowed > 0)
+            prev = next((c for c in old.get("conditions") or [] if c.get("type") == "DisruptionAllowed"), None)
+            if prev and prev.get("status") == cond["status"]:
+                cond["lastTransitionTime"] = prev.get("lastTransitionTime")
+            status["conditions"] = [cond]
+            if status != old:
+                self._set_status(pdbres, pdb, status)
+
+    @staticmethod
+    def _desired_healthy(spec, expected):
+        def scaled(value, round_up):
+            if isinstance(value, str) and value.endswith("%"):
+                share = expected * int(value[:-1]) / 100.0
+                return int(-(-share // 1)) if round_up else int(share)
+            return int(value)
+        if spec.get("minAvailable") is not None:
+            return scaled(spec["minAvailable"], True)
+        if spec.get("maxUnavailable") is not None:
+            return max(0, expected - scaled(spec["maxUnavailable"], True))
+        return 0
+
     def _pod_ready(self, p):
         c = condition(p, "Ready")
         return bool(c and c.get("status") == "True")
@@ -960,6 +1010,12 @@ class Controllers:
                     waiting_reason = "ContainerCreating"
                     events.append(("FailedMount", 'MountVolume.SetUp failed for volume "%s" : %s "%s" not found' % (
                         v.get("name"), kind.lower(), src.get(key)), "Warning"))
+        # A container takes a moment to start (image, sandbox): LAB_K3S_POD_START_SECONDS, 0 by
+        # default, keeps a new pod ContainerCreating (Pending, not Ready) that long.
+        start = util.lab_float("LAB_K3S_POD_START_SECONDS", 0)
+        if waiting_reason is None and start > 0 and \
+                time.time() - util.parse_rfc3339(md["creationTimestamp"]) < start:
+            waiting_reason = "ContainerCreating"
         plugin = self.is_device_plugin(p)
         crash_msg = None
         if waiting_reason is None and plugin:

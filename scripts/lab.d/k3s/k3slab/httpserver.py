@@ -1,5 +1,7 @@
 """HTTPS on :6443 with optional client certificates (TLS handshakes off the accept thread)."""
 import json
+import select
+import socket
 import socketserver
 import ssl
 import threading
@@ -59,6 +61,9 @@ class Handler(BaseHTTPRequestHandler):
             data = json.dumps({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                                "message": "Internal error occurred: %s" % e, "reason": "InternalError",
                                "code": 500})
+        if not isinstance(data, (str, bytes)):
+            self._stream(code, ctype, data, extra)
+            return
         if isinstance(data, str):
             data = data.encode()
         self.send_response(code)
@@ -70,6 +75,52 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def _stream(self, code, ctype, chunks, extra):
+        """A body produced piece by piece (a watch): chunked transfer encoding, each piece flushed
+        as it comes; the connection closes afterwards."""
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for piece in chunks:
+                if piece:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+                elif self._client_gone():
+                    return
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (OSError, ValueError):
+            pass
+        finally:
+            close = getattr(chunks, "close", None)
+            if close:
+                close()
+
+    def _client_gone(self):
+        """Whether the client closed its end (a watch it no longer wants)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            if not readable:
+                return False
+            # Nothing else comes on a watch's connection (it closes after the stream).
+            self.connection.settimeout(0.01)
+            return self.connection.recv(1) == b""
+        except (socket.timeout, ssl.SSLWantReadError):
+            return False
+        except (OSError, ValueError):
+            return True
+        finally:
+            try:
+                self.connection.settimeout(30)
+            except OSError:
+                pass
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
 

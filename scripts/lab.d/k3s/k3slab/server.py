@@ -2,6 +2,7 @@
 endpoints agents and joining servers use, and this server's own node."""
 import base64
 import hmac
+import http.client
 import ipaddress
 import json
 import os
@@ -27,6 +28,8 @@ DB_DIR = SERVER_DIR + "/db"
 DB = DB_DIR + "/state.db"
 SNAPSHOTS = DB_DIR + "/snapshots"
 REMOVED_MARK = DB_DIR + "/removed-from-cluster"
+# Every API request this server serves, one JSON object per line (the lab's tests count them).
+REQUEST_LOG = SERVER_DIR + "/lab-api-requests.log"
 
 
 def json_response(code, obj, extra=None):
@@ -34,7 +37,37 @@ def json_response(code, obj, extra=None):
 
 
 def status_response(err):
-    return json_response(err.code, err.status())
+    extra = {}
+    retry = (err.details or {}).get("retryAfterSeconds")
+    if retry:
+        extra["Retry-After"] = str(retry)
+    return json_response(err.code, err.status(), extra)
+
+
+def field_manager(query, headers):
+    """The manager of a write: `fieldManager`, else the User-Agent up to its first `/`, as
+    kube-apiserver defaults it (handlers/rest.go: prefixFromUserAgent)."""
+    if query.get("fieldManager"):
+        return query["fieldManager"]
+    agent = headers.get("User-Agent") or ""
+    return agent.split("/")[0][:128] or "unknown"
+
+
+class RequestLog:
+    """Appends one line per served API request to REQUEST_LOG."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+
+    def write(self, method, path, query, headers, who, code, started):
+        entry = {"time": util.rfc3339(), "method": method, "path": path, "query": query,
+                 "userAgent": headers.get("User-Agent") or "", "user": who, "code": code,
+                 "watch": query.get("watch") in ("true", "1"), "ms": round((time.time() - started) * 1000, 1)}
+        try:
+            with self.lock, open(REQUEST_LOG, "a") as f:
+                f.write(json.dumps(entry, sort_keys=True) + "\n")
+        except OSError:
+            pass
 
 
 UNAUTHORIZED = ApiError(401, "Unauthorized", "Unauthorized")
@@ -63,6 +96,7 @@ class Cluster:
         self.agent_password = None
         self.stop = threading.Event()
         self.sa_tokens = {}
+        self.requests = RequestLog()
 
     # ---------------------------------------------------------------- helpers for Api
     def server_ca_pem(self):
@@ -131,7 +165,13 @@ class Cluster:
             return 200, "text/plain", self.server_ca_pem(), {}
         if path.startswith("/v1-k3s/"):
             return self.supervisor(method, path, query, headers, body)
+        started = time.time()
         who = self.identity(headers, cert)
+        response = self.authenticated(method, raw_path, path, query, headers, body, who)
+        self.requests.write(method, path, query, headers, who, response[0], started)
+        return response
+
+    def authenticated(self, method, raw_path, path, query, headers, body, who):
         if who is None:
             return status_response(UNAUTHORIZED)
         if path in ("/readyz", "/livez", "/healthz"):
@@ -161,7 +201,9 @@ class Cluster:
         return 200, "text/plain; charset=utf-8", "ok", {}
 
     def forward(self, method, raw_path, headers, body):
-        fwd = {k: v for k, v in headers.items() if k.lower() in ("content-type", "accept")}
+        fwd = {k: v for k, v in headers.items() if k.lower() in ("content-type", "accept", "user-agent")}
+        if "watch=1" in raw_path or "watch=true" in raw_path:
+            return self.forward_stream(raw_path, fwd)
         try:
             code, hdrs, data = client.request(self.leader_url, method, raw_path, body=body or None, headers=fwd,
                                               ctx=self.leader_ctx(), timeout=30)
@@ -170,6 +212,29 @@ class Cluster:
                                                "etcd: the cluster's datastore on %s is unreachable: %s" % (
                                                    self.leader_url, e)).status())
         return code, hdrs.get("content-type", "application/json"), data, {}
+
+    def forward_stream(self, raw_path, headers):
+        """A watch passed through from the first server as it streams."""
+        u = urllib.parse.urlsplit(self.leader_url)
+        conn = http.client.HTTPSConnection(u.hostname, u.port, context=self.leader_ctx(), timeout=3600)
+        try:
+            conn.request("GET", raw_path, headers=headers)
+            resp = conn.getresponse()
+        except (OSError, http.client.HTTPException) as e:
+            conn.close()
+            return json_response(503, ApiError(503, "ServiceUnavailable", "etcd: the cluster's datastore on %s is "
+                                               "unreachable: %s" % (self.leader_url, e)).status())
+
+        def chunks():
+            try:
+                while True:
+                    data = resp.read1(65536)
+                    if not data:
+                        return
+                    yield data
+            finally:
+                conn.close()
+        return resp.status, resp.getheader("content-type", "application/json"), chunks(), {}
 
     def leader_ctx(self):
         return client.context(ca_file=TLS + "/server-ca.crt", cert_file=TLS + "/client-supervisor.crt",
@@ -180,9 +245,6 @@ class Cluster:
         parts = [p for p in path.split("/") if p]
         if not parts or parts[0] not in ("api", "apis"):
             return json_response(404, ApiError(404, "NotFound", "the server could not find the requested resource").status())
-        if query.get("watch") in ("true", "1"):
-            return json_response(405, ApiError(405, "MethodNotAllowed", "watch is not supported by the lab's k3s "
-                                               "stand-in; poll with get instead").status())
         try:
             if method == "GET":
                 d = api.discovery(parts)
@@ -194,6 +256,11 @@ class Cluster:
             dry = query.get("dryRun") == "All"
             # Every client write is validated against the schemas; kubectl asks for Strict.
             fv = query.get("fieldValidation", "Warn")
+            manager = field_manager(query, headers)
+            if method == "GET" and query.get("watch") in ("true", "1"):
+                if name is not None:
+                    raise ApiError(405, "MethodNotAllowed", "watch a single object with ?fieldSelector=metadata.name=NAME")
+                return 200, "application/json", api.watch(res, version, ns, query), {}
             if method == "GET":
                 if name is None:
                     return json_response(200, api.list(res, version, ns, query, as_table))
@@ -201,15 +268,17 @@ class Cluster:
             if method == "POST":
                 obj = self._decode(body)
                 if sub == "eviction" and res.kind == "Pod":
-                    return json_response(201, api.evict(ns, name, obj))
+                    out = api.evict(ns, name, obj, dry)
+                    return json_response(out.get("code", 201), out)
                 if name is not None:
                     raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
-                return json_response(201, api.create(res, version, ns, obj, dry, field_validation=fv))
+                return json_response(201, api.create(res, version, ns, obj, dry, manager=manager, field_validation=fv))
             if method == "PUT":
                 return json_response(200, api.replace(res, version, ns, name, self._decode(body), sub, dry,
-                                                      field_validation=fv))
+                                                      field_validation=fv, manager=manager))
             if method == "PATCH":
-                obj = api.patch(res, version, ns, name, body, headers.get("Content-Type"), query, sub)
+                obj = api.patch(res, version, ns, name, body, headers.get("Content-Type"), query, sub,
+                                manager=manager)
                 return json_response(200, obj)
             if method == "DELETE":
                 if name is None:

@@ -1,5 +1,6 @@
 """The datastore: Kubernetes objects in SQLite (/var/lib/rancher/k3s/server/db/state.db), and the
 resource types the API serves (built-in ones plus those of applied CustomResourceDefinitions)."""
+import collections
 import json
 import sqlite3
 import threading
@@ -117,6 +118,11 @@ class Store:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)")
         self.changed = threading.Condition(self.lock)
         self._resources = None
+        # Recent changes for watches: (resourceVersion, resource key, namespace, type, object, old).
+        # Kept in memory (as kube-apiserver's watch cache is): after a restart, or for a
+        # resourceVersion older than what is kept, a watch ends with 410 Expired and clients list again.
+        self.history = collections.deque(maxlen=20000)
+        self.history_start = int(self.meta("resourceVersion", "100"))
 
     # -- meta
     def meta(self, key, default=None):
@@ -218,7 +224,7 @@ class Store:
                             (res.key, ns, md["name"], json.dumps(obj)))
             if res.key == "apiextensions.k8s.io/customresourcedefinitions":
                 self._resources = None
-            self.changed.notify_all()
+            self._record(res, ns, "ADDED", obj, None)
             return obj
 
     def update(self, res, obj, expect_rv=None):
@@ -249,7 +255,7 @@ class Store:
                             (json.dumps(obj), res.key, ns, md["name"]))
             if res.key == "apiextensions.k8s.io/customresourcedefinitions":
                 self._resources = None
-            self.changed.notify_all()
+            self._record(res, ns, "MODIFIED", obj, cur)
             return obj, True
 
     def delete(self, res, ns, name):
@@ -261,14 +267,33 @@ class Store:
                             (res.key, ns if res.namespaced else "", name))
             if res.key == "apiextensions.k8s.io/customresourcedefinitions":
                 self._resources = None
-            self.next_rv()
-            self.changed.notify_all()
+            gone = json.loads(json.dumps(cur))
+            gone["metadata"]["resourceVersion"] = self.next_rv()
+            self._record(res, ns if res.namespaced else "", "DELETED", gone, cur)
             return cur
 
     def delete_namespace_contents(self, ns):
         with self.lock:
+            rows = self.db.execute("SELECT res, body FROM objects WHERE ns=?", (ns,)).fetchall()
             self.db.execute("DELETE FROM objects WHERE ns=?", (ns,))
+            for key, body in rows:
+                gone = json.loads(body)
+                gone["metadata"]["resourceVersion"] = self.next_rv()
+                self.history.append((int(gone["metadata"]["resourceVersion"]), key, ns, "DELETED", gone, None))
             self.changed.notify_all()
+
+    def _record(self, res, ns, kind, obj, old):
+        """Remembers a change for watches and wakes them."""
+        self.history.append((int(obj["metadata"]["resourceVersion"]), res.key, ns, kind,
+                             json.loads(json.dumps(obj)), old))
+        self.changed.notify_all()
+
+    def changes_since(self, rv, key):
+        """(changes after `rv` of resource `key`, whether `rv` is still covered by the history)."""
+        with self.lock:
+            full = len(self.history) == self.history.maxlen
+            covered = rv >= self.history_start and (not full or rv >= self.history[0][0] - 1)
+            return [h for h in self.history if h[0] > rv and h[1] == key], covered
 
     def backup(self, path):
         with self.lock:

@@ -1,0 +1,116 @@
+import Foundation
+
+/// Field-level comparison of Kubernetes objects: whether the live object already has every field
+/// of the desired one, and which fields differ between two versions of an object.
+public enum FieldDiff {
+  /// One field that differs.
+  public struct Change: Sendable, Hashable {
+    /// The field, e.g. `spec.template.spec.containers[name=plugin].image`, `data.config.yaml`.
+    public var path: String
+    /// Its value before (nil: absent).
+    public var old: JSONValue?
+    /// Its value after (nil: absent).
+    public var new: JSONValue?
+    /// A Secret's data: values are never shown.
+    public var secret: Bool
+
+    /// Creates a change.
+    public init(path: String, old: JSONValue?, new: JSONValue?, secret: Bool = false) {
+      self.path = path
+      self.old = old
+      self.new = new
+      self.secret = secret
+    }
+
+    /// `path: old → new`, one line (secret values never shown).
+    public var summary: String {
+      if secret { return "\(path): changed (secret, not shown)" }
+      return "\(path): \(FieldDiff.short(old)) → \(FieldDiff.short(new))"
+    }
+  }
+
+  /// Whether `live` has every field of `desired` with the same value (maps compared member by
+  /// member, lists element by element): what the server adds (defaults, status, metadata) does
+  /// not count.
+  public static func contains(_ desired: JSONValue, in live: JSONValue?) -> Bool {
+    guard let live else { return false }
+    switch (desired, live) {
+    case (.object(let want), .object(let have)):
+      return want.allSatisfy { key, value in contains(value, in: have[key]) }
+    case (.array(let want), .array(let have)):
+      return want.count == have.count && zip(want, have).allSatisfy { contains($0, in: $1) }
+    case (.int(let a), .double(let b)), (.double(let b), .int(let a)):
+      return Double(a) == b
+    default:
+      return desired == live
+    }
+  }
+
+  /// Every field that differs between `old` and `new`, in path order; server bookkeeping
+  /// (resourceVersion, managedFields, generation, status) is left out. Under a Secret's `data`
+  /// and `stringData` only the key is reported.
+  public static func changes(from old: JSONValue?, to new: JSONValue?) -> [Change] {
+    let secret = (new ?? old)?["kind"]?.string == "Secret"
+    var found: [Change] = []
+    walk(old.map(comparable), new.map(comparable), path: "", secret: secret, into: &found)
+    return found
+  }
+
+  /// The object without what the server keeps for itself.
+  static func comparable(_ object: JSONValue) -> JSONValue {
+    var copy = object.setting("status", to: nil)
+    for key in ["resourceVersion", "managedFields", "generation", "uid", "creationTimestamp"] {
+      copy = copy.setting(path: ["metadata", key], to: nil)
+    }
+    return copy
+  }
+
+  private static func walk(
+    _ old: JSONValue?, _ new: JSONValue?, path: String, secret: Bool, into found: inout [Change]
+  ) {
+    if old == new { return }
+    let secretField = secret && (path.hasPrefix("data.") || path.hasPrefix("stringData."))
+    switch (old, new) {
+    case (.object(let a)?, .object(let b)?) where !secretField:
+      for key in Set(a.keys).union(b.keys).sorted() {
+        walk(a[key], b[key], path: join(path, key), secret: secret, into: &found)
+      }
+    case (.array(let a)?, .array(let b)?) where keyed(a) && keyed(b):
+      let names = ordered(a.compactMap { $0["name"]?.string } + b.compactMap { $0["name"]?.string })
+      for name in names {
+        walk(
+          a.first { $0["name"]?.string == name }, b.first { $0["name"]?.string == name },
+          path: path + "[name=\(name)]", secret: secret, into: &found)
+      }
+    case (.array(let a)?, .array(let b)?) where a.count == b.count:
+      for index in a.indices {
+        walk(a[index], b[index], path: path + "[\(index)]", secret: secret, into: &found)
+      }
+    default:
+      found.append(Change(path: path, old: old, new: new, secret: secretField))
+    }
+  }
+
+  /// Lists of objects that all have a `name` (containers, env, volumes): matched by name.
+  private static func keyed(_ list: [JSONValue]) -> Bool {
+    !list.isEmpty && list.allSatisfy { $0["name"]?.string != nil }
+  }
+
+  private static func ordered(_ names: [String]) -> [String] {
+    var seen = Set<String>()
+    return names.filter { seen.insert($0).inserted }
+  }
+
+  private static func join(_ path: String, _ key: String) -> String {
+    path.isEmpty ? key : "\(path).\(key)"
+  }
+
+  /// A value in at most 80 characters, on one line.
+  static func short(_ value: JSONValue?) -> String {
+    guard let value else { return "(absent)" }
+    var text: String
+    if case .string(let string) = value { text = string } else { text = value.text }
+    text = text.replacingOccurrences(of: "\n", with: "⏎")
+    return text.count > 80 ? String(text.prefix(79)) + "…" : text
+  }
+}
