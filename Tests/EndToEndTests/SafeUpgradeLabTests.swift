@@ -78,7 +78,7 @@ struct SafeUpgradeLabTests {
     #expect(snapshotEvent < firstBinary)
     #expect(events[firstBinary]["host"] as? String == "lab-cp1")
     let binaryTime = try #require(
-      Double(try lab.exec("lab-cp1", "stat -c %Y /usr/local/bin/k3s").stdout.trimmed))
+      Double(try lab.exec("lab-cp1", "stat -c %.9Y /usr/local/bin/k3s").stdout.trimmed))
     let snapshotTime = try FileManager.default.attributesOfItem(atPath: file)[.modificationDate]
     #expect((snapshotTime as? Date).map { $0.timeIntervalSince1970 <= binaryTime } == true)
 
@@ -264,14 +264,38 @@ enum Backups {
 enum CordonWatch {
   static let log = "/tmp/cordon-watch.log"
 
+  /// Polls the API on lab-cp1 every 50 ms with one long-lived HTTPS connection (a spawned
+  /// kubectl per sample is too slow to see a short cordon).
   static func start(_ lab: LabInstance) throws {
     try lab.exec(
       "lab-cp1",
       """
-      rm -f \(log); nohup sh -c 'while :; do
-        out=$(k3s kubectl get nodes -o "jsonpath={range .items[*]}{.metadata.name}={.spec.unschedulable} {end}" 2>/dev/null) && echo "sample $out" >> \(log)
-        sleep 0.2
-      done' >/dev/null 2>&1 & echo $! > /tmp/cordon-watch.pid
+      rm -f \(log); cat > /tmp/cordon-watch.py <<'PY'
+      import base64, http.client, json, os, re, ssl, tempfile, time
+      text = open("/etc/rancher/k3s/k3s.yaml").read()
+      def field(name):
+          return base64.b64decode(re.search(name + r"-data: *(\\S+)", text).group(1))
+      folder = tempfile.mkdtemp()
+      paths = {}
+      for name in ("certificate-authority", "client-certificate", "client-key"):
+          paths[name] = os.path.join(folder, name)
+          open(paths[name], "wb").write(field(name))
+      context = ssl.create_default_context(cafile=paths["certificate-authority"])
+      context.load_cert_chain(paths["client-certificate"], paths["client-key"])
+      connection = None
+      with open("\(log)", "a", buffering=1) as out:
+          while True:
+              try:
+                  if connection is None:
+                      connection = http.client.HTTPSConnection("127.0.0.1", 6443, context=context, timeout=5)
+                  connection.request("GET", "/api/v1/nodes")
+                  nodes = json.loads(connection.getresponse().read())["items"]
+                  out.write("sample " + " ".join("%s=%s" % (n["metadata"]["name"], str(n.get("spec", {}).get("unschedulable", False)).lower()) for n in nodes) + "\\n")
+              except Exception:
+                  connection = None
+              time.sleep(0.05)
+      PY
+      nohup python3 /tmp/cordon-watch.py >/dev/null 2>&1 & echo $! > /tmp/cordon-watch.pid
       """)
   }
 

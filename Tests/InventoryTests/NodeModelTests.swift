@@ -36,7 +36,7 @@ import Testing
     #expect(nodes[0].user == "debian")
     #expect(nodes[0].address == "192.16.35.11", "no ansible_host: the name is the address")
     let settings = inventory.clusterSettings
-    #expect(settings.token == nil, "token is set on k3s_cluster, not on all")
+    #expect(settings.token == "changeme!", "set on k3s_cluster, the group of every cluster host")
     #expect(inventory.node("192.16.35.12")?.variables["token"] == "changeme!")
     #expect(settings.clusterName == "homelab", "default")
     #expect(settings.clusterCIDR == "10.42.0.0/16")

@@ -20,6 +20,46 @@ import Testing
     }
   }
 
+  @Test func clusterSettingsAreReadWhereverEveryClusterHostGetsThem() throws {
+    let text = """
+      all:
+        vars: {cluster_name: home}
+        children:
+          k3s_cluster:
+            vars: {k3s_version: v1.32.0+k3s1, token: sekrit-value}
+            children:
+              control_plane:
+                hosts:
+                  cp1: {tailscale_ip: 100.64.0.1}
+              workers:
+                hosts:
+                  w1: {tailscale_ip: 100.64.0.2}
+          printers:
+            hosts:
+              p1: {tailscale_ip: 100.64.0.9, k3s_version: v1.30.0+k3s1}
+
+      """
+    let inventory = try InventoryLoader.load(path: "hosts.yml", text: text)
+    #expect(InventoryValidator.validate(inventory).filter(\.isError).isEmpty)
+    let settings = inventory.clusterSettings
+    #expect(settings.k3sVersion == "v1.32.0+k3s1", "from the cluster's group, not the default")
+    #expect(settings.token == "sekrit-value")
+    #expect(settings.clusterName == "home")
+
+    let differing = try Self.diagnostics(
+      text.replacingOccurrences(
+        of: "w1: {tailscale_ip: 100.64.0.2}",
+        with: "w1: {tailscale_ip: 100.64.0.2, k3s_version: v1.31.4+k3s1, token: other-sekrit}"))
+    let conflicts = differing.filter { $0.code == "cluster-setting-differs" }
+    #expect(conflicts.map(\.subject).sorted() == ["k3s_version", "token"])
+    let version = try #require(conflicts.first { $0.subject == "k3s_version" })
+    #expect(version.isError)
+    #expect(version.message.contains("cp1: \"v1.32.0+k3s1\" from group k3s_cluster"))
+    #expect(version.message.contains("w1: \"v1.31.4+k3s1\" from host w1"))
+    let token = try #require(conflicts.first { $0.subject == "token" })
+    #expect(!token.message.contains("sekrit"), "a secret's values are never printed")
+  }
+
   @Test func duplicateAddressesAndNames() throws {
     let diagnostics = try Self.diagnostics(
       """

@@ -1,7 +1,7 @@
 import OrderedCollections
 
-/// Cluster-wide settings from the `all` group (inline `vars:` and `group_vars/all`), with the
-/// defaults documented in docs/inventory.md.
+/// Cluster-wide settings as the cluster's hosts get them (set under `all`, a group they all
+/// share, or `--extra-vars`), with the defaults documented in docs/inventory.md.
 public struct ClusterSettings: Hashable, Sendable {
   /// `cluster_name` (default `homelab`).
   public var clusterName: String
@@ -61,7 +61,7 @@ extension ResolvedInventory {
   /// Values of the wrong type fall back to the default; ``InventoryValidator`` reports them.
   public var clusterSettings: ClusterSettings {
     func value(_ name: String) -> InventoryValue? {
-      let set = allSetting(name)
+      let set = clusterSetting(name)
       if let set, !set.isTemplate, InventorySchema.spec(name)?.problem(with: set) == nil {
         return set
       }

@@ -30,6 +30,7 @@ public enum InventoryValidator {
     checkVariables(inventory, into: &diagnostics)
     checkHosts(inventory, into: &diagnostics)
     checkRoles(inventory, into: &diagnostics)
+    checkClusterSettings(inventory, into: &diagnostics)
     return diagnostics.sorted { left, right in
       if left.isError != right.isError { return left.isError }
       return (left.location?.file ?? "", left.location?.line ?? 0, left.location?.column ?? 0)
@@ -72,6 +73,35 @@ public enum InventoryValidator {
             remedy: spec.defaultValue.map { "for example \(name): \(JSONText.compact($0))" }
               ?? nil))
       }
+    }
+  }
+
+  /// A cluster-wide setting must be the same for every host of the cluster: set once, under
+  /// `all` or a group they all share.
+  private static func checkClusterSettings(
+    _ inventory: ResolvedInventory, into diagnostics: inout [InventoryDiagnostic]
+  ) {
+    for conflict in inventory.clusterSettingConflicts() {
+      let secret = InventorySchema.spec(conflict.name)?.isSecret ?? false
+      let parts = conflict.groups.map { group -> String in
+        let hosts = group.hosts.prefix(3).joined(separator: ", ")
+          + (group.hosts.count > 3 ? " and \(group.hosts.count - 3) more" : "")
+        guard let variable = group.variable else { return "\(hosts): not set (the default)" }
+        let value = secret ? "a secret value" : JSONText.compact(variable.value)
+        return "\(hosts): \(value) from \(variable.origin.scope)"
+      }
+      let located = conflict.groups.compactMap(\.variable).first {
+        $0.origin.scope != .all
+      }
+      diagnostics.append(
+        InventoryDiagnostic(
+          .error, code: "cluster-setting-differs", subject: conflict.name,
+          at: located.map { $0.location(at: []) },
+          "\(conflict.name) is a cluster-wide setting but the cluster's hosts get different values ("
+            + parts.joined(separator: "; ") + ")",
+          remedy:
+            "set \(conflict.name) once, under all: vars: (or a group every server and agent is in), and remove the other definitions"
+        ))
     }
   }
 
