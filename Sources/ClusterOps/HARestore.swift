@@ -183,7 +183,7 @@ struct HARestore {
         return
       }
       last = check.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-      try await _Concurrency.Task.sleep(for: .seconds(2))
+      try await Task.sleep(for: .seconds(2))
     }
     throw OperationError(
       "\(server) was not Ready within \(readyTimeout.components.seconds) s after the restore: \(last)"
@@ -209,7 +209,7 @@ struct HARestore {
       if let nodes = try? await access.nodeInfos() {
         notReady = plan.agents.filter { agent in !nodes.contains { $0.name == agent && $0.ready } }
       }
-      if !notReady.isEmpty { try? await _Concurrency.Task.sleep(for: .seconds(2)) }
+      if !notReady.isEmpty { try? await Task.sleep(for: .seconds(2)) }
     }
     progress.begin("agents Ready", on: plan.agents[0])
     if notReady.isEmpty {

@@ -18,7 +18,7 @@ struct HostPlayRun {
 
   struct Entry {
     let role: Role
-    let task: Task
+    let task: TaskSpec
     var plan: Plan?
   }
 

@@ -76,11 +76,11 @@ struct APIWait: APIResource {
       } catch let error as PlanError where ContinuousClock.now < deadline {
         _ = error
         await client.forgetDiscovery(apiVersion: apiVersion)
-        try await _Concurrency.Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(500))
       } catch let error as KubeError
         where error.exitStatus == ExitStatus.unreachable && ContinuousClock.now < deadline
       {
-        try await _Concurrency.Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(500))
       }
     }
   }
