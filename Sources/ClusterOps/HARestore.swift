@@ -256,15 +256,9 @@ struct HARestore {
     _ server: String, _ script: String, _ arguments: [String], progress: RestoreProgress
   ) async throws -> String {
     let connection = try await context.connection(to: server)
-    let out = try await connection.execute(
-      .argv(
-        ["/bin/sh", "-c", script, "cluster-mgr-restore"] + arguments, sudo: true,
-        timeout: .seconds(600), step: progress.step))
-    guard out.succeeded else {
-      throw OperationError(
-        context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
-    }
-    return out.stdoutText
+    return try await RootScript(script, name: "cluster-mgr-restore").run(
+      arguments, on: connection, timeout: .seconds(600), step: progress.step,
+      redactor: context.redactor)
   }
 
   /// `$1`: the time stamp. Moves the server's datastore aside (K3s stopped) and starts K3s,
