@@ -39,16 +39,10 @@ enum BackupSnapshot {
       case .sqlite:
         (BackupScripts.sqliteBackup, "\(label)-\(server)-\(stamp).sqlite", "sqlite backup")
       }
-    let out = try await connection.execute(
-      .argv(
-        ["/bin/sh", "-c", script, "cluster-mgr-backup", name], sudo: true,
-        timeout: .seconds(600), step: step))
-    guard out.succeeded else {
-      throw OperationError(
-        "\(server): \(context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))"
-      )
-    }
-    let saved = try BackupScripts.SavedFile(output: out.stdoutText, server: server)
+    let output = try await RootScript(script, name: "cluster-mgr-backup").run(
+      [name], on: connection, timeout: .seconds(600), step: step, redactor: context.redactor,
+      failurePrefix: "\(server): ")
+    let saved = try BackupScripts.SavedFile(output: output, server: server)
     say("\(saved.path) on \(server): \(saved.size) bytes, sha256 \(saved.sha256)")
     return Taken(datastore: kind, saved: saved)
   }

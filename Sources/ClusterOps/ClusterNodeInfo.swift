@@ -19,19 +19,15 @@ public struct ClusterNodeInfo: Sendable, Equatable {
   /// Reads a Node object of `k3s kubectl get nodes -o json`.
   init(_ node: [String: Any]) {
     let metadata = node["metadata"] as? [String: Any] ?? [:]
-    let status = node["status"] as? [String: Any] ?? [:]
-    name = metadata["name"] as? String ?? ""
+    let state = NodeState(node)
+    name = state.name
     labels = metadata["labels"] as? [String: String] ?? [:]
-    let conditions = status["conditions"] as? [[String: Any]] ?? []
-    ready = conditions.contains {
-      $0["type"] as? String == "Ready" && $0["status"] as? String == "True"
-    }
+    ready = state.ready == true
     controlPlane =
       labels["node-role.kubernetes.io/control-plane"] == "true"
       || labels["node-role.kubernetes.io/master"] == "true"
-    let addresses = status["addresses"] as? [[String: Any]] ?? []
-    internalIP = addresses.first { $0["type"] as? String == "InternalIP" }?["address"] as? String
-    kubeletVersion = (status["nodeInfo"] as? [String: Any])?["kubeletVersion"] as? String
+    internalIP = state.internalIP
+    kubeletVersion = state.kubeletVersion
   }
 }
 

@@ -183,7 +183,7 @@ struct HARestore {
         return
       }
       last = check.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-      try await _Concurrency.Task.sleep(for: .seconds(2))
+      try await Task.sleep(for: .seconds(2))
     }
     throw OperationError(
       "\(server) was not Ready within \(readyTimeout.components.seconds) s after the restore: \(last)"
@@ -209,7 +209,7 @@ struct HARestore {
       if let nodes = try? await access.nodeInfos() {
         notReady = plan.agents.filter { agent in !nodes.contains { $0.name == agent && $0.ready } }
       }
-      if !notReady.isEmpty { try? await _Concurrency.Task.sleep(for: .seconds(2)) }
+      if !notReady.isEmpty { try? await Task.sleep(for: .seconds(2)) }
     }
     progress.begin("agents Ready", on: plan.agents[0])
     if notReady.isEmpty {
@@ -256,15 +256,9 @@ struct HARestore {
     _ server: String, _ script: String, _ arguments: [String], progress: RestoreProgress
   ) async throws -> String {
     let connection = try await context.connection(to: server)
-    let out = try await connection.execute(
-      .argv(
-        ["/bin/sh", "-c", script, "cluster-mgr-restore"] + arguments, sudo: true,
-        timeout: .seconds(600), step: progress.step))
-    guard out.succeeded else {
-      throw OperationError(
-        context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
-    }
-    return out.stdoutText
+    return try await RootScript(script, name: "cluster-mgr-restore").run(
+      arguments, on: connection, timeout: .seconds(600), step: progress.step,
+      redactor: context.redactor)
   }
 
   /// `$1`: the time stamp. Moves the server's datastore aside (K3s stopped) and starts K3s,

@@ -340,15 +340,11 @@ public enum RemoveNodeOperation {
   /// `k3s etcd-snapshot save --name NAME` on a server; returns the server and the snapshot's path.
   static func etcdSnapshot(access: ClusterAccess, name: String) async throws -> (String, String) {
     let (server, saved) = try await access.onServer(
-      .argv(
-        ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", name], sudo: true,
-        timeout: .seconds(300), step: "etcd snapshot"))
-    guard saved.succeeded else {
-      throw OperationError(
-        "\(server): k3s etcd-snapshot save failed: \(saved.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
-      )
-    }
-    let file = try BackupScripts.SavedFile(output: saved.stdoutText, server: server)
+      RootScript(BackupScripts.etcdSnapshot, name: "cluster-mgr-snapshot").command(
+        [name], timeout: .seconds(300), step: "etcd snapshot"))
+    let output = try RootScript.stdout(
+      of: saved, redactor: nil, failurePrefix: "\(server): k3s etcd-snapshot save failed: ")
+    let file = try BackupScripts.SavedFile(output: output, server: server)
     return (server, file.path)
   }
 

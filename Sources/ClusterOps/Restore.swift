@@ -238,15 +238,9 @@ public enum RestoreOperation {
     func restoreScript(_ script: String, _ arguments: [String], timeout: Duration) async throws
       -> String
     {
-      let out = try await connection.execute(
-        .argv(
-          ["/bin/sh", "-c", script, "cluster-mgr-restore"] + arguments, sudo: true,
-          timeout: timeout, step: progress.step))
-      guard out.succeeded else {
-        throw OperationError(
-          context.redactor.redact(out.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)))
-      }
-      return out.stdoutText
+      try await RootScript(script, name: "cluster-mgr-restore").run(
+        arguments, on: connection, timeout: timeout, step: progress.step,
+        redactor: context.redactor)
     }
     let stamp = BackupOperation.timestamp(Date())
     switch plan.datastore {

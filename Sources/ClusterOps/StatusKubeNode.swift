@@ -1,4 +1,5 @@
 import Foundation
+import Kubernetes
 
 /// A Node object as `status`, `drift` and the monitor read it (from `kubectl get -o json`).
 struct StatusKubeNode: Sendable, Hashable {
@@ -41,14 +42,9 @@ struct StatusKubeNode: Sendable, Hashable {
     self.name = name
     let status = json["status"] as? [String: Any] ?? [:]
     let spec = json["spec"] as? [String: Any] ?? [:]
-    let conditions = status["conditions"] as? [[String: Any]] ?? []
-    let readyCondition = conditions.first { $0["type"] as? String == "Ready" }
-    switch readyCondition?["status"] as? String {
-    case "True": ready = true
-    case "False": ready = false
-    default: ready = nil
-    }
-    readyReason = ready == true ? nil : readyCondition?["reason"] as? String
+    let state = NodeState(json)
+    ready = state.ready
+    readyReason = state.notReadyReason
     labels = Self.strings(metadata["labels"])
     annotations = Self.strings(metadata["annotations"])
     roles = labels.keys.compactMap { key -> String? in
@@ -57,19 +53,17 @@ struct StatusKubeNode: Sendable, Hashable {
       return role.isEmpty ? nil : role
     }.sorted()
     let info = status["nodeInfo"] as? [String: Any] ?? [:]
-    kubeletVersion = info["kubeletVersion"] as? String
+    kubeletVersion = state.kubeletVersion
     osImage = info["osImage"] as? String
     kernelVersion = info["kernelVersion"] as? String
     containerRuntime = info["containerRuntimeVersion"] as? String
-    let addresses = status["addresses"] as? [[String: Any]] ?? []
-    internalIP =
-      addresses.first { $0["type"] as? String == "InternalIP" }?["address"] as? String
+    internalIP = state.internalIP
     taints = (spec["taints"] as? [[String: Any]] ?? []).map {
       Taint(
         key: $0["key"] as? String ?? "", value: $0["value"] as? String ?? "",
         effect: $0["effect"] as? String ?? "")
     }
-    unschedulable = spec["unschedulable"] as? Bool ?? false
+    unschedulable = state.cordoned
     capacity = Self.strings(status["capacity"])
     allocatable = Self.strings(status["allocatable"])
     createdAt = (metadata["creationTimestamp"] as? String).flatMap(StatusTime.parse)

@@ -21,8 +21,8 @@ public enum ClusterRoles {
 
   /// Reads the admin kubeconfig on the first server (in its probe, or right after this run's
   /// changes started K3s), for the API tasks and the workstation's ~/.kube/config.
-  static func readKubeconfig() -> Task {
-    Task(
+  static func readKubeconfig() -> TaskSpec {
+    TaskSpec(
       "read the admin kubeconfig",
       Fetch(kubeconfigPath, as: kubeconfigFact, secret: true, optional: true)
     ).tagged("kubeconfig")
@@ -35,7 +35,7 @@ public enum ClusterRoles {
       // A host that failed earlier in this run is reported there; waiting for it here would
       // only add minutes.
       return nodes.filter { !context.facts.droppedHosts.contains($0.name) }.map {
-        Task(
+        TaskSpec(
           "\($0.name) Ready with kubelet \(inputs.settings.k3sVersion)",
           APIWait.nodeReady(
             $0.name, version: inputs.settings.k3sVersion, timeoutSeconds: 300, reads: reads))
@@ -49,7 +49,7 @@ public enum ClusterRoles {
     Role("node_config", tags: ["node_config", "labels"]) { context in
       guard let reads = reads(inputs, context) else { return [] }
       return nodes.filter { !context.facts.droppedHosts.contains($0.name) }.map { node in
-        Task(
+        TaskSpec(
           "\(node.name) labels and taints",
           NodeLabelsAndTaints(
             node: node.name, labels: declaredLabels(node), taints: node.taints.map(\.description),

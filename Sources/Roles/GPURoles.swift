@@ -23,18 +23,18 @@ enum GPURoles {
       let source =
         "deb [signed-by=\(keyPath)] \(repository.replacingOccurrences(of: "$(ARCH)", with: arch)) /\n"
       return [
-        Task("NVIDIA GPU and driver present", NvidiaGPUCheck()),
-        Task("NVIDIA apt key", AptSigningKey(url: keyURL, path: keyPath, fingerprint: fingerprint)),
-        Task(
+        TaskSpec("NVIDIA GPU and driver present", NvidiaGPUCheck()),
+        TaskSpec("NVIDIA apt key", AptSigningKey(url: keyURL, path: keyPath, fingerprint: fingerprint)),
+        TaskSpec(
           "NVIDIA apt source",
-          File(
+          ManagedFile(
             "/etc/apt/sources.list.d/nvidia-container-toolkit.list",
             content: .text("# Managed by cluster-mgr.\n" + source)
           ).aptSource()),
-        Task("nvidia-container-toolkit", Packages(["nvidia-container-toolkit"])).notify(
+        TaskSpec("nvidia-container-toolkit", Packages(["nvidia-container-toolkit"])).notify(
           "restart \(unit)"),
-        Task("restart K3s for the nvidia runtime", FlushHandlers()),
-        Task(
+        TaskSpec("restart K3s for the nvidia runtime", FlushHandlers()),
+        TaskSpec(
           "K3s containerd has the nvidia runtime",
           WaitFor(
             .command("grep -q nvidia /var/lib/rancher/k3s/agent/etc/containerd/config.toml"),
@@ -57,10 +57,10 @@ enum GPURoles {
       guard !gpuNodes.isEmpty, let reads = ClusterRoles.reads(inputs, context) else { return [] }
       let replicas = ClusterManifests.gpuReplicas(inputs)
       var tasks = [
-        Task(
+        TaskSpec(
           "nvidia RuntimeClass",
           ManifestApply(manifest: try ClusterManifests.runtimeClass(inputs), reads: reads)),
-        Task(
+        TaskSpec(
           inputs.settings.gpuTimeSlicingEnabled
             ? "device plugin and time-slicing (\(replicas) per GPU)"
             : "device plugin (no time-slicing)",
@@ -68,7 +68,7 @@ enum GPURoles {
       ]
       for node in gpuNodes where !context.facts.droppedHosts.contains(node.name) {
         tasks.append(
-          Task(
+          TaskSpec(
             "\(node.name) offers nvidia.com/gpu",
             APIWait.allocatable(
               node.name, resource: "nvidia.com/gpu", minimum: replicas, timeoutSeconds: 180,

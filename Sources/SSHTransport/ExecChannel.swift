@@ -50,48 +50,38 @@ struct ExecChannel {
     var passwordBytes: Data?
     var eofSent = false
     var stdinClosedByPeer = false
-    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    let reader = ChannelReader(chunkSize: 64 * 1024)
 
     while true {
-      var progressed = false
-      for stream in [Int32(0), SSH_EXTENDED_DATA_STDERR] {
-        while true {
-          let n = buffer.withUnsafeMutableBytes {
-            libssh2_channel_read_ex(channel, stream, $0.baseAddress, $0.count)
-          }
-          if n == Int(LIBSSH2_ERROR_EAGAIN) || n == 0 { break }
-          guard n > 0 else { throw .libssh2(session.lastFailure(code: Int32(n))) }
-          progressed = true
-          if stream == 0 {
-            do {
-              try buffer.withUnsafeBytes {
-                try stdout.receive(UnsafeRawBufferPointer(rebasing: $0[0..<n]))
-              }
-            } catch {
-              closeQuietly(channel)
-              throw .outputRejected(error)
-            }
-            continue
-          }
-          guard var exchange = sudo else {
-            buffer.withUnsafeBytes { stderr.receive(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            continue
-          }
-          let (event, rest) = exchange.feed(Data(buffer[0..<n]))
-          sudo = exchange
-          rest.withUnsafeBytes { stderr.receive($0) }
-          switch event {
-          case .none, .started: break
-          case .sendPassword:
-            guard let secret = password() else {
-              closeQuietly(channel)
-              throw .passwordMissing(sudoMessage: exchange.sudoMessage)
-            }
-            passwordBytes = Data((secret + "\n").utf8)
-          case .passwordRejected:
+      var progressed = try reader.drain(channel, of: session, readFailed: Failure.libssh2) {
+        stream, chunk throws(Failure) in
+        if stream == .stdout {
+          do {
+            try stdout.receive(chunk)
+          } catch {
             closeQuietly(channel)
-            throw .passwordRejected(sudoMessage: exchange.sudoMessage)
+            throw .outputRejected(error)
           }
+          return
+        }
+        guard var exchange = sudo else {
+          stderr.receive(chunk)
+          return
+        }
+        let (event, rest) = exchange.feed(Data(chunk))
+        sudo = exchange
+        rest.withUnsafeBytes { stderr.receive($0) }
+        switch event {
+        case .none, .started: break
+        case .sendPassword:
+          guard let secret = password() else {
+            closeQuietly(channel)
+            throw .passwordMissing(sudoMessage: exchange.sudoMessage)
+          }
+          passwordBytes = Data((secret + "\n").utf8)
+        case .passwordRejected:
+          closeQuietly(channel)
+          throw .passwordRejected(sudoMessage: exchange.sudoMessage)
         }
       }
 

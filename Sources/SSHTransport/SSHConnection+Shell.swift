@@ -118,22 +118,14 @@ struct InteractiveChannel {
       }
     } catch { throw .refused(command == nil ? "shell" : "command", error) }
 
-    var buffer = [UInt8](repeating: 0, count: 32 * 1024)
+    let reader = ChannelReader(chunkSize: 32 * 1024)
     var lastSizeCheck = ContinuousClock.now
     while true {
-      var progressed = false
-      for stream in [Int32(0), SSH_EXTENDED_DATA_STDERR] {
-        while true {
-          let n = buffer.withUnsafeMutableBytes {
-            libssh2_channel_read_ex(channel, stream, $0.baseAddress, $0.count)
-          }
-          if n == Int(LIBSSH2_ERROR_EAGAIN) || n == 0 { break }
-          guard n > 0 else { throw .libssh2(session.lastFailure(code: Int32(n))) }
-          progressed = true
-          buffer.withUnsafeBytes {
-            Self.writeAll(stream == 0 ? terminal.output : terminal.errorOutput, $0.baseAddress!, n)
-          }
-        }
+      var progressed = try reader.drain(channel, of: session, readFailed: Failure.libssh2) {
+        stream, chunk throws(Failure) in
+        Self.writeAll(
+          stream == .stdout ? terminal.output : terminal.errorOutput, chunk.baseAddress!,
+          chunk.count)
       }
       if !pending.isEmpty {
         let n = pending.withUnsafeBytes {

@@ -49,9 +49,9 @@ struct APITaskTests {
     let sessions = InterruptionTests.ScriptedSessions()
     let role = Role("r") { _ in
       [
-        Task("host change", InterruptionTests.AlwaysChange()),
-        Task("wait", Recorded(name: "wait", decision: .ok, log: log)),
-        Task("apply", Recorded(name: "apply", decision: .change, log: log)),
+        TaskSpec("host change", InterruptionTests.AlwaysChange()),
+        TaskSpec("wait", Recorded(name: "wait", decision: .ok, log: log)),
+        TaskSpec("apply", Recorded(name: "apply", decision: .change, log: log)),
       ]
     }
     let report = await Self.run([role], hosts: ["a"], sessions: sessions, check: false)
@@ -67,7 +67,7 @@ struct APITaskTests {
     let log = Log()
     let sessions = InterruptionTests.ScriptedSessions()
     let role = Role("r") { _ in
-      [Task("apply", Recorded(name: "apply", decision: .change, log: log))]
+      [TaskSpec("apply", Recorded(name: "apply", decision: .change, log: log))]
     }
     let report = await Self.run([role], hosts: ["cluster"], sessions: sessions, check: true)
     #expect(log.all == ["plan apply"])
@@ -80,8 +80,8 @@ struct APITaskTests {
     let sessions = InterruptionTests.ScriptedSessions()
     let role = Role("r") { _ in
       [
-        Task("first", Recorded(name: "first", decision: .change, log: log, fails: true)),
-        Task("second", Recorded(name: "second", decision: .change, log: log)),
+        TaskSpec("first", Recorded(name: "first", decision: .change, log: log, fails: true)),
+        TaskSpec("second", Recorded(name: "second", decision: .change, log: log)),
       ]
     }
     let report = await Self.run([role], hosts: ["cluster"], sessions: sessions, check: false)
@@ -98,8 +98,8 @@ struct APITaskTests {
     let sessions = InterruptionTests.ScriptedSessions()
     let role = Role("r") { _ in
       [
-        Task("api", Recorded(name: "api", decision: .ok, log: log)),
-        Task("host", InterruptionTests.AlwaysChange()),
+        TaskSpec("api", Recorded(name: "api", decision: .ok, log: log)),
+        TaskSpec("host", InterruptionTests.AlwaysChange()),
       ]
     }
     let report = await Self.run([role], hosts: ["a"], sessions: sessions, check: false)

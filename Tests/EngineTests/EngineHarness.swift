@@ -42,7 +42,7 @@ struct EngineHarness {
   }
 
   func run(
-    _ tasks: [Task], handlers: [Handler] = [], on host: String, check: Bool = false,
+    _ tasks: [TaskSpec], handlers: [Handler] = [], on host: String, check: Bool = false,
     diff: Bool = false
   )
     async -> RunReport
@@ -52,7 +52,7 @@ struct EngineHarness {
   }
 
   /// Check mode (with diffs), then two real runs of `tasks` on `host`: the three reports.
-  func converge(_ tasks: [Task], handlers: [Handler] = [], on host: String) async -> [RunReport] {
+  func converge(_ tasks: [TaskSpec], handlers: [Handler] = [], on host: String) async -> [RunReport] {
     let check = await run(tasks, handlers: handlers, on: host, check: true, diff: true)
     let first = await run(tasks, handlers: handlers, on: host)
     let second = await run(tasks, handlers: handlers, on: host)

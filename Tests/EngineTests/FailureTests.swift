@@ -16,9 +16,9 @@ struct FailureTests {
       "app", handlers: [Handler("reload", script: "echo reloaded >> /var/log/cm-reload.log")]
     ) { context in
       [
-        Task("config", File("/etc/cm-app.conf", content: .text("v=1\n"))).notify("reload"),
-        Task("gate", Command("test -e /etc/cm-gate || { echo 'gate is closed' >&2; exit 7; }")),
-        Task("after", File("/etc/cm-after", content: .text("x"))),
+        TaskSpec("config", ManagedFile("/etc/cm-app.conf", content: .text("v=1\n"))).notify("reload"),
+        TaskSpec("gate", RunCommand("test -e /etc/cm-gate || { echo 'gate is closed' >&2; exit 7; }")),
+        TaskSpec("after", ManagedFile("/etc/cm-after", content: .text("x"))),
       ]
     }
     let first = await engine.run([role], on: ["w1", "w2"])
@@ -57,7 +57,7 @@ struct FailureTests {
     let runner = Runner(
       sessions: hosts, options: options, observer: RecordingObserver(),
       redactor: SecretRedactor())
-    let role = Role("gate") { _ in [Task("always fails", Command("exit 9"))] }
+    let role = Role("gate") { _ in [TaskSpec("always fails", RunCommand("exit 9"))] }
     let report = await runner.run([Play("p", hosts: ["w1", "w2"], roles: [role])])
     #expect(report.aborted)
     #expect(report.status("always fails", on: "w1") == .failed)
@@ -68,7 +68,7 @@ struct FailureTests {
     let engine = EngineHarness(sessions: hosts)
     try hosts.exec("w1", "mkdir -p /etc/cm-is-a-dir")
     let report = await engine.run(
-      [Task("bad", LineInFile("/etc/cm-is-a-dir", matching: "x", line: "x"))], on: "w1",
+      [TaskSpec("bad", LineInFile("/etc/cm-is-a-dir", matching: "x", line: "x"))], on: "w1",
       check: true)
     #expect(report.status("bad") == .failed)
     #expect(report.results.first?.failure?.contains("not a regular file") == true)
@@ -84,10 +84,10 @@ extension FailureTests {
     // The sha256 the role declares is not the file's: the host refuses what arrives.
     let declared = FileHash.sha256(of: Data("other bytes\n".utf8))
     let tasks = [
-      Task("before", File("/opt/cm-bad/before", content: .text("x\n"))),
-      Task(
+      TaskSpec("before", ManagedFile("/opt/cm-bad/before", content: .text("x\n"))),
+      TaskSpec(
         "tool",
-        File("/opt/cm-bad/tool", content: .artifact(localPath: local.path, sha256: declared))),
+        ManagedFile("/opt/cm-bad/tool", content: .artifact(localPath: local.path, sha256: declared))),
     ]
     let report = await engine.run(tasks, on: "w1")
     #expect(report.recaps.first?.unreachable == 0)

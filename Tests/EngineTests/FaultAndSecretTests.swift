@@ -14,8 +14,8 @@ struct EngineFaultTests {
     let marker = UUID().uuidString
     let role = Role("slow") { _ in
       [
-        Task("marker", File("/etc/cm-fault-marker", content: .text(marker))),
-        Task("slow step", Command("sleep 4; echo done")),
+        TaskSpec("marker", ManagedFile("/etc/cm-fault-marker", content: .text(marker))),
+        TaskSpec("slow step", RunCommand("sleep 4; echo done")),
       ]
     }
     async let report = engine.run([role], on: ["lab-w1", "lab-w2", "lab-w3"])
@@ -23,7 +23,7 @@ struct EngineFaultTests {
     // however long a loaded machine takes to get there.
     for _ in 0..<200 {
       if try lab.exec("lab-w2", "cat /etc/cm-fault-marker 2>/dev/null").stdout == marker { break }
-      try await _Concurrency.Task.sleep(for: .milliseconds(100))
+      try await Task.sleep(for: .milliseconds(100))
     }
     try lab.exec("lab-w2", "pkill -KILL sshd")
     let result = await report

@@ -74,8 +74,8 @@ struct InterruptionTests {
   }
 
   static let plays = [
-    Play("one", hosts: ["a", "b"], roles: [Role("r") { _ in [Task("t", AlwaysChange())] }]),
-    Play("two", hosts: ["a"], roles: [Role("r") { _ in [Task("t", AlwaysChange())] }]),
+    Play("one", hosts: ["a", "b"], roles: [Role("r") { _ in [TaskSpec("t", AlwaysChange())] }]),
+    Play("two", hosts: ["a"], roles: [Role("r") { _ in [TaskSpec("t", AlwaysChange())] }]),
   ]
 
   static func run(_ sessions: ScriptedSessions, interruption: Interruption) async -> (

@@ -76,7 +76,7 @@ struct LocalRootSessionTests {
     }
     #expect(error?.kind == .timeout)
     #expect(started.duration(to: .now) < .seconds(20))
-    try await _Concurrency.Task.sleep(for: .seconds(1))
+    try await Task.sleep(for: .seconds(1))
     #expect(try hosts.exec("h1", "test -e /late").status != 0)
   }
 

@@ -42,7 +42,7 @@ struct PlayHostHooksTests {
   {
     var play = Play(
       "agents", hosts: ["a", "b"],
-      roles: [Role("r") { _ in [Task("t", InterruptionTests.AlwaysChange())] }],
+      roles: [Role("r") { _ in [TaskSpec("t", InterruptionTests.AlwaysChange())] }],
       strategy: .serial(1))
     play.hostHooks = hooks
     let runner = Runner(

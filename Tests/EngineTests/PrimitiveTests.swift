@@ -15,14 +15,14 @@ struct PrimitiveTests {
   var engine: EngineHarness { EngineHarness(sessions: hosts) }
 
   /// Check mode, then two real runs on the host (through `sessions`, else this test's roots).
-  func converge(_ tasks: [Task], on sessions: (any HostSessionProvider)? = nil) async
+  func converge(_ tasks: [TaskSpec], on sessions: (any HostSessionProvider)? = nil) async
     -> [RunReport]
   {
     await EngineHarness(sessions: sessions ?? hosts).converge(tasks, on: host)
   }
 
   @Test func fileWithContentAndMode() async throws {
-    let task = Task("motd", File("/etc/cm-test/motd", content: .text("hello\n"), mode: 0o640))
+    let task = TaskSpec("motd", ManagedFile("/etc/cm-test/motd", content: .text("hello\n"), mode: 0o640))
     let reports = await converge([task])
     #expect(reports[0].status("motd") == .changed)
     #expect(reports[0].results.first?.diff?.contains("+hello") == true)
@@ -48,11 +48,11 @@ struct PrimitiveTests {
   @Test func pathsWithSpacesAndPatternCharacters() async throws {
     let dir = "/opt/cm odd [x]"
     let tasks = [
-      Task("dir", Directory(dir + "/d?ir", mode: 0o750)),
-      Task("file", File(dir + "/a*b.conf", content: .text("odd\n"), mode: 0o600)),
-      Task("twin", File(dir + "/aXb.conf", content: .text("twin\n"))),
-      Task("link", Symlink(dir + "/l*nk", target: dir + "/a*b.conf")),
-      Task("line", LineInFile(dir + "/list $HOME", matching: "^k=", line: "k=v")),
+      TaskSpec("dir", Directory(dir + "/d?ir", mode: 0o750)),
+      TaskSpec("file", ManagedFile(dir + "/a*b.conf", content: .text("odd\n"), mode: 0o600)),
+      TaskSpec("twin", ManagedFile(dir + "/aXb.conf", content: .text("twin\n"))),
+      TaskSpec("link", Symlink(dir + "/l*nk", target: dir + "/a*b.conf")),
+      TaskSpec("line", LineInFile(dir + "/list $HOME", matching: "^k=", line: "k=v")),
     ]
     let reports = await converge(tasks)
     #expect(reports[0].taskStatuses == [.changed, .changed, .changed, .changed, .changed])
@@ -77,14 +77,14 @@ struct PrimitiveTests {
     // another group in SystemPrimitiveTests).
     try hosts.exec(host, "mkdir -p /opt/cm-art/shared && chmod 2775 /opt/cm-art/shared")
     let tasks = [
-      Task(
+      TaskSpec(
         "bin",
-        File(
+        ManagedFile(
           "/opt/cm-art/bin/tool", content: .artifact(localPath: local.path, sha256: sha),
           mode: 0o755)),
-      Task(
+      TaskSpec(
         "copy",
-        File(
+        ManagedFile(
           "/opt/cm-art/shared/tool", content: .artifact(localPath: local.path, sha256: sha),
           mode: 0o700)),
     ]
@@ -105,14 +105,14 @@ struct PrimitiveTests {
 
   @Test func checkModeChangesNothingOnACleanHost() async throws {
     let tasks = [
-      Task("dir", Directory("/opt/cm-check/sub", mode: 0o700)),
-      Task("file", File("/opt/cm-check/sub/f", content: .text("x"))),
-      Task("link", Symlink("/opt/cm-check/link", target: "/opt/cm-check/sub/f")),
-      Task("line", LineInFile("/opt/cm-check/list", matching: "^a=", line: "a=1")),
-      Task("svc", Service("cm-nonexistent")),
-      Task("wait", WaitFor(.file("/opt/cm-check/sub/f"), timeoutSeconds: 1)),
-      Task("cmd", Command("touch /opt/cm-check/done", creates: "/opt/cm-check/done")),
-      Task("fetch", Fetch("/opt/cm-check/sub/f", as: "f")),
+      TaskSpec("dir", Directory("/opt/cm-check/sub", mode: 0o700)),
+      TaskSpec("file", ManagedFile("/opt/cm-check/sub/f", content: .text("x"))),
+      TaskSpec("link", Symlink("/opt/cm-check/link", target: "/opt/cm-check/sub/f")),
+      TaskSpec("line", LineInFile("/opt/cm-check/list", matching: "^a=", line: "a=1")),
+      TaskSpec("svc", Service("cm-nonexistent")),
+      TaskSpec("wait", WaitFor(.file("/opt/cm-check/sub/f"), timeoutSeconds: 1)),
+      TaskSpec("cmd", RunCommand("touch /opt/cm-check/done", creates: "/opt/cm-check/done")),
+      TaskSpec("fetch", Fetch("/opt/cm-check/sub/f", as: "f")),
     ]
     let report = await engine.run(tasks, on: host, check: true)
     #expect(report.succeeded, "\(report.results.compactMap(\.failure))")
@@ -123,9 +123,9 @@ struct PrimitiveTests {
   @Test func directoryAbsentAndSymlink() async throws {
     try hosts.exec(host, "mkdir -p /srv/cm-old && touch /srv/cm-old/x")
     let reports = await converge([
-      Task("dir", Directory("/srv/cm-dir", mode: 0o750)),
-      Task("gone", Absent("/srv/cm-old", recursive: true)),
-      Task("link", Symlink("/srv/cm-link", target: "/srv/cm-dir")),
+      TaskSpec("dir", Directory("/srv/cm-dir", mode: 0o750)),
+      TaskSpec("gone", Absent("/srv/cm-old", recursive: true)),
+      TaskSpec("link", Symlink("/srv/cm-link", target: "/srv/cm-dir")),
     ])
     #expect(reports[1].taskStatuses == [.changed, .changed, .changed])
     #expect(reports[2].taskStatuses == [.ok, .ok, .ok])
@@ -138,9 +138,9 @@ struct PrimitiveTests {
   @Test func lineInFileReplacesAppendsAndRemoves() async throws {
     try hosts.exec(host, "printf '# comment\\nkeep=1\\nname=old\\nswap x\\n' > /etc/cm-lines")
     let reports = await converge([
-      Task("replace", LineInFile("/etc/cm-lines", matching: "^name=", line: "name=new")),
-      Task("append", LineInFile("/etc/cm-lines", matching: "^extra=", line: "extra=yes")),
-      Task("remove", LineInFile("/etc/cm-lines", absent: "^swap ")),
+      TaskSpec("replace", LineInFile("/etc/cm-lines", matching: "^name=", line: "name=new")),
+      TaskSpec("append", LineInFile("/etc/cm-lines", matching: "^extra=", line: "extra=yes")),
+      TaskSpec("remove", LineInFile("/etc/cm-lines", absent: "^swap ")),
     ])
     #expect(reports[1].taskStatuses == [.changed, .changed, .changed])
     #expect(reports[2].taskStatuses == [.ok, .ok, .ok])
@@ -155,7 +155,7 @@ struct PrimitiveTests {
       (matching: "^a=", line: "a=1"), (matching: "^c=", line: "c=3"),
       (matching: "^c=", line: "c=4"),
     ]
-    let reports = await converge([Task("lines", LineInFile("/etc/cm-multi", lines: lines))])
+    let reports = await converge([TaskSpec("lines", LineInFile("/etc/cm-multi", lines: lines))])
     #expect(reports[0].status("lines") == .changed)
     #expect(reports[1].status("lines") == .changed)
     #expect(reports[2].status("lines") == .ok)
@@ -166,10 +166,10 @@ struct PrimitiveTests {
     try hosts.root(host).write(
       Self.dpkgStatus(["ca-certificates", "openssh-server"]), to: "/var/lib/dpkg/status")
     let installed = await engine.run(
-      [Task("pkgs", Packages(["ca-certificates", "openssh-server"]))], on: host)
+      [TaskSpec("pkgs", Packages(["ca-certificates", "openssh-server"]))], on: host)
     #expect(installed.status("pkgs") == .ok)
     let missing = await engine.run(
-      [Task("pkgs", Packages(["cm-not-installed-package"]))], on: host, check: true)
+      [TaskSpec("pkgs", Packages(["cm-not-installed-package"]))], on: host, check: true)
     #expect(missing.status("pkgs") == .changed)
     #expect(missing.results.first?.summary == "install cm-not-installed-package")
   }
@@ -180,13 +180,13 @@ struct PrimitiveTests {
     let service = try LoopbackListener()
     let reports = await converge(
       [
-        Task(
+        TaskSpec(
           "creates",
-          Command(
+          RunCommand(
             "echo once >> /var/log/cm-once.log; touch /var/lib/cm-once",
             creates: "/var/lib/cm-once")),
-        Task("unless", Command("echo x > /etc/cm-unless", unless: "grep -q x /etc/cm-unless")),
-        Task(
+        TaskSpec("unless", RunCommand("echo x > /etc/cm-unless", unless: "grep -q x /etc/cm-unless")),
+        TaskSpec(
           "service up", WaitFor(.port(host: "127.0.0.1", port: service.port), timeoutSeconds: 5)),
       ], on: networked)
     #expect(reports[1].taskStatuses == [.changed, .changed, .ok])
@@ -201,8 +201,8 @@ struct PrimitiveTests {
       redactor: engine.redactor)
     let role = Role("fetcher") { _ in
       [
-        Task("token", Fetch("/root/cm-token", as: "token", secret: true)),
-        Task("echo", Command("cat /root/cm-token; echo done")),
+        TaskSpec("token", Fetch("/root/cm-token", as: "token", secret: true)),
+        TaskSpec("echo", RunCommand("cat /root/cm-token; echo done")),
       ]
     }
     let report = await runner.run([Play("p", hosts: [host], roles: [role])])

@@ -12,8 +12,8 @@ struct RoundTripTests {
   func noOpRunIsOneRoundTripPerHost(tasks count: Int) async throws {
     let lab = try LabInstance.required()
     let role = Role("many") { _ in
-      (0..<count).map { Task("file \($0)", File("/etc/cm-rt/\($0)", content: .text("\($0)\n"))) }
-        + [Task("svc", Service("ssh")), Task("pkg", Packages(["openssh-server"]))]
+      (0..<count).map { TaskSpec("file \($0)", ManagedFile("/etc/cm-rt/\($0)", content: .text("\($0)\n"))) }
+        + [TaskSpec("svc", Service("ssh")), TaskSpec("pkg", Packages(["openssh-server"]))]
     }
     let warm = EngineHarness(sessions: TestSessions.provider(for: lab))
     _ = await warm.run([role], on: ["lab-w1", "lab-w2"])
@@ -31,10 +31,10 @@ struct RoundTripTests {
     try bytes.write(to: local)
     for host in ["lab-w1", "lab-w2"] { try lab.exec(host, "rm -rf /opt/cm-rt-art") }
     let tasks = [
-      Task("config", File("/opt/cm-rt-art/config", content: .text("a=1\n"))),
-      Task(
+      TaskSpec("config", ManagedFile("/opt/cm-rt-art/config", content: .text("a=1\n"))),
+      TaskSpec(
         "binary",
-        File(
+        ManagedFile(
           "/opt/cm-rt-art/tool",
           content: .artifact(localPath: local.path, sha256: FileHash.sha256(of: bytes)),
           mode: 0o755)),

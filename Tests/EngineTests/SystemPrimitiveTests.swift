@@ -29,14 +29,14 @@ struct SystemPrimitiveTests {
       "mkdir -p /opt/cm-own/shared && chgrp lab /opt/cm-own/shared && chmod 2775 /opt/cm-own/shared"
     )
     let tasks = [
-      Task(
+      TaskSpec(
         "file",
-        File(
+        ManagedFile(
           "/etc/cm-own/motd", content: .text("hello\n"), mode: 0o640, owner: "root", group: "lab")),
-      Task("dir", Directory("/srv/cm-own", mode: 0o750, owner: "lab", group: "lab")),
-      Task(
+      TaskSpec("dir", Directory("/srv/cm-own", mode: 0o750, owner: "lab", group: "lab")),
+      TaskSpec(
         "artifact",
-        File(
+        ManagedFile(
           "/opt/cm-own/shared/tool",
           content: .artifact(localPath: local.path, sha256: FileHash.sha256(of: bytes)),
           mode: 0o700)),
@@ -66,10 +66,10 @@ struct SystemPrimitiveTests {
         "restart", script: "echo restarted >> /var/log/cm-handler.log; systemctl restart cm-test")
     ]
     let tasks = [
-      Task("unit", File("/etc/systemd/system/cm-test.service", content: .text(unit)).systemdUnit())
+      TaskSpec("unit", ManagedFile("/etc/systemd/system/cm-test.service", content: .text(unit)).systemdUnit())
         .notify("restart"),
-      Task("conf", File("/etc/cm-test.conf", content: .text("a=1\n"))).notify("restart"),
-      Task("service", Service("cm-test")),
+      TaskSpec("conf", ManagedFile("/etc/cm-test.conf", content: .text("a=1\n"))).notify("restart"),
+      TaskSpec("service", Service("cm-test")),
     ]
     let reports = await engine.converge(tasks, handlers: handlers, on: host)
     #expect(reports[0].handlersRun == ["handler: restart"])
@@ -90,9 +90,9 @@ struct SystemPrimitiveTests {
       "[Unit]\nDescription=broken\n[Service]\nExecStart=/bin/sh -c 'echo cm-broken-start >&2; exit 3'\n"
     let report = await engine.run(
       [
-        Task(
-          "unit", File("/etc/systemd/system/cm-broken.service", content: .text(unit)).systemdUnit()),
-        Task("service", Service("cm-broken", enabled: false)),
+        TaskSpec(
+          "unit", ManagedFile("/etc/systemd/system/cm-broken.service", content: .text(unit)).systemdUnit()),
+        TaskSpec("service", Service("cm-broken", enabled: false)),
       ], on: host)
     let failure = try #require(report.results.first { $0.status == .failed }?.failure)
     #expect(failure.contains("\(host) / test / service failed"))
@@ -105,9 +105,9 @@ struct SystemPrimitiveTests {
     try lab.exec(host, "sysctl -w net.ipv4.ip_forward=0")
     let reports = await engine.converge(
       [
-        Task(
+        TaskSpec(
           "sysctl", Sysctl(file: "/etc/sysctl.d/90-cm-test.conf", [("net.ipv4.ip_forward", "1")])),
-        Task(
+        TaskSpec(
           "modules",
           KernelModules(file: "/etc/modules-load.d/cm-test.conf", ["overlay", "br_netfilter"])),
       ], on: host)

@@ -15,7 +15,7 @@ public enum TaskListing {
       )
       for role in play.roles {
         // The task list of the play's first host that has any (roles build tasks per host).
-        var tasks: [Task] = []
+        var tasks: [TaskSpec] = []
         for host in play.hosts {
           if let built = try? role.tasks(RoleContext(host: host, facts: empty, checkMode: true)),
             !built.isEmpty

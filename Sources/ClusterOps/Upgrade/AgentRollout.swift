@@ -129,7 +129,7 @@ actor AgentRollout: PlayHostHooks {
         last =
           "\(state.ready ? "Ready" : "not Ready") at \(state.kubeletVersion ?? "an unknown version")"
       }
-      try await _Concurrency.Task.sleep(for: .seconds(2))
+      try await Task.sleep(for: .seconds(2))
     }
     throw OperationError(
       "\(node) was not Ready at \(target) within \(readyTimeout.components.seconds) s (\(last))")

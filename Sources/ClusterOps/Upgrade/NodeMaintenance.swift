@@ -16,11 +16,11 @@ struct NodeUpgradeState: Sendable, Equatable {
 
   /// Reads a Node object the API returned.
   init(_ node: JSONValue) {
-    let info = ClusterNodeInfo(node.foundation as? [String: Any] ?? [:])
-    name = info.name
-    kubeletVersion = info.kubeletVersion
-    ready = info.ready
-    cordoned = node[path: ["spec", "unschedulable"]]?.bool ?? false
+    let state = NodeState(node)
+    name = state.name
+    kubeletVersion = state.kubeletVersion
+    ready = state.ready == true
+    cordoned = state.cordoned
   }
 
   init(name: String, kubeletVersion: String?, ready: Bool, cordoned: Bool) {

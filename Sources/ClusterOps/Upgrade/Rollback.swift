@@ -168,7 +168,7 @@ public enum RollbackOperation {
           nodes.first { $0.name == name }?.kubeletVersion != versions[name]
         }
       }
-      if !stale.isEmpty { try? await _Concurrency.Task.sleep(for: .seconds(2)) }
+      if !stale.isEmpty { try? await Task.sleep(for: .seconds(2)) }
     }
     if stale.isEmpty {
       history.record(

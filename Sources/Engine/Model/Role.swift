@@ -13,12 +13,12 @@ public struct Role: Sendable {
   /// Handlers tasks of this role may notify.
   public var handlers: [Handler]
   /// Builds the tasks for one host.
-  public var tasks: @Sendable (RoleContext) throws -> [Task]
+  public var tasks: @Sendable (RoleContext) throws -> [TaskSpec]
 
   /// Creates a role.
   public init(
     _ name: String, tags: Set<String> = [], handlers: [Handler] = [],
-    tasks: @escaping @Sendable (RoleContext) throws -> [Task]
+    tasks: @escaping @Sendable (RoleContext) throws -> [TaskSpec]
   ) {
     self.name = name
     self.tags = tags

@@ -28,19 +28,19 @@ public struct Directory: Resource {
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     let state = try FileProbe.State(current, path: path)
-    let p = Shell.q(path)
-    let chmod = "chmod \(Shell.mode(mode)) \(p)"
-    let chown = "chown \(Shell.q(owner + ":" + group)) \(p)"
+    let p = ShellSnippets.q(path)
+    let chmod = "chmod \(ShellSnippets.mode(mode)) \(p)"
+    let chown = "chown \(ShellSnippets.q(owner + ":" + group)) \(p)"
     let verify =
-      "cm_stat_of \(p) && [ \"$cm_t $cm_m $cm_o $cm_g\" = \(Shell.q("d \(Shell.mode(mode)) \(owner) \(group)")) ]"
+      "cm_stat_of \(p) && [ \"$cm_t $cm_m $cm_o $cm_g\" = \(ShellSnippets.q("d \(ShellSnippets.mode(mode)) \(owner) \(group)")) ]"
     switch state.type {
     case "directory":
-      if state.mode == Shell.mode(mode) && state.owner == owner && state.group == group {
+      if state.mode == ShellSnippets.mode(mode) && state.owner == owner && state.group == group {
         return .ok(path)
       }
       return Plan(
         .change,
-        "\(path): mode/owner \(state.mode ?? "?") \(state.owner ?? "?"):\(state.group ?? "?") → \(Shell.mode(mode)) \(owner):\(group)",
+        "\(path): mode/owner \(state.mode ?? "?") \(state.owner ?? "?"):\(state.group ?? "?") → \(ShellSnippets.mode(mode)) \(owner):\(group)",
         apply: (state.owner == owner && state.group == group ? "" : chown + " && ") + chmod,
         verify: verify)
     case "absent":
@@ -48,7 +48,7 @@ public struct Directory: Resource {
         .change, "\(path): create directory",
         apply:
           "# shellcheck disable=SC2174 # the mode is for the directory itself; parents get the umask's\n"
-          + "mkdir -p -m \(Shell.mode(mode)) \(p) && cm_chown_new \(Shell.q(owner)) \(Shell.q(group)) \(p)",
+          + "mkdir -p -m \(ShellSnippets.mode(mode)) \(p) && cm_chown_new \(ShellSnippets.q(owner)) \(ShellSnippets.q(group)) \(p)",
         verify: verify)
     default:
       return Plan(
@@ -72,14 +72,14 @@ public struct Absent: Resource {
   }
 
   public func probeScript(_ context: PlanContext) -> String {
-    let p = Shell.q(path)
+    let p = ShellSnippets.q(path)
     return "if [ -e \(p) ] || [ -L \(p) ]; then echo type=present; else echo type=absent; fi"
   }
   public var probeSharesShell: Bool { true }
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     guard current["type"] == "present" else { return .ok("\(path) is absent") }
-    let p = Shell.q(path)
+    let p = ShellSnippets.q(path)
     return Plan(
       .change, "\(path): remove",
       apply: recursive ? "rm -rf -- \(p)" : "rm -f -- \(p) || rmdir -- \(p)",
@@ -113,17 +113,17 @@ public struct Symlink: Resource {
       return Plan(
         .change, "\(path) is a directory, not a link",
         apply:
-          "echo \(Shell.q(path)) is a directory, refusing to replace it with a link >&2; exit 1")
+          "echo \(ShellSnippets.q(path)) is a directory, refusing to replace it with a link >&2; exit 1")
     }
-    let p = Shell.q(path)
+    let p = ShellSnippets.q(path)
     let apply = """
-      d=\(Shell.q(Self.parent(of: path))); [ -d "$d" ] || mkdir -p "$d"; t="$d/.cm-link-$cm_nonce"
-      ln -s \(Shell.q(target)) "$t" && mv -Tf "$t" \(p)
+      d=\(ShellSnippets.q(Self.parent(of: path))); [ -d "$d" ] || mkdir -p "$d"; t="$d/.cm-link-$cm_nonce"
+      ln -s \(ShellSnippets.q(target)) "$t" && mv -Tf "$t" \(p)
       """
     let from = state.type == "symlink" ? "→ \(state.target ?? "?")" : state.type
     return Plan(
       .change, "\(path): \(from) → \(target)", apply: apply,
-      verify: "[ \"$(readlink \(p))\" = \(Shell.q(target)) ]")
+      verify: "[ \"$(readlink \(p))\" = \(ShellSnippets.q(target)) ]")
   }
 
   /// The directory `path` is in.

@@ -24,8 +24,8 @@ public struct Sysctl: Resource {
   }
 
   public func probeScript(_ context: PlanContext) -> String {
-    File(file, content: .text(fileContent)).probeScript(context) + "\n"
-      + settings.map { "echo \"sysctl.\($0.key)=$(sysctl -n \(Shell.q($0.key)) 2>/dev/null)\"" }
+    ManagedFile(file, content: .text(fileContent)).probeScript(context) + "\n"
+      + settings.map { "echo \"sysctl.\($0.key)=$(sysctl -n \(ShellSnippets.q($0.key)) 2>/dev/null)\"" }
       .joined(separator: "\n")
   }
 
@@ -33,7 +33,7 @@ public struct Sysctl: Resource {
   public var probeSharesShell: Bool { true }
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
-    let filePlan = try File(file, content: .text(fileContent)).plan(
+    let filePlan = try ManagedFile(file, content: .text(fileContent)).plan(
       current: current, context: context)
     let stale = settings.filter {
       normalized(current.lineValue("sysctl.\($0.key)")) != normalized($0.value)
@@ -43,9 +43,9 @@ public struct Sysctl: Resource {
     }
     var apply: [String] = []
     if filePlan.decision == .change, let fileApply = filePlan.apply { apply.append(fileApply) }
-    apply += stale.map { "sysctl -q -w \(Shell.q("\($0.key)=\($0.value)"))" }
+    apply += stale.map { "sysctl -q -w \(ShellSnippets.q("\($0.key)=\($0.value)"))" }
     let verify = settings.map {
-      "[ \"$(sysctl -n \(Shell.q($0.key)) | tr -s '\\t ' '  ')\" = \(Shell.q(normalized($0.value) ?? "")) ]"
+      "[ \"$(sysctl -n \(ShellSnippets.q($0.key)) | tr -s '\\t ' '  ')\" = \(ShellSnippets.q(normalized($0.value) ?? "")) ]"
     }
     .joined(separator: " && ")
     let summary =
@@ -74,13 +74,13 @@ public struct KernelModules: Resource {
   var fileContent: String { "# Managed by cluster-mgr.\n" + modules.map { $0 + "\n" }.joined() }
 
   static func loadedTest(_ module: String) -> String {
-    let m = Shell.q(module)
+    let m = ShellSnippets.q(module)
     return
       "{ [ -d /sys/module/\(m) ] || grep -q \"/\(module).ko\" \"/lib/modules/$(uname -r)/modules.builtin\" 2>/dev/null; }"
   }
 
   public func probeScript(_ context: PlanContext) -> String {
-    File(file, content: .text(fileContent)).probeScript(context) + "\n"
+    ManagedFile(file, content: .text(fileContent)).probeScript(context) + "\n"
       + modules.map {
         "if \(Self.loadedTest($0)); then echo module.\($0)=loaded; else echo module.\($0)=missing; fi"
       }
@@ -91,7 +91,7 @@ public struct KernelModules: Resource {
   public var probeSharesShell: Bool { true }
 
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
-    let filePlan = try File(file, content: .text(fileContent)).plan(
+    let filePlan = try ManagedFile(file, content: .text(fileContent)).plan(
       current: current, context: context)
     let missing = modules.filter { current["module.\($0)"] != "loaded" }
     if filePlan.decision == .ok && missing.isEmpty {
@@ -99,7 +99,7 @@ public struct KernelModules: Resource {
     }
     var apply: [String] = []
     if filePlan.decision == .change, let fileApply = filePlan.apply { apply.append(fileApply) }
-    apply += missing.map { "modprobe \(Shell.q($0))" }
+    apply += missing.map { "modprobe \(ShellSnippets.q($0))" }
     let summary =
       (filePlan.decision == .change ? [filePlan.summary] : [])
       + missing.map { "load \($0)" }

@@ -43,7 +43,7 @@ public struct LineInFile: Resource {
 
   public func probeScript(_ context: PlanContext) -> String {
     """
-    p=\(Shell.q(path))
+    p=\(ShellSnippets.q(path))
     cm_stat_of "$p"
     if [ "$cm_t" = f ] || [ -f "$p" ]; then
       echo type=file
@@ -109,15 +109,15 @@ public struct LineInFile: Resource {
     if endsWithNewline || line != nil { newText += updated.isEmpty ? "" : "\n" }
     let newData = Data(newText.utf8)
     context.overlay[path] = newData
-    let file = File(
+    let file = ManagedFile(
       path, content: .bytes(newData), mode: Int(current["mode"] ?? "", radix: 8) ?? createMode,
       owner: current["owner"] ?? "root", group: current["group"] ?? "root")
     let diff = context.diffMode ? UnifiedDiff.make(old: text, new: newText, path: path) : nil
-    let put = [path, Shell.mode(file.mode), file.owner, file.group, newData.sha256Hex].map(Shell.q)
+    let put = [path, ShellSnippets.mode(file.mode), file.owner, file.group, newData.sha256Hex].map(ShellSnippets.q)
       .joined(separator: " ")
     return Plan(
       .change, summary, diff: diff.map(context.redactor.redact),
-      apply: Shell.heredoc("cm_put \(put)", data: newData),
-      verify: "[ \"$(cm_sha256_of \(Shell.q(path)))\" = \(newData.sha256Hex) ]")
+      apply: ShellSnippets.heredoc("cm_put \(put)", data: newData),
+      verify: "[ \"$(cm_sha256_of \(ShellSnippets.q(path)))\" = \(newData.sha256Hex) ]")
   }
 }

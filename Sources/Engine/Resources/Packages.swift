@@ -9,7 +9,7 @@ public struct Packages: Resource {
   public init(_ names: [String]) { self.names = names }
 
   public func probeScript(_ context: PlanContext) -> String {
-    let list = names.map(Shell.q).joined(separator: " ")
+    let list = names.map(ShellSnippets.q).joined(separator: " ")
     return """
       if command -v dpkg-query >/dev/null 2>&1; then echo manager=apt
         dpkg-query -W -f='dpkg=${Package}|${Architecture}|${db:Status-Abbrev}|${Version}\\n' \(list) 2>/dev/null
@@ -48,7 +48,7 @@ public struct Packages: Resource {
       if status != "ii" { missing.append(String(name)) }
     }
     if missing.isEmpty { return .ok("installed: \(names.joined(separator: ", "))") }
-    let list = missing.map(Shell.q).joined(separator: " ")
+    let list = missing.map(ShellSnippets.q).joined(separator: " ")
     let apply: String
     switch manager {
     case "apt":
@@ -68,7 +68,7 @@ public struct Packages: Resource {
     let verify: String
     switch manager {
     case "apt":
-      verify = missing.map { "dpkg-query -W -f='${db:Status-Abbrev}' \(Shell.q($0)) | grep -q '^ii'" }
+      verify = missing.map { "dpkg-query -W -f='${db:Status-Abbrev}' \(ShellSnippets.q($0)) | grep -q '^ii'" }
         .joined(separator: " && ")
     case "dnf": verify = "rpm -q \(list) >/dev/null"
     default: verify = "false"
@@ -94,7 +94,7 @@ public struct Service: Resource {
   }
 
   public func probeScript(_ context: PlanContext) -> String {
-    let n = Shell.q(name)
+    let n = ShellSnippets.q(name)
     return """
       echo "enabled=$(systemctl is-enabled \(n) 2>/dev/null || true)"
       echo "active=$(systemctl is-active \(n) 2>/dev/null || true)"
@@ -107,7 +107,7 @@ public struct Service: Resource {
     let isActive = current["active"] == "active"
     var steps: [String] = []
     var what: [String] = []
-    let n = Shell.q(name)
+    let n = ShellSnippets.q(name)
     if enabled != isEnabled {
       steps.append("systemctl \(enabled ? "enable" : "disable") \(n)")
       what.append(enabled ? "enable" : "disable")
@@ -132,7 +132,7 @@ public struct Service: Resource {
   /// A handler that restarts `unit`, unless this run started it (it then already runs the new
   /// configuration): the only way roles restart services.
   public static func restartHandler(_ name: String, unit: String) -> Handler {
-    let n = Shell.q(unit)
+    let n = ShellSnippets.q(unit)
     return Handler(
       name,
       script: """
@@ -147,7 +147,7 @@ public struct Service: Resource {
 
   /// Shell printing the tail of a unit's journal and status, for failure reports.
   public static func journal(_ unit: String) -> String {
-    let n = Shell.q(unit)
+    let n = ShellSnippets.q(unit)
     return "systemctl status --no-pager -l \(n) 2>&1 | tail -n 15; echo '--- journal:'; journalctl -u \(n) -n 25 --no-pager 2>&1"
   }
 }

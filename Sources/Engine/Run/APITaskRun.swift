@@ -12,7 +12,7 @@ struct APITaskRun {
   let observer: any RunObserver
 
   /// Runs `tasks` in order; stops at the first failure (later tasks not reached).
-  func run(_ tasks: [(role: String, task: Task)], earlierChanges: Bool) async -> (
+  func run(_ tasks: [(role: String, task: TaskSpec)], earlierChanges: Bool) async -> (
     HostPlayRun.Outcome, [TaskResult]
   ) {
     observer.handle(.hostPhase(play: play, host: host, phase: "api"))
@@ -46,7 +46,7 @@ struct APITaskRun {
 
   /// Plans one task and, unless in check mode, applies it; the result and whether the task
   /// will change (or changed) something.
-  private func run(_ role: String, _ task: Task, earlierChanges: Bool) async throws -> (
+  private func run(_ role: String, _ task: TaskSpec, earlierChanges: Bool) async throws -> (
     TaskResult, Bool
   ) {
     guard let resource = task.resource as? any APIResource else {
@@ -82,7 +82,7 @@ struct APITaskRun {
     return (applied, outcome.changed)
   }
 
-  private func result(_ role: String, _ task: Task, _ status: TaskStatus, _ summary: String)
+  private func result(_ role: String, _ task: TaskSpec, _ status: TaskStatus, _ summary: String)
     -> TaskResult
   {
     TaskResult(
@@ -91,7 +91,7 @@ struct APITaskRun {
   }
 
   private func failure(
-    _ role: String, _ task: Task, _ error: any Error, started: ContinuousClock.Instant
+    _ role: String, _ task: TaskSpec, _ error: any Error, started: ContinuousClock.Instant
   )
     -> TaskResult
   {

@@ -18,12 +18,12 @@ public struct TagSelection: Sendable {
   }
 
   /// The effective tags of `task` in `role`.
-  public static func effectiveTags(_ task: Task, in role: Role) -> Set<String> {
+  public static func effectiveTags(_ task: TaskSpec, in role: Role) -> Set<String> {
     task.tags.union(role.tags).union([role.name])
   }
 
   /// Whether `task` of `role` runs.
-  public func selects(_ task: Task, in role: Role) -> Bool {
+  public func selects(_ task: TaskSpec, in role: Role) -> Bool {
     let tags = Self.effectiveTags(task, in: role)
     if !exclude.isDisjoint(with: tags) { return false }
     if include.isEmpty || include.contains("all") { return true }

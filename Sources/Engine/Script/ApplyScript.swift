@@ -3,9 +3,9 @@ import Foundation
 
 /// The one remote command that makes every planned change of a host, then runs its handlers.
 struct ApplyScript {
-  /// Shell a file task runs after a unit file changed (see ``File/systemdUnit()``).
+  /// Shell a file task runs after a unit file changed (see ``ManagedFile/systemdUnit()``).
   static let requestDaemonReload = ": > \"$cm_run/daemon-reload\""
-  /// Shell a file task runs after an apt source changed (see ``File/aptSource()``).
+  /// Shell a file task runs after an apt source changed (see ``ManagedFile/aptSource()``).
   static let requestAptUpdate = ": > \"$cm_run/apt-update\""
 
   /// Where large artifacts wait, root's and checked, until the change script moves them into place.
@@ -32,9 +32,9 @@ struct ApplyScript {
       [ -d "$cm_pending" ] || { mkdir -p "$cm_pending" && chmod 700 "$cm_state"; }
       cm_run=$(mktemp -d /tmp/.cm-run-XXXXXX) || { echo "cluster-mgr: cannot create a temporary directory in /tmp (full or read-only?)" >&2; exit 1; }
       cm_log="$cm_run/log"
-      cm_stage=\(Shell.q(stagePrefix))
+      cm_stage=\(ShellSnippets.q(stagePrefix))
       cm_nonce=\(nonce)
-      trap 'rm -rf "$cm_run"\(staged.map { " \"$cm_stage\"\(Shell.q($0.name))" }.joined())' EXIT
+      trap 'rm -rf "$cm_run"\(staged.map { " \"$cm_stage\"\(ShellSnippets.q($0.name))" }.joined())' EXIT
       \(staged.isEmpty ? "" : Self.staleStageCleanup)
       cm_now() { # a timestamp in ns (since boot, 10 ms steps) in $cm_t, without starting a process
         # shellcheck disable=SC2034 # cm_x takes the idle time, which is not needed

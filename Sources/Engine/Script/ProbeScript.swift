@@ -81,12 +81,12 @@ struct ProbeScript {
       $0.hasPrefix("/") && !$0.contains("\n") && !$0.contains("\t") && seen.insert($0).inserted
     }
     guard !batch.isEmpty else { return "" }
-    let arms = batch.enumerated().map { "\(Shell.q($1))) cm_n=\($0) ;;" }.joined(separator: " ")
+    let arms = batch.enumerated().map { "\(ShellSnippets.q($1))) cm_n=\($0) ;;" }.joined(separator: " ")
     return """
       cm_stat_index() { case $1 in \(arms) *) cm_n= ;; esac; }
       IFS=$cm_nl; set -f
       # shellcheck disable=SC2044 # one find for every path; IFS is a newline and globbing is off
-      for cm_x in $(find \(batch.map(Shell.q).joined(separator: " ")) -maxdepth 0 -printf '%p\\t\(statFormat)\\n' 2>/dev/null); do
+      for cm_x in $(find \(batch.map(ShellSnippets.q).joined(separator: " ")) -maxdepth 0 -printf '%p\\t\(statFormat)\\n' 2>/dev/null); do
         cm_stat_index "${cm_x%%"$cm_tab"*}"; [ -z "$cm_n" ] || eval "cm_s$cm_n=\\$cm_x"
       done
       set +f; unset IFS
@@ -94,7 +94,7 @@ struct ProbeScript {
   }
 
   /// Shell shared by the probe and the change script: `cm_sha256_of FILE [KEY IDENTITY]`
-  /// prints FILE's sha256. With KEY (a ``File`` the engine installs) the answer the change script
+  /// prints FILE's sha256. With KEY (a ``ManagedFile`` the engine installs) the answer the change script
   /// recorded under `$cm_state/sha256/KEY` right after installing the file is reused while the
   /// file's identity (`cm_id` of `cm_stat_of`) is unchanged, so a no-op run does not read
   /// managed files again (a 40 MiB binary on every host). Any write or replacement changes mtime/ctime or the inode; only root

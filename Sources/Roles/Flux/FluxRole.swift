@@ -58,11 +58,11 @@ enum FluxRole {
         return []
       }
       let namespace = settings.fluxNamespace
-      var tasks: [Task] = [
-        Task(
+      var tasks: [TaskSpec] = [
+        TaskSpec(
           "Flux \(settings.fluxVersion) components",
           FluxInstallApply(version: settings.fluxVersion, source: flux.install, reads: reads)),
-        Task(
+        TaskSpec(
           "Flux CRDs established",
           APIWait.condition(
             "Flux CRDs established", apiVersion: "apiextensions.k8s.io/v1",
@@ -71,7 +71,7 @@ enum FluxRole {
               "gitrepositories.source.toolkit.fluxcd.io",
               "kustomizations.kustomize.toolkit.fluxcd.io",
             ], condition: "Established", timeoutSeconds: 180, reads: reads)),
-        Task(
+        TaskSpec(
           "Flux controllers available",
           APIWait.condition(
             "Flux controllers available", apiVersion: "apps/v1", kind: "Deployment",
@@ -80,12 +80,12 @@ enum FluxRole {
       ]
       if let key = flux.deployKey {
         tasks.append(
-          Task(
+          TaskSpec(
             "deploy key Secret flux-system",
             ManifestApply(manifest: try ClusterManifests.deployKey(inputs, key), reads: reads)))
       }
       tasks.append(
-        Task(
+        TaskSpec(
           "GitRepository and Kustomization flux-system",
           ManifestApply(
             manifest: try ClusterManifests.fluxSync(
@@ -96,7 +96,7 @@ enum FluxRole {
       ]
       for (kind, apiVersion, seconds) in readiness {
         tasks.append(
-          Task(
+          TaskSpec(
             "\(kind) flux-system Ready",
             APIWait.condition(
               "\(kind) flux-system Ready", apiVersion: apiVersion, kind: kind,

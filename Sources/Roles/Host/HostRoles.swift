@@ -11,15 +11,15 @@ enum HostRoles {
     Role("prerequisites", tags: ["prerequisites"]) { context in
       guard let node = inputs.node(context.host) else { return [] }
       var tasks = [
-        Task("host facts", HostFacts()).tagged("always"),
-        Task(
+        TaskSpec("host facts", HostFacts()).tagged("always"),
+        TaskSpec(
           "base packages",
           Packages(["ca-certificates", "curl"] + (node.gpu ? ["gnupg", "pciutils"] : []))),
-        Task(
+        TaskSpec(
           "kernel modules for K3s",
           KernelModules(
             file: "/etc/modules-load.d/cluster-mgr-k3s.conf", ["overlay", "br_netfilter"])),
-        Task(
+        TaskSpec(
           "forwarding and bridge sysctls",
           Sysctl(
             file: "/etc/sysctl.d/90-cluster-mgr-k3s.conf",
@@ -32,14 +32,14 @@ enum HostRoles {
       ]
       if node.variables["disable_swap"]?.boolValue == true {
         tasks.append(
-          Task(
+          TaskSpec(
             "swap off now",
-            Command("swapoff -a", unless: "[ -z \"$(swapon --show --noheadings 2>/dev/null)\" ]")))
+            RunCommand("swapoff -a", unless: "[ -z \"$(swapon --show --noheadings 2>/dev/null)\" ]")))
         tasks.append(
-          Task("no swap in /etc/fstab", LineInFile("/etc/fstab", absent: "^[^#].*\\sswap\\s")))
+          TaskSpec("no swap in /etc/fstab", LineInFile("/etc/fstab", absent: "^[^#].*\\sswap\\s")))
       }
       if node.name == inputs.firstServer?.name {
-        tasks.append(Task("agent token password", AgentTokenPassword()).tagged("k3s", "k3s_server"))
+        tasks.append(TaskSpec("agent token password", AgentTokenPassword()).tagged("k3s", "k3s_server"))
       }
       var ports = ["10250/tcp", "8472/udp"]
       if node.role == .server {
@@ -47,7 +47,7 @@ enum HostRoles {
         if inputs.servers.count > 1 { ports.append("2379:2380/tcp") }
       }
       tasks.append(
-        Task(
+        TaskSpec(
           "K3s ports in an active firewall",
           FirewallPorts(
             ports: ports, source: inputs.settings.tailscaleNetwork,
@@ -61,7 +61,7 @@ enum HostRoles {
     Role("tailscale", tags: ["tailscale"]) { context in
       guard let node = inputs.node(context.host) else { return [] }
       return [
-        Task(
+        TaskSpec(
           "Tailscale is up with the inventory's address",
           TailscaleCheck(expectedIPv4: node.tailscaleIP)
         ).tagged("always")

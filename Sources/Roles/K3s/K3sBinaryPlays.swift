@@ -17,7 +17,7 @@ extension ProvisionSite {
       catalog = nil
     }
     let version = inputs.settings.k3sVersion
-    let facts = Role("host_facts") { _ in [Task("host facts", HostFacts())] }
+    let facts = Role("host_facts") { _ in [TaskSpec("host facts", HostFacts())] }
     let binary = Role("k3s_binary", tags: ["k3s"]) { context in
       let asset = try K3sAsset(machine: context.facts.value("arch", on: context.host) ?? "x86_64")
       let resource: any Resource
@@ -25,14 +25,14 @@ extension ProvisionSite {
       case .artifacts:
         guard let catalog else { throw PlanError("no artifact directory") }
         let artifact = try catalog.k3s(version: version, asset: asset)
-        resource = File(
+        resource = ManagedFile(
           "/usr/local/bin/k3s",
           content: .artifact(localPath: artifact.path, sha256: artifact.sha256),
           mode: 0o755)
       case .download(let base):
         resource = K3sDownload(version: version, baseURL: base, asset: asset)
       }
-      return [Task("k3s \(version) binary (K3s not restarted)", resource)]
+      return [TaskSpec("k3s \(version) binary (K3s not restarted)", resource)]
     }
     return [
       Play("host facts", hosts: hosts, roles: [facts]),

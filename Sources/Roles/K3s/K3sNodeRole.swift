@@ -29,12 +29,12 @@ enum K3sNodeRole {
   static func tasks(
     _ kind: NodeRole, node: NodeSpec, unit: String, inputs: ProvisionInputs, context: RoleContext,
     catalog: ArtifactCatalog?
-  ) throws -> [Task] {
+  ) throws -> [TaskSpec] {
     let isServer = kind == .server
     let isFirst = isServer && inputs.firstServer?.name == node.name
     let settings = inputs.settings
     let restart = "restart \(unit)"
-    var tasks: [Task] = []
+    var tasks: [TaskSpec] = []
 
     // The token: servers use the server token (the inventory's, else the first server's own,
     // read from it after it started); agents only the agent token, which cannot join servers.
@@ -64,23 +64,23 @@ enum K3sNodeRole {
       }
     }
     if isFirst, let token = settings.token {
-      tasks.append(Task("cluster token matches the inventory", TokenGuard(inventoryToken: token)))
+      tasks.append(TaskSpec("cluster token matches the inventory", TokenGuard(inventoryToken: token)))
     }
 
     let config = try configuration(
       kind, node: node, isFirst: isFirst, token: token, agentTokenPassword: agentTokenPassword,
       inputs: inputs, facts: context.facts)
-    tasks.append(Task("k3s config directory", Directory("/etc/rancher/k3s", mode: 0o755)))
+    tasks.append(TaskSpec("k3s config directory", Directory("/etc/rancher/k3s", mode: 0o755)))
     let configFile: any Resource =
       missingToken.map(Unsatisfiable.init)
-      ?? File(configPath, content: .text(config), mode: 0o600, secret: true)
-    tasks.append(Task("k3s config", configFile).notify(restart))
+      ?? ManagedFile(configPath, content: .text(config), mode: 0o600, secret: true)
+    tasks.append(TaskSpec("k3s config", configFile).notify(restart))
     // Labels and taints K3s applies when the node registers, and only then: a change never
     // needs a restart (node_config reconciles them through the API).
     tasks.append(
-      Task(
+      TaskSpec(
         "k3s registration labels and taints",
-        File(registrationPath, content: .text(try registration(node)), mode: 0o600)))
+        ManagedFile(registrationPath, content: .text(try registration(node)), mode: 0o600)))
 
     let version = settings.k3sVersion
     let machine = context.facts.value("arch", on: node.name) ?? "x86_64"
@@ -90,21 +90,21 @@ enum K3sNodeRole {
       guard let catalog else { throw PlanError("no artifact directory") }
       let artifact = try catalog.k3s(version: version, asset: asset)
       tasks.append(
-        Task(
+        TaskSpec(
           "k3s \(version) binary",
-          File(
+          ManagedFile(
             "/usr/local/bin/k3s",
             content: .artifact(localPath: artifact.path, sha256: artifact.sha256), mode: 0o755)
         )
         .notify(restart))
     case .download(let base):
       tasks.append(
-        Task("k3s \(version) binary", K3sDownload(version: version, baseURL: base, asset: asset))
+        TaskSpec("k3s \(version) binary", K3sDownload(version: version, baseURL: base, asset: asset))
           .notify(restart))
     }
     for tool in ["kubectl", "crictl", "ctr"] {
       tasks.append(
-        Task("\(tool) → k3s", Symlink("/usr/local/bin/\(tool)", target: "/usr/local/bin/k3s")))
+        TaskSpec("\(tool) → k3s", Symlink("/usr/local/bin/\(tool)", target: "/usr/local/bin/k3s")))
     }
     let unitText = try inputs.roleFiles.render(
       "k3s", template: "k3s.service",
@@ -113,23 +113,23 @@ enum K3sNodeRole {
         "command": isServer ? "server" : "agent",
       ])
     tasks.append(
-      Task(
+      TaskSpec(
         "\(unit) unit",
-        File("/etc/systemd/system/\(unit).service", content: .text(unitText)).systemdUnit()
+        ManagedFile("/etc/systemd/system/\(unit).service", content: .text(unitText)).systemdUnit()
       )
       .notify(restart))
     let uninstall = try inputs.roleFiles.text("k3s", "files/cluster-mgr-k3s-uninstall.sh")
     tasks.append(
-      Task(
+      TaskSpec(
         "uninstall script",
-        File("/usr/local/bin/cluster-mgr-k3s-uninstall.sh", content: .text(uninstall), mode: 0o755))
+        ManagedFile("/usr/local/bin/cluster-mgr-k3s-uninstall.sh", content: .text(uninstall), mode: 0o755))
     )
-    tasks.append(Task("\(unit) service", Service(unit)))
-    tasks.append(Task("apply restarts now", FlushHandlers()))
+    tasks.append(TaskSpec("\(unit) service", Service(unit)))
+    tasks.append(TaskSpec("apply restarts now", FlushHandlers()))
     if isFirst {
-      tasks.append(Task("read the cluster token", Fetch(tokenPath, as: "token", secret: true)))
+      tasks.append(TaskSpec("read the cluster token", Fetch(tokenPath, as: "token", secret: true)))
       tasks.append(
-        Task(
+        TaskSpec(
           "read the agent token",
           Fetch(AgentToken.tokenPath, as: AgentToken.tokenFact, secret: true)))
       tasks.append(ClusterRoles.readKubeconfig())
@@ -137,14 +137,14 @@ enum K3sNodeRole {
     if isServer {
       // Through the API from the workstation, once this host's changes are made.
       tasks.append(
-        Task(
+        TaskSpec(
           "node Ready with kubelet \(version)",
           APIWait.nodeReady(
             node.name, version: version, timeoutSeconds: 300,
             reads: KubeReads(inputs, context: context))))
     } else {
       tasks.append(
-        Task(
+        TaskSpec(
           "\(unit) running",
           WaitFor(.command("systemctl is-active --quiet k3s-agent"), timeoutSeconds: 120)))
     }

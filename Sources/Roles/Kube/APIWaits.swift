@@ -76,11 +76,11 @@ struct APIWait: APIResource {
       } catch let error as PlanError where ContinuousClock.now < deadline {
         _ = error
         await client.forgetDiscovery(apiVersion: apiVersion)
-        try await _Concurrency.Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(500))
       } catch let error as KubeError
         where error.exitStatus == ExitStatus.unreachable && ContinuousClock.now < deadline
       {
-        try await _Concurrency.Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(500))
       }
     }
   }
@@ -111,9 +111,13 @@ extension APIWait {
     APIWait(
       what: "\(node) Ready with kubelet \(version)", apiVersion: "v1", kind: "Node",
       namespace: nil, names: [node], timeoutSeconds: timeoutSeconds, reads: reads,
-      holds: { condition($0, "Ready") == "True" && kubelet($0) == version },
+      holds: {
+        let state = NodeState($0)
+        return state.ready == true && state.kubeletVersion == version
+      },
       describe: {
-        "\(name($0)) Ready=\(condition($0, "Ready") ?? "Unknown"), kubelet \(kubelet($0) ?? "?")"
+        let state = NodeState($0)
+        return "\(name($0)) Ready=\(state.readyStatus), kubelet \(state.kubeletVersion ?? "?")"
       })
   }
 
@@ -159,9 +163,5 @@ extension APIWait {
     (object[path: ["status", "conditions"]]?.array ?? []).first { $0["type"]?.string == type }?[
       field]?
       .string
-  }
-
-  static func kubelet(_ object: JSONValue) -> String? {
-    object[path: ["status", "nodeInfo", "kubeletVersion"]]?.string
   }
 }

@@ -47,14 +47,14 @@ public enum ProvisionSite {
           roles: [
             Role("cluster_token") { _ in
               [
-                Task(
+                TaskSpec(
                   "read the cluster token",
                   Fetch(K3sNodeRole.tokenPath, as: "token", secret: true, optional: true)),
-                Task(
+                TaskSpec(
                   "read the agent token",
                   Fetch(
                     AgentToken.tokenPath, as: AgentToken.tokenFact, secret: true, optional: true)),
-                Task(
+                TaskSpec(
                   "read the agent token password",
                   Fetch(
                     AgentToken.passwordPath, as: AgentToken.passwordFact, secret: true,

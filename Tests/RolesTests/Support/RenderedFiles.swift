@@ -52,7 +52,7 @@ enum RenderedFiles {
   /// manifest. Content that is a file of `roles/*/files/` verbatim is named, not repeated.
   static func render(_ resource: any Resource, shipped: [String: String]) -> String? {
     switch resource {
-    case let file as File:
+    case let file as ManagedFile:
       let heading =
         "\(file.path) \(String(file.mode, radix: 8)) \(file.owner):\(file.group)"
         + (file.secret ? " secret" : "")

@@ -1,7 +1,7 @@
 import Basics
 import Foundation
 /// A named step of a role: one resource plus the tags and handlers that go with it.
-public struct Task: Sendable {
+public struct TaskSpec: Sendable {
   /// The name shown in progress, recap and history.
   public var name: String
   /// The desired state.
@@ -20,14 +20,14 @@ public struct Task: Sendable {
   }
 
   /// The same task with extra tags.
-  public func tagged(_ tags: String...) -> Task {
+  public func tagged(_ tags: String...) -> TaskSpec {
     var copy = self
     copy.tags.formUnion(tags)
     return copy
   }
 
   /// The same task, notifying `handlers` when it changes something.
-  public func notify(_ handlers: String...) -> Task {
+  public func notify(_ handlers: String...) -> TaskSpec {
     var copy = self
     copy.notifies.append(contentsOf: handlers)
     return copy

@@ -2,7 +2,7 @@ import Basics
 import Foundation
 
 /// A command run for its effect, guarded like Ansible's `creates` / `unless` / `changed_when`.
-public struct Command: Resource {
+public struct RunCommand: Resource {
   /// When the command counts as having changed something.
   public enum ChangedWhen: Sendable {
     /// Every run that executes it changes something.
@@ -41,7 +41,7 @@ public struct Command: Resource {
 
   public func probeScript(_ context: PlanContext) -> String {
     var lines: [String] = []
-    if let creates { lines.append("[ -e \(Shell.q(creates)) ] && echo creates=exists") }
+    if let creates { lines.append("[ -e \(ShellSnippets.q(creates)) ] && echo creates=exists") }
     if let unless { lines.append("( \(unless) ) >/dev/null 2>&1 </dev/null && echo unless=passed") }
     return lines.joined(separator: "\n")
   }
@@ -59,7 +59,7 @@ public struct Command: Resource {
     case .outputContains(let needle):
       apply =
         "cm_cmd_out=$( { \(script)\n} 2>&1 )\nprintf '%s\\n' \"$cm_cmd_out\"\n"
-        + "case \"$cm_cmd_out\" in *\(Shell.q(needle))*) ;; *) echo @@cm-unchanged ;; esac"
+        + "case \"$cm_cmd_out\" in *\(ShellSnippets.q(needle))*) ;; *) echo @@cm-unchanged ;; esac"
       ownChange = true
     }
     let shown = secret ? "(command with secrets)" : context.redactor.redact(firstLine(script))
@@ -100,8 +100,8 @@ public struct WaitFor: Resource {
   var test: String {
     switch condition {
     case .port(let host, let port):
-      return "timeout 2 bash -c \(Shell.q("exec 3<>/dev/tcp/\(host)/\(port)")) 2>/dev/null"
-    case .file(let path): return "[ -e \(Shell.q(path)) ]"
+      return "timeout 2 bash -c \(ShellSnippets.q("exec 3<>/dev/tcp/\(host)/\(port)")) 2>/dev/null"
+    case .file(let path): return "[ -e \(ShellSnippets.q(path)) ]"
     case .command(let command): return "( \(command) ) >/dev/null 2>&1"
     }
   }
@@ -124,7 +124,7 @@ public struct WaitFor: Resource {
     let apply = """
       cm_deadline=$(( $(date +%s) + \(timeoutSeconds) ))
       until \(test) </dev/null; do
-        if [ "$(date +%s)" -ge "$cm_deadline" ]; then echo \(Shell.q("timed out after \(timeoutSeconds)s waiting for \(label)")) >&2; exit 1; fi
+        if [ "$(date +%s)" -ge "$cm_deadline" ]; then echo \(ShellSnippets.q("timed out after \(timeoutSeconds)s waiting for \(label)")) >&2; exit 1; fi
         sleep 1
       done
       echo @@cm-unchanged
@@ -153,12 +153,12 @@ public struct Fetch: Resource {
   }
 
   var readScript: String {
-    let p = Shell.q(path)
+    let p = ShellSnippets.q(path)
     return "if [ -f \(p) ]; then echo \"@@cm-fact \(fact) $(base64 -w0 < \(p))\"; fi"
   }
 
   public func probeScript(_ context: PlanContext) -> String {
-    let p = Shell.q(path)
+    let p = ShellSnippets.q(path)
     return "[ -f \(p) ] && echo \"content=$(base64 -w0 < \(p))\""
   }
 
@@ -173,7 +173,7 @@ public struct Fetch: Resource {
       let check =
         optional
         ? ""
-        : "\n[ -f \(Shell.q(path)) ] || { echo \(Shell.q("\(path) does not exist")) >&2; exit 1; }"
+        : "\n[ -f \(ShellSnippets.q(path)) ] || { echo \(ShellSnippets.q("\(path) does not exist")) >&2; exit 1; }"
       var plan = Plan(
         .change, "read \(path)", apply: readScript + check + "\necho @@cm-unchanged",
         reportsOwnChange: true)

@@ -2,7 +2,7 @@ import Basics
 import Foundation
 
 /// Shell fragments shared by resources.
-enum Shell {
+enum ShellSnippets {
   /// `value` quoted as one `sh` word.
   static func q(_ value: String) -> String { ShellQuote.quote(value) }
 

@@ -36,7 +36,7 @@ extension Data {
 }
 
 /// A regular file with exact content, mode, owner and group; replaced atomically when it differs.
-public struct File: Resource {
+public struct ManagedFile: Resource {
   /// Absolute path on the host.
   public var path: String
   /// Desired content.
@@ -66,14 +66,14 @@ public struct File: Resource {
   }
 
   /// The file is a systemd unit: a change makes the engine run `systemctl daemon-reload` once.
-  public func systemdUnit() -> File {
+  public func systemdUnit() -> ManagedFile {
     var copy = self
     copy.afterChange = ApplyScript.requestDaemonReload
     return copy
   }
 
   /// The file belongs to an apt repository: a change refreshes apt's lists before installs.
-  public func aptSource() -> File {
+  public func aptSource() -> ManagedFile {
     var copy = self
     copy.afterChange = ApplyScript.requestAptUpdate
     return copy
@@ -105,11 +105,11 @@ public struct File: Resource {
     if state.type == "directory" || state.type == "other" {
       return Plan(
         .change, "\(path) is a \(state.type), not a file",
-        apply: "echo \(Shell.q(path)) is a \(state.type), not a regular file >&2; exit 1")
+        apply: "echo \(ShellSnippets.q(path)) is a \(state.type), not a regular file >&2; exit 1")
     }
     let desiredSHA = content.sha256
     let contentDiffers = currentSHA != desiredSHA || state.type == "symlink"
-    let modeDiffers = state.mode != Shell.mode(mode)
+    let modeDiffers = state.mode != ShellSnippets.mode(mode)
     let ownerDiffers = state.owner != owner || state.group != group
     if !contentDiffers && !modeDiffers && !ownerDiffers && state.type == "file" {
       return .ok(path)
@@ -119,7 +119,7 @@ public struct File: Resource {
       what.append("create")
     } else {
       if contentDiffers { what.append("content") }
-      if modeDiffers { what.append("mode \(state.mode ?? "?") → \(Shell.mode(mode))") }
+      if modeDiffers { what.append("mode \(state.mode ?? "?") → \(ShellSnippets.mode(mode))") }
       if ownerDiffers {
         what.append("owner \(state.owner ?? "?"):\(state.group ?? "?") → \(owner):\(group)")
       }
@@ -146,25 +146,25 @@ public struct File: Resource {
     }
     var apply: String
     var staged: [StagedFile] = []
-    let args = [path, Shell.mode(mode), owner, group, desiredSHA].map(Shell.q).joined(
+    let args = [path, ShellSnippets.mode(mode), owner, group, desiredSHA].map(ShellSnippets.q).joined(
       separator: " ")
     if !contentDiffers {
       apply =
-        (ownerDiffers ? "chown \(Shell.q(owner + ":" + group)) \(Shell.q(path)) && " : "")
-        + "chmod \(Shell.mode(mode)) \(Shell.q(path))"
+        (ownerDiffers ? "chown \(ShellSnippets.q(owner + ":" + group)) \(ShellSnippets.q(path)) && " : "")
+        + "chmod \(ShellSnippets.mode(mode)) \(ShellSnippets.q(path))"
     } else {
       switch content {
       case .artifact(let local, let sha):
         let name = sha
         staged.append(StagedFile(localPath: local, sha256: sha, name: name))
-        apply = "cm_put_staged \(args) \(Shell.q(name)) \(hashKey)"
+        apply = "cm_put_staged \(args) \(ShellSnippets.q(name)) \(hashKey)"
       case .text, .bytes:
-        apply = Shell.heredoc("cm_put \(args) \(hashKey)", data: content.data!)
+        apply = ShellSnippets.heredoc("cm_put \(args) \(hashKey)", data: content.data!)
       }
     }
     if let afterChange { apply += "\n" + afterChange }
     let verify =
-      "cm_verify_file \(Shell.q(path)) \(desiredSHA) \(Shell.q("\(Shell.mode(mode)) \(owner) \(group)")) \(hashKey)"
+      "cm_verify_file \(ShellSnippets.q(path)) \(desiredSHA) \(ShellSnippets.q("\(ShellSnippets.mode(mode)) \(owner) \(group)")) \(hashKey)"
     return Plan(
       .change, context.redactor.redact(summary), diff: diff, apply: apply, verify: verify,
       stagedFiles: staged)
@@ -178,13 +178,13 @@ enum FileProbe {
   /// 256 KiB; `hashKey` lets it reuse the sha256 the change script remembered.
   static func script(path: String, withContent: Bool, hashKey: String? = nil) -> String {
     """
-    p=\(Shell.q(path))
+    p=\(ShellSnippets.q(path))
     cm_stat_of "$p"
     case $cm_t in
     l) echo type=symlink; echo "target=$cm_l" ;;
     d) echo type=directory; echo "mode=$cm_m owner=$cm_o group=$cm_g" ;;
     f) echo type=file; echo "mode=$cm_m owner=$cm_o group=$cm_g size=$cm_z"
-      printf 'sha256='; cm_sha256_of "$p" \(Shell.q(hashKey ?? "")) "$cm_id"\(withContent ? "\n  [ \"$cm_z\" -le 262144 ] && { printf 'content='; base64 -w0 < \"$p\"; echo; }" : "")
+      printf 'sha256='; cm_sha256_of "$p" \(ShellSnippets.q(hashKey ?? "")) "$cm_id"\(withContent ? "\n  [ \"$cm_z\" -le 262144 ] && { printf 'content='; base64 -w0 < \"$p\"; echo; }" : "")
       ;;
     '') echo type=absent ;;
     *) echo type=other ;;
