@@ -343,7 +343,8 @@ public enum RemoveNodeOperation {
       RootScript(BackupScripts.etcdSnapshot, name: "cluster-mgr-snapshot").command(
         [name], timeout: .seconds(300), step: "etcd snapshot"))
     let output = try RootScript.stdout(
-      of: saved, redactor: nil, failurePrefix: "\(server): k3s etcd-snapshot save failed: ")
+      of: saved, redactor: access.context.redactor,
+      failurePrefix: "\(server): k3s etcd-snapshot save failed: ")
     let file = try BackupScripts.SavedFile(output: output, server: server)
     return (server, file.path)
   }
