@@ -8,6 +8,8 @@ import Foundation
 struct ExecChannel {
   /// Why an exec did not produce a result.
   enum Failure: Error {
+    /// No channel could be opened: nothing was run.
+    case notOpened(LibSSH2Failure)
     case libssh2(LibSSH2Failure)
     case passwordMissing(sudoMessage: String)
     case passwordRejected(sudoMessage: String)
@@ -160,7 +162,7 @@ struct ExecChannel {
   private func open() throws(Failure) -> OpaquePointer {
     do throws(LibSSH2Failure) {
       return try session.openSessionChannel(within: requestTimeout)
-    } catch { throw .libssh2(error) }
+    } catch { throw .notOpened(error) }
   }
 
   /// Closes the channel without waiting long for the host to agree.

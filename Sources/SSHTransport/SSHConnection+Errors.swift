@@ -6,6 +6,17 @@ extension SSHConnection {
   /// this connection as lost).
   func failure(_ error: ExecChannel.Failure, label: String, limit: Duration?) -> SSHError {
     switch error {
+    case .notOpened(let failure) where failure.isConnectionLost:
+      lose("no channel could be opened (\(failure.text))")
+      return SSHError(
+        .unreachable, host: target.name, step: label,
+        reason: "the connection to \(target.address) stopped answering: no channel could be "
+          + "opened (\(failure.text)); nothing was run.",
+        remedy: "Check that the host is up and sshd is running (cluster-mgr ping), then run again.")
+    case .notOpened(let failure):
+      return SSHError(
+        .sessionFailed, host: target.name, step: label,
+        reason: "the host refused a channel: \(failure.text); nothing was run.")
     case .libssh2(let failure) where failure.isConnectionLost:
       lose("the connection was lost while running \(label) (\(failure.text))")
       return SSHError(

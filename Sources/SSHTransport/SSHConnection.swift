@@ -18,6 +18,8 @@ public actor SSHConnection {
 
   var session: LibSSH2Session?
   private var lostReason: String?
+  /// ``close()`` was called: the connection is not opened again.
+  private var closed = false
   private var keepaliveTask: Task<Void, Never>?
 
   /// How the session authenticated.
@@ -52,6 +54,7 @@ public actor SSHConnection {
     keepaliveTask?.cancel()
     keepaliveTask = nil
     session = nil
+    closed = true
     if lostReason == nil { lostReason = "the connection was closed" }
   }
 
@@ -115,6 +118,20 @@ public actor SSHConnection {
     _ line: RemoteCommandLine, stdin: StdinPump, stdout: any OutputSink, stderr: TailBuffer,
     label: String
   ) throws(SSHError) -> ExecChannel.Outcome {
+    do {
+      return try runOnce(line, stdin: stdin, stdout: stdout, stderr: stderr, label: label)
+    } catch let error where error.kind == .unreachable && session == nil && !closed {
+      // The held connection died while idle (no channel could be opened, or keepalives went
+      // unanswered before this command): nothing of it ran, so connect again once and retry.
+      guard reopen() else { throw error }
+      return try runOnce(line, stdin: stdin, stdout: stdout, stderr: stderr, label: label)
+    }
+  }
+
+  private func runOnce(
+    _ line: RemoteCommandLine, stdin: StdinPump, stdout: any OutputSink, stderr: TailBuffer,
+    label: String
+  ) throws(SSHError) -> ExecChannel.Outcome {
     let session = try liveSession(step: label)
     roundTrips += 1
     let hardDeadline = line.timeout.map {
@@ -128,7 +145,25 @@ public actor SSHConnection {
         line, stdin: stdin, stdout: stdout, stderr: stderr, password: { becomePassword() },
         hardDeadline: hardDeadline)
     } catch {
-      throw failure(error, label: label, limit: line.timeout)
+      let failure = failure(error, label: label, limit: line.timeout)
+      if case .notOpened = error { throw failure }
+      // Anything after the channel opened may have run: never retried.
+      closed = closed || self.session == nil
+      throw failure
+    }
+  }
+
+  /// Connects again after the connection was lost between commands; false when that fails
+  /// (the loss's reason stays).
+  private func reopen() -> Bool {
+    let reason = lostReason
+    do {
+      try open()
+      lostReason = nil
+      return true
+    } catch {
+      lostReason = (reason ?? "the connection was lost") + "; connecting again failed: \(error.reason)"
+      return false
     }
   }
 

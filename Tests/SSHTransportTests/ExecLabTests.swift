@@ -122,3 +122,35 @@ extension SSHLabTests {
     #expect(origins.first?.hasPrefix(lab.gateway + " ") == true)
   }
 }
+
+extension SSHLabTests {
+  /// A held connection that died while idle (here: its sshd process killed on the host) is
+  /// opened again for the next command, which then runs once; a closed one is not.
+  @Test func aConnectionLostBetweenCommandsIsOpenedAgainForTheNext() async throws {
+    let lab = try LabInstance.required()
+    let connection = try await lab.connect("lab-w1")
+    // The connection's own sshd process: the `sshd: USER@notty` ancestor of the command.
+    let findSSHD = """
+      p=$$
+      while [ "$p" -gt 1 ]; do
+        case "$(tr '\\0' ' ' < /proc/$p/cmdline)" in "sshd: "*@notty*) echo "$p"; exit 0 ;; esac
+        p=$(awk '{print $4}' /proc/$p/stat)
+      done
+      exit 1
+      """
+    let sshd = try await connection.execute(.script(findSSHD)).stdoutText
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(Int(sshd) != nil)
+    try lab.exec("lab-w1", "kill \(sshd)")
+    try await Task.sleep(for: .milliseconds(300))
+    let again = try await connection.execute(
+      .script("echo once >> /tmp/reconnect-count\n" + findSSHD))
+    #expect(again.succeeded)
+    #expect(again.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) != sshd)
+    #expect(try lab.exec("lab-w1", "cat /tmp/reconnect-count").stdout == "once\n")
+
+    await connection.close()
+    let closed = await expectSSHError { try await connection.execute(.script("true")) }
+    #expect(closed?.kind == .unreachable, "a closed connection is not opened again")
+  }
+}
