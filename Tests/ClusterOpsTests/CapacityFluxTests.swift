@@ -47,7 +47,10 @@ import Testing
       "spec": [
         "nodeName": node,
         "containers": [
-          ["name": "a", "resources": ["requests": ["cpu": cpu, "memory": memory], "limits": limits]]
+          [
+            "name": "a",
+            "resources": ["requests": ["cpu": cpu, "memory": memory], "limits": limits],
+          ]
         ],
       ],
       "status": ["phase": phase],
@@ -140,14 +143,18 @@ import Testing
       kind: "Kustomization")
     #expect(apps.readyText == "False, suspended" && apps.revision == "main@sha1:000")
     #expect(apps.lastError == "kustomization path not found")
-    let fresh = try Self.flux(#"{"metadata":{"name":"new","namespace":"x"}}"#, kind: "Kustomization")
+    let fresh = try Self.flux(
+      #"{"metadata":{"name":"new","namespace":"x"}}"#, kind: "Kustomization")
     #expect(fresh.ready == nil && fresh.readyText == "Unknown" && fresh.revision == nil)
 
     let flux = FluxStatus(
       installed: true, gitRepositories: [source], kustomizations: [apps], problem: nil)
     let lines = StatusFluxText.lines(flux, styler: .plain, maxWidth: nil)
     #expect(lines.first == "Flux:")
-    #expect(lines.contains { $0.contains("flux-system/apps") && $0.contains("kustomization path not found") })
+    #expect(
+      lines.contains {
+        $0.contains("flux-system/apps") && $0.contains("kustomization path not found")
+      })
     #expect(lines.contains { $0.contains("GitRepository") && $0.contains("main@sha1:abc") })
     let object = StatusFluxText.jsonObject(flux)
     let kustomization = (object["kustomizations"] as? [[String: Any]])?.first
@@ -156,13 +163,15 @@ import Testing
     #expect(flux.monitorWorkloads.map(\.health) == [.healthy, .failed])
     #expect(
       ReconcileOperation.resultLine(source)
-        == "GitRepository flux-system/flux-system: revision main@sha1:abc, Ready True (stored artifact for revision 'main@sha1:abc')")
+        == "GitRepository flux-system/flux-system: revision main@sha1:abc, Ready True (stored artifact for revision 'main@sha1:abc')"
+    )
   }
 
   @Test(.timeLimit(.minutes(1)))
   func withoutFluxsCRDsStatusSaysSoAndReconcileNamesIt() async throws {
     let server = try #require(NodeDrainTests.server, "the API stand-in did not start")
-    let client = KubeClient(credentials: try KubeCredentials.parse(server.kubeconfig, source: "test"))
+    let client = KubeClient(
+      credentials: try KubeCredentials.parse(server.kubeconfig, source: "test"))
     let flux = await FluxStatus.read(client)
     #expect(!flux.installed && flux.problem == nil && flux.objects.isEmpty)
     #expect(

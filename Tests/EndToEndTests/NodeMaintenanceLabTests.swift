@@ -67,7 +67,8 @@ struct NodeMaintenanceLabTests {
     let json = try Self.statusJSON(run, ["--capacity"])
     let capacity = try #require(json["capacity"] as? [String: Any])
     let rows = try #require(capacity["nodes"] as? [[String: Any]])
-    #expect(rows.map { $0["name"] as? String ?? "" } == ["lab-cp1", "lab-gpu1", "lab-w1", "lab-w2"])
+    #expect(
+      rows.map { $0["name"] as? String ?? "" } == ["lab-cp1", "lab-gpu1", "lab-w1", "lab-w2"])
     let pods = try run.kubectlJSON(["get", "pods", "-A"])["items"] as? [[String: Any]] ?? []
     var totalRequested: Int64 = 0
     for row in rows {
@@ -82,10 +83,12 @@ struct NodeMaintenanceLabTests {
       #expect(
         Self.int(cpu["reservedMillicores"]) == capacityCPU - allocatableCPU
           && Self.int(cpu["allocatableMillicores"])
-            == Self.int(cpu["capacityMillicores"]) - Self.int(cpu["reservedMillicores"]))
+            == Self.int(cpu["capacityMillicores"]) - Self.int(cpu["reservedMillicores"])
+      )
       let requested = pods.filter { pod in
         (pod["spec"] as? [String: Any])?["nodeName"] as? String == name
-          && !["Succeeded", "Failed"].contains((pod["status"] as? [String: Any])?["phase"] as? String)
+          && !["Succeeded", "Failed"].contains(
+            (pod["status"] as? [String: Any])?["phase"] as? String)
       }.reduce(Int64(0)) { sum, pod in
         let containers = (pod["spec"] as? [String: Any])?["containers"] as? [[String: Any]] ?? []
         return sum
@@ -113,9 +116,12 @@ struct NodeMaintenanceLabTests {
       Self.int(w1Memory["reservedBytes"])
         == (3 << 30) + Self.int(w1Memory["evictionReservedBytes"]), "\(w1Memory)")
     // lab-gpu1: its GPUs offered 4 times each (gpu_time_slicing_replicas: 4).
-    let gpu = try #require(rows.first { $0["name"] as? String == "lab-gpu1" }?["gpu"] as? [String: Any])
+    let gpu = try #require(
+      rows.first { $0["name"] as? String == "lab-gpu1" }?["gpu"] as? [String: Any])
     #expect(Self.int(gpu["timeSliceReplicas"]) == 4, "\(gpu)")
-    #expect(Self.int(gpu["physical"]) >= 1 && Self.int(gpu["capacity"]) == 4 * Self.int(gpu["physical"]), "\(gpu)")
+    #expect(
+      Self.int(gpu["physical"]) >= 1 && Self.int(gpu["capacity"]) == 4 * Self.int(gpu["physical"]),
+      "\(gpu)")
     let total = try #require(capacity["total"] as? [String: Any])
     #expect(Self.int((total["cpu"] as? [String: Any])?["requestedMillicores"]) == totalRequested)
     #expect(Self.int((total["gpu"] as? [String: Any])?["capacity"]) == Self.int(gpu["capacity"]))
@@ -131,7 +137,9 @@ struct NodeMaintenanceLabTests {
     #expect(refused.stderr.contains("lab-cp1 is a server"), "\(refused.stderr)")
     #expect(try Cluster.node(run, "lab-cp1").schedulable)
 
-    let candidates = try Self.webPods(run).compactMap(\.node).filter { $0 != "lab-cp1" && $0 != "lab-w1" }
+    let candidates = try Self.webPods(run).compactMap(\.node).filter {
+      $0 != "lab-cp1" && $0 != "lab-w1"
+    }
     let target = try #require(candidates.first, "no web pod on an agent")
     let drain = try run.run(["drain", target, "--stop-k3s", "--timeout", "180"])
     try #require(drain.status == 0, "drain failed:\n\(drain.stdout)\n\(drain.stderr)")
@@ -180,18 +188,22 @@ struct NodeMaintenanceLabTests {
 
   func reconcileIsHandled(_ run: ClusterMgrRun) throws {
     let reconcile = try run.run(["reconcile", "--timeout", "120"])
-    try #require(reconcile.status == 0, "reconcile failed:\n\(reconcile.stdout)\n\(reconcile.stderr)")
+    try #require(
+      reconcile.status == 0, "reconcile failed:\n\(reconcile.stdout)\n\(reconcile.stderr)")
     #expect(reconcile.stdout.contains("GitRepository flux-system/flux-system: revision "))
     #expect(
       reconcile.stdout.contains("Kustomization flux-system/flux-system: revision ")
         && reconcile.stdout.contains("Ready True"), "\(reconcile.stdout)")
-    for kind in ["kustomizations.kustomize.toolkit.fluxcd.io", "gitrepositories.source.toolkit.fluxcd.io"] {
+    for kind in [
+      "kustomizations.kustomize.toolkit.fluxcd.io", "gitrepositories.source.toolkit.fluxcd.io",
+    ] {
       let object = try run.kubectlJSON(["get", kind, "flux-system", "-n", "flux-system"])
       let requested =
         ((object["metadata"] as? [String: Any])?["annotations"] as? [String: Any])?[
           "reconcile.fluxcd.io/requestedAt"] as? String
       #expect(requested != nil)
-      #expect((object["status"] as? [String: Any])?["lastHandledReconcileAt"] as? String == requested)
+      #expect(
+        (object["status"] as? [String: Any])?["lastHandledReconcileAt"] as? String == requested)
     }
     let missing = try run.run(["reconcile", "nope"])
     #expect(missing.status == 2, "\(missing.stderr)")
@@ -208,7 +220,8 @@ struct NodeMaintenanceLabTests {
   }
 
   static func webPods(_ run: ClusterMgrRun) throws -> [(node: String?, running: Bool)] {
-    let items = try run.kubectlJSON(["get", "pods", "-l", "app=web"])["items"] as? [[String: Any]] ?? []
+    let items =
+      try run.kubectlJSON(["get", "pods", "-l", "app=web"])["items"] as? [[String: Any]] ?? []
     return items.filter { ($0["metadata"] as? [String: Any])?["deletionTimestamp"] == nil }.map {
       (
         ($0["spec"] as? [String: Any])?["nodeName"] as? String,

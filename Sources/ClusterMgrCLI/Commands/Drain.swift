@@ -7,7 +7,8 @@ extension ClusterMgr {
   /// `cluster-mgr drain NODE`: cordon a node and evict its pods, optionally stopping K3s there.
   struct Drain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Cordon a node and move its pods elsewhere (Eviction API); optionally stop K3s on it.",
+      abstract:
+        "Cordon a node and move its pods elsewhere (Eviction API); optionally stop K3s on it.",
       discussion: """
         NODE is an inventory host (its Node found by name, else by its Tailscale address) or \
         the name of a Node of the cluster. Cordons the node, then evicts its pods through the \

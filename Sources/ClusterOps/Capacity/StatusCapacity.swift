@@ -24,7 +24,9 @@ struct StatusCapacity: Sendable, Hashable {
     }
 
     /// What is kept beyond kube- and system-reserved (the kubelet's eviction threshold).
-    var otherReserved: Int64? { reserved.map { max(0, $0 - (kubeReserved ?? 0) - (systemReserved ?? 0)) } }
+    var otherReserved: Int64? {
+      reserved.map { max(0, $0 - (kubeReserved ?? 0) - (systemReserved ?? 0)) }
+    }
 
     /// Allocatable − requested: what more pods can still ask for.
     var left: Int64? { allocatable.map { $0 - requested } }

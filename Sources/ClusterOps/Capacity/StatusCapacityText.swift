@@ -33,7 +33,8 @@ extension StatusCapacity {
     func cores(_ value: Int64?) -> String { value.map(StatusFormat.cores) ?? "?" }
     func bytes(_ value: Int64?) -> String {
       guard let value else { return "?" }
-      return value < 0 ? "-" + StatusFormat.bytes(UInt64(-value)) : StatusFormat.bytes(UInt64(value))
+      return value < 0
+        ? "-" + StatusFormat.bytes(UInt64(-value)) : StatusFormat.bytes(UInt64(value))
     }
     var lines = [
       [

@@ -27,8 +27,10 @@ public struct ReconcileRequest: Sendable {
 /// `reconcile.fluxcd.io/requestedAt` = now, and each is waited for until its
 /// `status.lastHandledReconcileAt` is that value.
 public enum ReconcileOperation {
-  /// Asks Flux to reconcile now and waits; returns the final lines (revision and Ready of each
-  /// object). Throws when an object is not Ready once it handled the request.
+  /// Asks Flux to reconcile now and waits for it.
+  ///
+  /// Returns the final lines (revision and Ready of each object); throws when an object is not
+  /// Ready once it handled the request.
   public static func run(
     _ request: ReconcileRequest, context: ClusterContext, access: ClusterAccess,
     commandLine: [String] = CommandLine.arguments, now: Date = Date(),
@@ -55,7 +57,9 @@ public enum ReconcileOperation {
       let label = "\(type.kind) \(namespace)/\(name)"
       let started = ContinuousClock.now
       do {
-        say("asking Flux to reconcile \(label) (\(FluxKinds.reconcileRequestAnnotation)=\(value)) ...")
+        say(
+          "asking Flux to reconcile \(label) (\(FluxKinds.reconcileRequestAnnotation)=\(value)) ..."
+        )
         _ = try await api.patch(
           type, name, namespace: namespace,
           .object([
@@ -99,8 +103,11 @@ public enum ReconcileOperation {
     let id = await history.finish(notReady.isEmpty ? .succeeded : .failed)
     if !notReady.isEmpty {
       throw OperationError(
-        "Flux handled the request, but not everything is Ready: " + notReady.joined(separator: "; "),
-        remedy: "fix what the message names (the Git source, its deploy key, the manifests), push, and run cluster-mgr reconcile again")
+        "Flux handled the request, but not everything is Ready: "
+          + notReady.joined(separator: "; "),
+        remedy:
+          "fix what the message names (the Git source, its deploy key, the manifests), push, and run cluster-mgr reconcile again"
+      )
     }
     return (lines, id, history.warning)
   }
@@ -123,7 +130,8 @@ public enum ReconcileOperation {
     let names = listed.items.compactMap { $0[path: ["metadata", "name"]]?.string }
     throw OperationError(
       "there is no \(type.kind) \(name) in the namespace \(namespace)"
-        + (names.isEmpty ? " (it has none)" : " (there: \(names.sorted().joined(separator: ", ")))"),
+        + (names.isEmpty
+          ? " (it has none)" : " (there: \(names.sorted().joined(separator: ", ")))"),
       remedy: "name one of them, or see them all with cluster-mgr status",
       exitStatus: ExitStatus.invalidInput)
   }

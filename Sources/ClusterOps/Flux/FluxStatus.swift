@@ -59,7 +59,8 @@ struct FluxObjectStatus: Sendable, Hashable {
 
   /// `True`, `False`, `Unknown` (with `, suspended`).
   var readyText: String {
-    (ready == true ? "True" : ready == false ? "False" : "Unknown") + (suspended ? ", suspended" : "")
+    (ready == true ? "True" : ready == false ? "False" : "Unknown")
+      + (suspended ? ", suspended" : "")
   }
 
   /// The Ready message when the object is not Ready (its last error), else nil.

@@ -2,8 +2,9 @@ import Basics
 import Foundation
 import SSHTransport
 
-/// The K3s agent's systemd unit on a host (`k3s-agent`), over SSH: is it running, stop it,
-/// start it. Only fixed words reach the remote shell.
+/// The K3s agent's systemd unit (`k3s-agent`) on a host, over SSH.
+///
+/// Is it running, stop it, start it; only fixed words reach the remote shell.
 enum K3sAgentUnit {
   static let unit = "k3s-agent"
 
@@ -13,8 +14,9 @@ enum K3sAgentUnit {
       .argv(
         ["systemctl", "is-active", unit], sudo: true, timeout: .seconds(30),
         step: "is \(unit) running"))
-    return result.succeeded && result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
-      == "active"
+    return result.succeeded
+      && result.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        == "active"
   }
 
   /// `systemctl stop k3s-agent` (or `start`); throws with systemd's own words when it fails.

@@ -5,8 +5,9 @@ import Kubernetes
 import RunHistory
 import SSHTransport
 
-/// `cluster-mgr drain`, `cordon` and `uncordon`: take a node out for a while and give it back,
-/// through the cluster's API (``NodeDrain``), with the K3s agent stopped and started over SSH
+/// `cluster-mgr drain`, `cordon` and `uncordon`: a node out for a while, and back.
+///
+/// Through the cluster's API (``NodeDrain``), with the K3s agent stopped and started over SSH
 /// on request. Every run is recorded in the history.
 public enum NodeMaintenanceOperation {
   /// Carries out `request`, reporting each step through `say`; throws an error naming the
@@ -33,7 +34,9 @@ public enum NodeMaintenanceOperation {
     let node = target.nodeName
     switch request.action {
     case .cordon:
-      try await steps.run("cordon", remedy: "check the cluster (cluster-mgr status), then run again") {
+      try await steps.run(
+        "cordon", remedy: "check the cluster (cluster-mgr status), then run again"
+      ) {
         try await NodeDrain(client: api).cordon(node)
         say(target.wasCordoned ? "\(node) was already cordoned" : "cordoned \(node)")
         return target.wasCordoned ? nil : "cordoned"
@@ -55,7 +58,9 @@ public enum NodeMaintenanceOperation {
           say("stopping K3s (k3s-agent) on \(host) ...")
           try await K3sAgentUnit.change(connection, host: host, start: false)
           result.k3sChanged = true
-          say("stopped K3s on \(host): the node is NotReady until cluster-mgr uncordon \(request.name)")
+          say(
+            "stopped K3s on \(host): the node is NotReady until cluster-mgr uncordon \(request.name)"
+          )
           return "k3s-agent stopped"
         }
       }
@@ -65,9 +70,14 @@ public enum NodeMaintenanceOperation {
           request, target: target, host: host, context: context, api: api, steps: &steps,
           result: &result, say: say)
       }
-      try await steps.run("uncordon", remedy: "check the cluster (cluster-mgr status), then run again") {
+      try await steps.run(
+        "uncordon", remedy: "check the cluster (cluster-mgr status), then run again"
+      ) {
         try await NodeDrain(client: api).uncordon(node)
-        say(target.wasCordoned ? "uncordoned \(node): pods may be scheduled on it again" : "\(node) was already schedulable")
+        say(
+          target.wasCordoned
+            ? "uncordoned \(node): pods may be scheduled on it again"
+            : "\(node) was already schedulable")
         return target.wasCordoned ? "uncordoned" : nil
       }
     }
@@ -103,7 +113,8 @@ public enum NodeMaintenanceOperation {
   /// Starts the K3s agent again when it is stopped, and waits for the node to be Ready.
   private static func startAgent(
     _ request: NodeMaintenanceRequest, target: NodeMaintenanceTarget, host: String,
-    context: ClusterContext, api: KubeClient, steps: inout Steps, result: inout NodeMaintenanceResult,
+    context: ClusterContext, api: KubeClient, steps: inout Steps,
+    result: inout NodeMaintenanceResult,
     say: @escaping @Sendable (String) -> Void
   ) async throws {
     let node = target.nodeName
@@ -136,7 +147,8 @@ public enum NodeMaintenanceOperation {
         timeout: .seconds(seconds),
         describe: { objects in
           let condition = readyCondition(objects[node])
-          return "Ready=\(condition?["status"]?.string ?? "absent") (\(condition?["reason"]?.string ?? "no reason"))"
+          return
+            "Ready=\(condition?["status"]?.string ?? "absent") (\(condition?["reason"]?.string ?? "no reason"))"
         },
         until: { objects in
           guard let condition = readyCondition(objects[node]),

@@ -21,7 +21,8 @@ extension NodeMaintenanceOperation {
         await history.finish(.interrupted)
         throw OperationInterrupted(
           "before \(step) on \(host)"
-            + (done.isEmpty ? "; nothing was changed" : "; already done: " + done.joined(separator: "; ")),
+            + (done.isEmpty
+              ? "; nothing was changed" : "; already done: " + done.joined(separator: "; ")),
           interruption: interruption)
       }
       let started = ContinuousClock.now

@@ -48,7 +48,8 @@ extension NodeMaintenanceOperation {
       throw OperationError(
         "--stop-k3s refused: \(name) is a server (control plane); stopping K3s there stops the "
           + "cluster's API and datastore member, not just a worker",
-        remedy: "drain it without --stop-k3s; to take a server out for good use cluster-mgr remove-node",
+        remedy:
+          "drain it without --stop-k3s; to take a server out for good use cluster-mgr remove-node",
         exitStatus: ExitStatus.invalidInput)
     }
     if target.host == nil {
