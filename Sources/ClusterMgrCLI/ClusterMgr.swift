@@ -17,7 +17,8 @@ struct ClusterMgr: AsyncParsableCommand {
     subcommands: [
       Version.self, Init.self, Discover.self, Ping.self, Provision.self, Status.self, Drift.self,
       Tui.self,
-      AddNode.self, RemoveNode.self, Run.self, Shell.self, Backup.self, Restore.self,
+      AddNode.self, RemoveNode.self, Drain.self, Cordon.self, Uncordon.self, Reconcile.self,
+      Run.self, Shell.self, Backup.self, Restore.self,
       Export.self, Reset.self, InventoryCommand.self, ConfigGet.self, ConfigSet.self, History.self,
     ]
   )

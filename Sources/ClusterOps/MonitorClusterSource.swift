@@ -214,6 +214,8 @@ public actor MonitorClusterSource: MonitorDataSource {
     }
     let list: [String: Any] = ["items": items.map(\.foundation)]
     var snapshot = MonitorClusterSnapshot(list: list, server: server, readAt: Date())
+    let flux = await FluxStatus.read(client)
+    snapshot.workloads += flux.monitorWorkloads
     snapshot.eventsResourceVersion = lists.last?.resourceVersion ?? ""
     snapshot.eventsByUID = MonitorClusterSnapshot.eventsByUID(lists.last?.items ?? [])
     return snapshot

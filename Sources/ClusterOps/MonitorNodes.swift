@@ -86,6 +86,7 @@ enum MonitorNodes {
       return
     }
     node.ready = kube.ready
+    node.cordoned = kube.unschedulable
     node.k3sVersion = kube.kubeletVersion
     node.gpuCount = kube.gpuCount
     node.createdAt = kube.createdAt

@@ -234,7 +234,7 @@ public enum RemoveNodeOperation {
           step, started, clean(Self.describe(error)),
           remedy:
             "\(nodeName) is cordoned now; fix what blocks the drain (pod disruption budgets, bare pods, emptyDir data) and run again, "
-            + "use --no-drain to skip it, or undo with `kubectl uncordon \(nodeName)`"
+            + "use --no-drain to skip it, or undo with `cluster-mgr uncordon \(name)`"
         )
       }
     }

@@ -23,6 +23,8 @@ extension StatusReport {
       ]
     }
     object["pods"] = pods.map { $0.map(podObject) } ?? NSNull()
+    object["flux"] = flux.map(StatusFluxText.jsonObject) ?? NSNull()
+    object["capacity"] = capacity.map { $0.jsonObject() } ?? NSNull()
     return StatusJSON.text(object)
   }
 
@@ -36,6 +38,7 @@ extension StatusReport {
       "roles": kube?.roles ?? [],
       "status": StatusJSON.value(kube?.statusText),
       "ready": StatusJSON.value(kube?.ready),
+      "cordoned": StatusJSON.value(kube?.unschedulable),
       "k3sVersion": StatusJSON.value(kube?.kubeletVersion),
       "tailscaleIP": StatusJSON.value(node.tailscaleIP),
       "tailnetOnline": StatusJSON.value(node.tailnetOnline),

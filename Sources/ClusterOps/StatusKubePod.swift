@@ -17,6 +17,9 @@ struct StatusKubePod: Sendable, Hashable {
   var cpuRequestMillicores: Int64
   /// Memory requested by its containers, in bytes.
   var memoryRequestBytes: UInt64
+  /// Sum of the containers' `nvidia.com/gpu` requests (an extended resource's request is its
+  /// limit when only the limit is set).
+  var gpuRequests: Int64 = 0
   /// The controlling owner (`ReplicaSet`, `DaemonSet`, `StatefulSet`, `Job`…).
   var ownerKind: String?
   var ownerName: String?
@@ -41,13 +44,18 @@ struct StatusKubePod: Sendable, Hashable {
     images = containers.compactMap { $0["image"] as? String }
     var cpu: Int64 = 0
     var memory: UInt64 = 0
+    var gpus: Int64 = 0
     for container in containers {
       let requests =
         (container["resources"] as? [String: Any])?["requests"] as? [String: Any] ?? [:]
       cpu += (requests["cpu"] as? String).flatMap(StatusQuantity.millicores) ?? 0
       memory += (requests["memory"] as? String).flatMap(StatusQuantity.bytes) ?? 0
+      let limits = (container["resources"] as? [String: Any])?["limits"] as? [String: Any] ?? [:]
+      let gpu = requests["nvidia.com/gpu"] ?? limits["nvidia.com/gpu"]
+      gpus += (gpu as? String).flatMap { Int64($0) } ?? (gpu as? Int).map(Int64.init) ?? 0
     }
     cpuRequestMillicores = cpu
+    gpuRequests = gpus
     memoryRequestBytes = memory
     let statuses = status["containerStatuses"] as? [[String: Any]] ?? []
     totalContainers = max(containers.count, statuses.count)

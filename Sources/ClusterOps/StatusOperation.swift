@@ -15,6 +15,8 @@ public struct StatusRequest: Sendable {
   public var tailscaleSocket: String?
   /// How long CPU time is sampled on each host.
   public var cpuSample: Duration = .milliseconds(500)
+  /// Add the capacity table (`--capacity`).
+  public var capacity = false
   /// The longest one host's read may take once connected.
   public var hostTimeout: Duration = .seconds(15)
 
@@ -42,6 +44,8 @@ public enum StatusOperation {
     var server: StatusReport.Server
     var nodes: [StatusKubeNode]
     var pods: [StatusKubePod]
+    /// Flux's objects (nil when the API did not answer).
+    var flux: FluxStatus? = nil
   }
 
   /// Nodes and pods from the API (two lists, at once).
@@ -61,14 +65,17 @@ public enum StatusOperation {
       let client = try await access.api()
       async let nodeList = client.list(.node)
       async let podList = client.list(.pod)
+      async let fluxRead = FluxStatus.read(client)
       let (nodeItems, podItems) = try await (nodeList.items, podList.items)
+      let flux = await fluxRead
       let nodes = nodeItems.compactMap {
         StatusKubeNode(json: $0.foundation as? [String: Any] ?? [:])
       }
       let pods = podItems.compactMap { StatusKubePod(json: $0.foundation as? [String: Any] ?? [:]) }
       let name = await access.apiServer ?? context.servers.first?.name ?? "server"
       let route = await access.apiRoute
-      return ClusterRead(server: .reachable(name: name, route: route), nodes: nodes, pods: pods)
+      return ClusterRead(
+        server: .reachable(name: name, route: route), nodes: nodes, pods: pods, flux: flux)
     } catch {
       let message = (error as? any OperatorError)?.message ?? String(describing: error)
       return ClusterRead(
@@ -155,9 +162,15 @@ public enum StatusOperation {
     let seconds =
       Double(request.cpuSample.components.seconds)
       + Double(request.cpuSample.components.attoseconds) / 1e18
+    var capacity: StatusCapacity?
+    if request.capacity, case .reachable = cluster.server {
+      capacity = StatusCapacity(
+        nodes: cluster.nodes, pods: cluster.pods, inventory: context.nodes,
+        settings: context.settings)
+    }
     return StatusReport(
       server: cluster.server, nodes: rows, pods: pods, tailnetProblem: tailnet.problem,
-      cpuSampleSeconds: seconds, generatedAt: now)
+      cpuSampleSeconds: seconds, generatedAt: now, flux: cluster.flux, capacity: capacity)
   }
 
   /// One line for an error: an operator error's message, else its description.

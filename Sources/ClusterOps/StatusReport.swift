@@ -76,6 +76,10 @@ public struct StatusReport: Sendable {
   var cpuSampleSeconds: Double
   /// When the report was made.
   var generatedAt: Date
+  /// Flux's sources and Kustomizations (nil when the API did not answer).
+  var flux: FluxStatus? = nil
+  /// The capacity table, when asked for (`--capacity`).
+  var capacity: StatusCapacity? = nil
 
   /// 0 when the server and every inventory host answered; 4 (unreachable) otherwise.
   public var exitStatus: Int32 {

@@ -34,6 +34,14 @@ extension StatusReport {
       "CPU, MEMORY, DISK: measured on each host over SSH: busy share of /proc/stat over "
         + "\(Self.seconds(cpuSampleSeconds)) and cores, MemTotal − MemAvailable of "
         + "/proc/meminfo, df of /.")
+    if let flux {
+      lines.append("")
+      lines += StatusFluxText.lines(flux, styler: styler, maxWidth: maxWidth)
+    }
+    if let capacity {
+      lines.append("")
+      lines += capacity.textLines(styler: styler, maxWidth: maxWidth)
+    }
     if let pods {
       lines.append("")
       if pods.isEmpty {

@@ -145,7 +145,7 @@ struct AgentRolloutTests {
     let failed = await rollout.before(host: "w1", play: "agents")
     #expect(failed.first?.status == .failed)
     #expect(failed.first?.failure?.contains("cannot evict pod web-1") == true)
-    #expect(failed.first?.failure?.contains("k3s kubectl uncordon w1") == true)
+    #expect(failed.first?.failure?.contains("cluster-mgr uncordon w1") == true)
     let next = await rollout.before(host: "w2", play: "agents")
     #expect(next.first?.status == .failed)
     #expect(next.first?.summary.contains("the upgrade of w1 did not finish") == true)

@@ -12,8 +12,10 @@ extension ClusterMgr {
       abstract:
         "Show the cluster's nodes: readiness, roles, versions, tailnet state, capacity and use.",
       discussion: """
-        Reads the Kubernetes API with `k3s kubectl` over SSH on the first server that answers \
-        (no kubectl or kubeconfig needed here), the tailnet through the local tailscaled, and \
+        Reads the Kubernetes API from this workstation (no kubectl needed), with Flux's \
+        GitRepositories and Kustomizations (Ready, revision, last error) when Flux is \
+        installed; --capacity adds what each node offers, keeps, has requested and has left. \
+        Reads the tailnet through the local tailscaled, and \
         CPU, memory and disk figures from each host over SSH (/proc/stat, /proc/meminfo, df). \
         CPU REQ and MEM REQ are pod requests against allocatable; CPU, MEMORY and DISK are \
         measured on the host. Exit status: 0 everything answered, 2 invalid inventory, \
@@ -29,6 +31,12 @@ extension ClusterMgr {
       help: ArgumentHelp("Only pods of this namespace (implies --pods).", valueName: "namespace"))
     var namespace: String?
 
+    @Flag(
+      help:
+        "Add capacity per node and in total: capacity, reserved (kube/system/eviction), allocatable, requested, GPUs and what is left."
+    )
+    var capacity = false
+
     @OptionGroup var inventory: InventoryOptions
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: OutputOptions
@@ -39,6 +47,7 @@ extension ClusterMgr {
         var request = StatusRequest()
         request.includePods = pods
         request.namespace = namespace
+        request.capacity = capacity
         request.tailscaleSocket = connection.socket
         let report = await StatusOperation.run(request, context: context)
         await context.sessions.closeAll()

@@ -57,7 +57,7 @@ actor AgentRollout: PlayHostHooks {
           play, host, task, .failed, started, "the drain failed; \(host) stays cordoned",
           failure: RemoveNodeOperation.describe(error)
             + "; fix what blocks the drain (pod disruption budgets, bare pods) and provision again, "
-            + "or uncordon it: k3s kubectl uncordon \(host)")
+            + "or give it back: cluster-mgr uncordon \(host)")
       ]
     }
   }
@@ -72,7 +72,7 @@ actor AgentRollout: PlayHostHooks {
       return [
         result(
           play, host, task, .skipped, started,
-          "left cordoned: its upgrade did not finish; fix it and provision again, or uncordon it: k3s kubectl uncordon \(host)"
+          "left cordoned: its upgrade did not finish; fix it and provision again, or give it back: cluster-mgr uncordon \(host)"
         )
       ]
     }
@@ -92,7 +92,7 @@ actor AgentRollout: PlayHostHooks {
         result(
           play, host, task, .failed, started, "\(host) stays cordoned",
           failure: RemoveNodeOperation.describe(error)
-            + "; check it (cluster-mgr status), then provision again or uncordon it: k3s kubectl uncordon \(host)"
+            + "; check it (cluster-mgr status), then provision again or give it back: cluster-mgr uncordon \(host)"
         )
       ]
     }

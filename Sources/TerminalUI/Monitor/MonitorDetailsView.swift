@@ -52,7 +52,7 @@ struct MonitorDetailsView {
   private func nodeFields(_ node: MonitorNode) -> [Field] {
     var fields: [Field] = [
       ("Role", node.role, .plain),
-      ("Ready", MonitorItems.readyText(node.ready), .plain),
+      ("Ready", MonitorItems.readyText(node.ready, cordoned: node.cordoned), .plain),
       ("Tailnet", MonitorItems.tailnetText(node.tailnetOnline), .plain),
       ("K3s", node.k3sVersion ?? "-", .plain),
     ]

@@ -8,7 +8,7 @@ struct MonitorItems {
       matches(
         filter,
         [
-          $0.name, $0.role, $0.k3sVersion ?? "", readyText($0.ready),
+          $0.name, $0.role, $0.k3sVersion ?? "", readyText($0.ready, cordoned: $0.cordoned),
           tailnetText($0.tailnetOnline), $0.isReadable ? "" : "N/A",
         ])
     }
@@ -69,12 +69,14 @@ struct MonitorItems {
     return fields.contains { $0.range(of: filter, options: .caseInsensitive) != nil }
   }
 
-  static func readyText(_ ready: Bool?) -> String {
-    switch ready {
-    case true?: "Ready"
-    case false?: "NotReady"
-    case nil: "Unknown"
-    }
+  static func readyText(_ ready: Bool?, cordoned: Bool = false) -> String {
+    let text =
+      switch ready {
+      case true?: "Ready"
+      case false?: "NotReady"
+      case nil: "Unknown"
+      }
+    return cordoned ? text + ",SchedulingDisabled" : text
   }
 
   static func tailnetText(_ online: Bool?) -> String {

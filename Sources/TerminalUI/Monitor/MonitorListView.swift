@@ -96,7 +96,7 @@ struct MonitorListView {
   private func nodesTable() -> Table {
     let nodes = MonitorItems.nodes(model, filter: state.filter)
     let rows = nodes.map { node -> Row in
-      let ready = MonitorItems.readyText(node.ready)
+      let ready = MonitorItems.readyText(node.ready, cordoned: node.cordoned)
       let tailnet = MonitorItems.tailnetText(node.tailnetOnline)
       var cells: [(text: String, style: Style)] = [
         (node.name, .plain), (node.role, .plain),

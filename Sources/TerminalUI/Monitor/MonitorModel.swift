@@ -90,6 +90,8 @@ public struct MonitorNode: Sendable, Hashable {
   public var ready: Bool?
   /// Whether the tailnet sees it online; `nil` when unknown.
   public var tailnetOnline: Bool?
+  /// Cordoned (`spec.unschedulable`): shown as `Ready,SchedulingDisabled` like kubectl.
+  public var cordoned: Bool
   /// The kubelet's version, such as `v1.31.4+k3s1`.
   public var k3sVersion: String?
   /// The last figures read from the host (kept when a later read fails).
@@ -111,8 +113,9 @@ public struct MonitorNode: Sendable, Hashable {
     name: String, role: String, ready: Bool? = nil, tailnetOnline: Bool? = nil,
     k3sVersion: String? = nil, usage: NodeUsage? = nil, usageReadAt: Date? = nil,
     isReadable: Bool = true, gpuCount: Int? = nil, createdAt: Date? = nil,
-    details: [MonitorDetail] = []
+    details: [MonitorDetail] = [], cordoned: Bool = false
   ) {
+    self.cordoned = cordoned
     self.name = name
     self.role = role
     self.ready = ready
