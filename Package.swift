@@ -95,7 +95,6 @@ let package = Package(
       dependencies: [
         "Basics", "Engine", "Inventory", "Kubernetes", "CurlHTTP", "Yams",
         .product(name: "Collections", package: "swift-collections"),
-        .product(name: "Crypto", package: "swift-crypto"),
       ],
       swiftSettings: strict),
 
@@ -108,7 +107,7 @@ let package = Package(
       name: "ClusterOps",
       dependencies: [
         "Basics", "SSHTransport", "Tailscale", "Inventory", "RunHistory", "Engine", "Roles",
-        "TerminalUI", "Kubernetes", "CurlHTTP", "Yams",
+        "TerminalUI", "Kubernetes", "CurlHTTP", "Yams", "PackageAssets",
         .product(name: "Collections", package: "swift-collections"),
         .product(name: "Crypto", package: "swift-crypto"),
       ],

@@ -38,6 +38,19 @@ import Testing
     }
   }
 
+  /// The shell scripts cluster-mgr ships or runs from roles/ (the uninstall script, the day-2
+  /// scripts) pass shellcheck as POSIX sh, with no exclusions: what a script does on purpose
+  /// is said in a directive next to it.
+  @Test func everyShellScriptUnderRolesPassesShellcheck() throws {
+    let scripts = try Self.checkoutRoleFiles().keys.filter { $0.hasSuffix(".sh") }.sorted()
+    #expect(scripts.contains("day2/scripts/etcd-snapshot.sh"))
+    #expect(scripts.count >= 5)
+    let result = try ProcessRunner.run(
+      ["shellcheck", "--shell=sh", "--format=gcc"]
+        + scripts.map { Self.rolesDirectory.appendingPathComponent($0).path })
+    #expect(result.status == 0, "shellcheck:\n\(result.stdout.prefix(4000))")
+  }
+
   @Test func versionIsTheVersionFile() throws {
     let file = Repository.root.appendingPathComponent("VERSION")
     let text = try String(contentsOf: file, encoding: .utf8)

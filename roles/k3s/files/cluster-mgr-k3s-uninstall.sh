@@ -25,18 +25,23 @@ done
 children() {
   ps -e -o ppid= -o pid= | awk -v parent="$1" '$1 == parent { print $2 }'
 }
+# Lists of process ids are split into words on purpose (SC2046, SC2086 below).
 tree() {
   for pid in "$@"; do
     echo "$pid"
+    # shellcheck disable=SC2046
     tree $(children "$pid")
   done
 }
 shims() {
+  # shellcheck disable=SC2009 # as k3s-killall.sh finds the shims
   ps -e -o pid= -o args= | grep -E "$data_dir/data/[^/]+/bin/containerd-shim" | awk '{ print $1 }'
 }
 for _ in 1 2 3; do
+  # shellcheck disable=SC2046
   pids=$(tree $(shims))
   [ -n "$pids" ] || break
+  # shellcheck disable=SC2086
   kill -9 $pids 2>/dev/null || true
   sleep 1
 done
