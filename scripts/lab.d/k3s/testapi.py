@@ -37,6 +37,7 @@ def relocate(directory):
     server.DB_DIR = os.path.join(server.SERVER_DIR, "db")
     server.DB = os.path.join(server.DB_DIR, "state.db")
     server.REQUEST_LOG = os.path.join(directory, "requests.log")
+    nodeinfo.NODE_DIR = os.path.join(directory, "node")
     os.makedirs(server.DB_DIR, exist_ok=True)
 
 

@@ -339,9 +339,13 @@ def read(path, default=""):
         return default
 
 
+# K3s's node directory (its password and node id); testapi.py points it into its own directory.
+NODE_DIR = "/etc/rancher/node"
+
+
 def node_password():
     """/etc/rancher/node/password: the node's identity towards the server (made once)."""
-    path = "/etc/rancher/node/password"
+    path = os.path.join(NODE_DIR, "password")
     pw = read(path)
     if not pw:
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -357,11 +361,11 @@ def report(mode, settings, argv_extra, node_ip, iface, runtimes, default_runtime
     from . import config
     name = settings.get("node-name") or os.uname().nodename
     if settings.get("with-node-id"):
-        node_id = read("/etc/rancher/node/node-id")
+        node_id = read(os.path.join(NODE_DIR, "node-id"))
         if not node_id:
             node_id = os.urandom(4).hex()
-            os.makedirs("/etc/rancher/node", exist_ok=True)
-            with open("/etc/rancher/node/node-id", "w") as f:
+            os.makedirs(NODE_DIR, exist_ok=True)
+            with open(os.path.join(NODE_DIR, "node-id"), "w") as f:
                 f.write(node_id + "\n")
         name += "-" + node_id
     cap, alloc, reserved = capacity_and_allocatable(settings)
