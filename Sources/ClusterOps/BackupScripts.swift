@@ -1,5 +1,4 @@
 import Foundation
-import PackageAssets
 
 /// The shell scripts `backup`, `restore` and `remove-node` run on a server, as root: files under
 /// roles/day2/scripts, built into the binary.
@@ -14,27 +13,18 @@ enum BackupScripts {
   static let sqliteDatabase = databaseDirectory + "/state.db"
 
   /// Prints `etcd`, `sqlite`, `external` or `none`: which datastore this server runs.
-  static var detectDatastore: String { script("detect-datastore.sh") }
+  static var detectDatastore: String { OperationScripts.text("detect-datastore.sh") }
 
   /// `k3s etcd-snapshot save --name $1` into the snapshot directory; prints the file, its
   /// SHA-256 and its size (see ``SavedFile``).
-  static var etcdSnapshot: String { script("etcd-snapshot.sh") }
+  static var etcdSnapshot: String { OperationScripts.text("etcd-snapshot.sh") }
 
   /// A consistent copy of the SQLite datastore (SQLite's online backup: the live database
   /// keeps working) to the snapshot directory as `$1`; prints what ``SavedFile`` reads.
-  static var sqliteBackup: String { script("sqlite-backup.sh") }
+  static var sqliteBackup: String { OperationScripts.text("sqlite-backup.sh") }
 
   /// Lists the snapshot directory: `name<TAB>size<TAB>mtime` per file.
-  static var listSnapshots: String { script("list-snapshots.sh") }
-
-  /// `roles/day2/scripts/NAME`, as built into cluster-mgr (a file missing from the build is a
-  /// packaging error that RoleAssetScriptsTests catch).
-  static func script(_ name: String) -> String {
-    guard let text = PackageAssets.roleFiles["day2/scripts/\(name)"] else {
-      preconditionFailure("roles/day2/scripts/\(name) is not built into cluster-mgr")
-    }
-    return text
-  }
+  static var listSnapshots: String { OperationScripts.text("list-snapshots.sh") }
 
   /// `file PATH`, `HEX  PATH` (sha256sum) and `size N` lines, read back.
   struct SavedFile: Equatable {
