@@ -213,14 +213,15 @@ struct APIClusterLabTests {
     outputs += [drift.stdout, drift.stderr]
     #expect(drift.status == 1, "\(drift.stdout)\(drift.stderr)")
     #expect(
-      drift.stdout.contains("Secret flux-system/sops-age data.age.agekey differs (secret, not shown)"),
+      drift.stdout.contains(
+        "Secret flux-system/sops-age data.age.agekey differs (secret, not shown)"),
       "\(drift.stdout)")
     #expect(!drift.stdout.contains(other))
 
     // Without the variable: the decryption block goes; the Secret stays as it is.
     let (dropped, droppedEvents) = try plain.provision(["--diff"])
     outputs += [dropped.stdout, dropped.stderr]
-    #expect(dropped.status == 0, "\(dropped.stderr)")
+    try #require(dropped.status == 0, "\(dropped.stdout)\n\(dropped.stderr)")
     #expect(
       droppedEvents.changedTasks.compactMap { $0["task"] as? String } == [
         "GitRepository and Kustomization flux-system"

@@ -43,7 +43,8 @@ import Testing
     #expect(spec.problem(with: .string("a\u{1b}[2Jb")) != nil, "a terminal escape")
     let refused = InventoryValidator.validate(
       try InventoryLoader.load(path: "hosts.yml", text: Self.inventory("42")))
-    #expect(refused.contains { $0.isError && $0.message.contains("sops_age_key_file") }, "\(refused)")
+    #expect(
+      refused.contains { $0.isError && $0.message.contains("sops_age_key_file") }, "\(refused)")
     #expect(
       try InventoryLoader.load(path: "hosts.yml", text: Self.inventory("42")).clusterSettings
         .sopsAgeKeyFile == nil, "a wrong type is not used")

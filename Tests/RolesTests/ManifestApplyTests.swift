@@ -116,7 +116,8 @@ struct ManifestApplyTests {
     #expect(try await Self.converge(try manifest(first)).plan.decision == .ok)
     let changed = try await Self.converge(try manifest(second))
     #expect(changed.plan.summary == "flux-sops-age: Secret default/sops-age: data.age.agekey")
-    let text = changed.plan.summary + (changed.plan.diff ?? "") + created.plan.summary
+    let text =
+      changed.plan.summary + (changed.plan.diff ?? "") + created.plan.summary
       + (created.plan.diff ?? "")
     #expect(changed.plan.diff?.contains("data.age.agekey: changed (secret, not shown)") == true)
     for key in [first, second] {

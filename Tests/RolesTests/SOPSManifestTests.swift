@@ -58,7 +58,8 @@ import Testing
       path: ["data", "age.agekey"], to: .string(Data(oldKey.utf8).base64EncodedString()))
     let changes = FieldDiff.changes(from: live, to: desired)
     #expect(changes.map(\.path) == ["data.age.agekey"])
-    let text = changes.map { FieldDiffText.render($0, secret: true) }.joined()
+    let text =
+      changes.map { FieldDiffText.render($0, secret: true) }.joined()
       + changes.map(\.summary).joined()
     for secret in [GoldenInventory.ageKey, oldKey] {
       for form in [secret, Data(secret.utf8).base64EncodedString(), "AGE-SECRET-KEY-1"] {

@@ -47,7 +47,8 @@ enum SOPSAgeKey {
     guard !keys.isEmpty else {
       throw OperationError(
         "sops_age_key_file \(shown) is not an age key file: it has no line starting AGE-SECRET-KEY-1",
-        remedy: "point it at the private key file made by `age-keygen -o FILE` (not the public key)",
+        remedy:
+          "point it at the private key file made by `age-keygen -o FILE` (not the public key)",
         exitStatus: ExitStatus.invalidInput)
     }
     var warning: String?

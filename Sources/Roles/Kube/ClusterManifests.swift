@@ -114,7 +114,8 @@ public enum ManifestDrift {
         manifests.append(try ClusterManifests.sopsAge(inputs, sopsAgeKey))
       } else if decrypts {
         unchecked.append(
-          "flux-sops-age: sops_age_key_file \(inputs.settings.sopsAgeKeyFile ?? "") cannot be read here")
+          "flux-sops-age: sops_age_key_file \(inputs.settings.sopsAgeKeyFile ?? "") cannot be read here"
+        )
       }
       manifests.append(
         try ClusterManifests.fluxSync(
