@@ -17,7 +17,7 @@ enum DriftManifests {
       let inputs = ProvisionInputs(
         nodes: context.nodes, settings: context.settings, roleFiles: try RoleFiles.locate())
       let (findings, unchecked) = try await ManifestDrift.check(
-        inputs, deployKey: deployKey(context),
+        inputs, deployKey: deployKey(context), sopsAgeKey: sopsAgeKey(context),
         fluxInstall: fluxInstall(context, artifactsDirectory),
         client: try await access.api())
       return (findings.flatMap(driftFindings), unchecked.map { "manifests: \($0)" })
@@ -92,6 +92,15 @@ enum DriftManifests {
     context.redactor.register(pair.privateKey)
     return FluxInputs.DeployKey(
       privateKey: pair.privateKey, publicKey: pair.publicKey, knownHosts: knownHosts)
+  }
+
+  /// The age key of `sops_age_key_file` (masked from the moment it is read); nil when the
+  /// file cannot be read or holds no key (the Secret is then not compared).
+  static func sopsAgeKey(_ context: ClusterContext) -> String? {
+    guard context.settings.gitopsEnabled, let path = context.settings.sopsAgeKeyFile else {
+      return nil
+    }
+    return try? SOPSAgeKey.load(path: path, redactor: context.redactor).key
   }
 
   /// Flux's install manifest: `--artifacts`, else provision's checked download.

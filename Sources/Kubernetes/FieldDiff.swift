@@ -46,6 +46,36 @@ public enum FieldDiff {
     }
   }
 
+  /// Whether `manager`'s last server-side apply of `live` set a field that `desired` no longer
+  /// has (found in `metadata.managedFields`): such a field is removed by the next apply, so the
+  /// live object is not as desired even when it has every field of `desired`. Only map fields
+  /// are followed; list items (`k:`, `v:`, `i:`) are compared by ``contains(_:in:)``.
+  public static func appliedFieldsDropped(
+    _ desired: JSONValue, in live: JSONValue, manager: String
+  ) -> Bool {
+    let entries = live[path: ["metadata", "managedFields"]]?.array ?? []
+    guard
+      let entry = entries.first(where: {
+        $0["manager"]?.string == manager && $0["operation"]?.string == "Apply"
+          && ($0["subresource"]?.string ?? "").isEmpty
+      }), let fields = entry["fieldsV1"]
+    else { return false }
+    return dropped(fields, desired)
+  }
+
+  private static func dropped(_ fields: JSONValue, _ desired: JSONValue) -> Bool {
+    guard case .object(let owned) = fields, case .object(let want) = desired else { return false }
+    for (key, sub) in owned where key.hasPrefix("f:") {
+      let name = String(key.dropFirst(2))
+      guard let value = want[name] else {
+        // apiVersion and kind are never owned; anything else set before and not now is dropped.
+        return true
+      }
+      if dropped(sub, value) { return true }
+    }
+    return false
+  }
+
   /// Every field that differs between `old` and `new`, in path order; server bookkeeping
   /// (resourceVersion, managedFields, generation, status) is left out. Under a Secret's `data`
   /// and `stringData` only the key is reported.

@@ -139,6 +139,110 @@ struct APIClusterLabTests {
     }
   }
 
+  /// `sops_age_key_file`: the key becomes the Secret `sops-age` (`age.agekey`) and the
+  /// Kustomization decrypts with it; the key is in no output, diff or history row; a second
+  /// provision is a no-op; drift sees an edited Secret; without the variable the `decryption`
+  /// block goes (and the suite's inventory is as before for the tests that follow).
+  @Test func aSOPSAgeKeyIsAppliedAsASecretAndNeverShown() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "cm-sops-\(UUID().uuidString.prefix(8))")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let alphabet = Array("QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L")
+    let key = "AGE-SECRET-KEY-1" + String((0..<58).map { _ in alphabet.randomElement()! })
+    let file = "# created: 2026-01-01T00:00:00Z\n# public key: age1labtest\n\(key)\n"
+    let keyPath = directory.appendingPathComponent("keys.txt").path
+    try #require(
+      FileManager.default.createFile(
+        atPath: keyPath, contents: Data(file.utf8), attributes: [.posixPermissions: 0o600]))
+    let plain = try Self.runner()
+    let (base, _) = try plain.provision()  // a no-op after the tests above
+    try #require(base.status == 0, "\(base.stdout)\n\(base.stderr)")
+    let run = try ClusterMgrRun(lab: plain.lab) { _ in
+      (try? String(contentsOfFile: plain.inventoryPath, encoding: .utf8))?
+        .replacingOccurrences(
+          of: "\n  vars:\n", with: "\n  vars:\n    sops_age_key_file: \(keyPath)\n") ?? ""
+    }
+    let encoded = Data(file.utf8).base64EncodedString()
+    var outputs: [String] = []
+
+    let check = try run.run([
+      "provision", "--check", "--diff", "--artifacts", try ClusterMgrRun.artifacts(),
+    ])
+    outputs += [check.stdout, check.stderr]
+    #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    #expect(check.stdout.contains("create Secret flux-system/sops-age"), "\(check.stdout)")
+    #expect(check.stdout.contains("spec.decryption"), "\(check.stdout)")
+
+    let (applied, events) = try run.provision(["--diff"])
+    outputs += [applied.stdout, applied.stderr]
+    try #require(applied.status == 0, "\(applied.stdout)\n\(applied.stderr)")
+    #expect(
+      events.changedTasks.compactMap { $0["task"] as? String } == [
+        "SOPS age key Secret sops-age", "GitRepository and Kustomization flux-system",
+      ], "\(events.changedTasks)")
+    let secret = try run.kubectlJSON(["-n", "flux-system", "get", "secret", "sops-age"])
+    let data = try #require(secret["data"] as? [String: String])
+    #expect(Array(data.keys) == ["age.agekey"])
+    #expect(data["age.agekey"] == encoded)
+    let metadata = secret["metadata"] as? [String: Any] ?? [:]
+    #expect(
+      (metadata["labels"] as? [String: String])?["cluster-mgr.io/manifest"] == "flux-sops-age")
+    #expect((metadata["annotations"] as? [String: String] ?? [:]).isEmpty, "\(metadata)")
+    let kustomization = try run.kubectlJSON([
+      "-n", "flux-system", "get", "kustomizations.kustomize.toolkit.fluxcd.io", "flux-system",
+    ])
+    let decryption = (kustomization["spec"] as? [String: Any])?["decryption"] as? [String: Any]
+    #expect(decryption?["provider"] as? String == "sops", "\(kustomization)")
+    #expect((decryption?["secretRef"] as? [String: Any])?["name"] as? String == "sops-age")
+
+    let (again, againEvents) = try run.provision()
+    outputs += [again.stdout, again.stderr]
+    #expect(again.status == 0 && againEvents.changedTasks.isEmpty, "\(againEvents.changedTasks)")
+    let clean = try run.run(["drift", "--artifacts", try ClusterMgrRun.artifacts()])
+    outputs += [clean.stdout, clean.stderr]
+    #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+
+    let other = Data("AGE-SECRET-KEY-1OTHER\n".utf8).base64EncodedString()
+    let edit = try run.lab.exec(
+      "lab-cp1",
+      "k3s kubectl -n flux-system patch secret sops-age --type merge -p '{\"data\":{\"age.agekey\":\"\(other)\"}}'"
+    )
+    try #require(edit.status == 0, "\(edit.stderr)")
+    let drift = try run.run(["drift", "--artifacts", try ClusterMgrRun.artifacts()])
+    outputs += [drift.stdout, drift.stderr]
+    #expect(drift.status == 1, "\(drift.stdout)\(drift.stderr)")
+    #expect(
+      drift.stdout.contains(
+        "Secret flux-system/sops-age data.age.agekey differs (secret, not shown)"),
+      "\(drift.stdout)")
+    #expect(!drift.stdout.contains(other))
+
+    // Without the variable: the decryption block goes; the Secret stays as it is.
+    let (dropped, droppedEvents) = try plain.provision(["--diff"])
+    outputs += [dropped.stdout, dropped.stderr]
+    try #require(dropped.status == 0, "\(dropped.stdout)\n\(dropped.stderr)")
+    #expect(
+      droppedEvents.changedTasks.compactMap { $0["task"] as? String } == [
+        "GitRepository and Kustomization flux-system"
+      ], "\(droppedEvents.changedTasks)")
+    let after = try run.kubectlJSON([
+      "-n", "flux-system", "get", "kustomizations.kustomize.toolkit.fluxcd.io", "flux-system",
+    ])
+    #expect((after["spec"] as? [String: Any])?["decryption"] == nil, "\(after)")
+    #expect((after["spec"] as? [String: Any])?["path"] as? String == "./gitops/clusters/homelab")
+
+    outputs += [
+      try run.run(["history", "show", "last", "--diff", "--output", "json"]).stdout,
+      try run.run(["history", "list", "--output", "json"]).stdout,
+      try run.run(["history", "show", "last", "--diff"]).stdout,
+    ]
+    for text in outputs {
+      #expect(!text.contains(key) && !text.contains(encoded), "the age key was shown: \(text)")
+      #expect(!text.contains("AGE-SECRET-KEY-1"), "\(text)")
+    }
+  }
+
   @Test func statusAnswersWithinASecond() throws {
     let run = try Self.runner()
     var best = Duration.seconds(60)

@@ -52,13 +52,13 @@ struct InjectionCorpusTests {
       "injection corpus: \(InjectionCorpus.places.count) places × \(InjectionCorpus.payloads.count) payloads = \(total) cases: \(refused) refused at load with file:line:col, \(accepted.count) carried to provision"
     )
     #expect(refused + accepted.count == total)
-    // What may carry such text through (as data): secrets, K3s flag values, group names, a key
-    // file path, and a Git branch (Git allows any Unicode letter in one).
+    // What may carry such text through (as data): secrets, K3s flag values, group names, key
+    // file paths, and a Git branch (Git allows any Unicode letter in one).
     let free: Set<String> = [
       "token", "k3s_token", "ansible_become_password", "ansible_become_pass",
       "extra_server_args", "extra_agent_args", "server_group", "agent_group",
       "ansible_ssh_private_key_file", "k3s_server_args", "k3s_agent_args", "group name",
-      "git_branch",
+      "git_branch", "sops_age_key_file",
     ]
     for (place, payload) in accepted {
       #expect(free.contains(place.description), "\(place) accepted \(payload.name)")

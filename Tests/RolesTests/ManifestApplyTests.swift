@@ -67,6 +67,72 @@ struct ManifestApplyTests {
     #expect(try await Self.converge(try Self.manifest([("keep-a", "4")])).plan.decision == .ok)
   }
 
+  /// A field cluster-mgr applied and a newer manifest no longer has (a Kustomization's
+  /// `decryption` once `sops_age_key_file` is gone) is removed, though the live object has every
+  /// field of the manifest; then nothing is left to do.
+  @Test func aFieldTheManifestDroppedIsRemoved() async throws {
+    func manifest(_ data: String) throws -> Manifest {
+      try Manifest(
+        name: "test-dropped",
+        yaml:
+          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: dropped, namespace: default}\ndata: {\(data)}\n"
+      )
+    }
+    let (_, client) = try Self.reads()
+    #expect(try await Self.converge(try manifest("a: \"1\", b: \"2\"")).plan.decision == .change)
+    let dropped = try await Self.converge(try manifest("a: \"1\""))
+    #expect(dropped.plan.decision == .change, "\(dropped.plan.summary)")
+    #expect(dropped.plan.summary == "test-dropped: ConfigMap default/dropped: data.b")
+    let live = try await client.get(.configMap, "dropped", namespace: "default")
+    #expect(live?["data"] == .object(["a": .string("1")]))
+    #expect(try await Self.converge(try manifest("a: \"1\"")).plan.decision == .ok)
+
+    // A field another manager also set stays theirs: nothing to do for cluster-mgr.
+    _ = try await Self.converge(try manifest("a: \"1\", c: \"3\""))
+    _ = try await client.send(
+      "PATCH", ResourceType.configMap.path(namespace: "default", name: "dropped"),
+      query: [("fieldManager", "someone")],
+      body: JSONValue.object(["data": .object(["c": .string("4")])]).data,
+      contentType: "application/merge-patch+json")
+    _ = try await Self.converge(try manifest("a: \"1\""))
+    #expect(
+      try await client.get(.configMap, "dropped", namespace: "default")?["data"]
+        == .object(["a": .string("1"), "c": .string("4")]))
+    #expect(try await Self.converge(try manifest("a: \"1\"")).plan.decision == .ok)
+  }
+
+  /// The age key's Secret: created and changed through the dry run, its value never in the
+  /// plan's summary or diff.
+  @Test func theAgeKeySecretNeverReachesThePlan() async throws {
+    func manifest(_ key: String) throws -> Manifest {
+      try Manifest(
+        name: "flux-sops-age",
+        yaml: try FluxManifests.sopsAgeSecret(namespace: "default", ageKey: key), secret: true)
+    }
+    let first = "AGE-SECRET-KEY-1FIRSTFIRSTFIRSTFIRSTFIRSTFIRSTFIRSTFIRSTFIRSTFIRST"
+    let second = "AGE-SECRET-KEY-1SECONDSECONDSECONDSECONDSECONDSECONDSECONDSECOND"
+    let created = try await Self.converge(try manifest(first))
+    #expect(created.plan.summary == "flux-sops-age: create Secret default/sops-age")
+    #expect(try await Self.converge(try manifest(first)).plan.decision == .ok)
+    let changed = try await Self.converge(try manifest(second))
+    #expect(changed.plan.summary == "flux-sops-age: Secret default/sops-age: data.age.agekey")
+    let text =
+      changed.plan.summary + (changed.plan.diff ?? "") + created.plan.summary
+      + (created.plan.diff ?? "")
+    #expect(changed.plan.diff?.contains("data.age.agekey: changed (secret, not shown)") == true)
+    for key in [first, second] {
+      for form in [key, Data((key + "\n").utf8).base64EncodedString()] {
+        #expect(!text.contains(form), "\(text)")
+      }
+    }
+    let (_, client) = try Self.reads()
+    let live = try await client.get(.secret, "sops-age", namespace: "default")
+    #expect(
+      live?[path: ["data", "age.agekey"]]
+        == .string(Data((second + "\n").utf8).base64EncodedString()))
+    #expect(live?[path: ["metadata", "annotations"]]?.object?.isEmpty ?? true)
+  }
+
   @Test func anObjectThatIsNotClusterMgrsKeepsItsOwnersFields() async throws {
     let (_, client) = try Self.reads()
     _ = try await client.send(

@@ -113,7 +113,13 @@ public struct ProvisionSetup: Sendable {
       deployKey = FluxInputs.DeployKey(
         privateKey: pair.privateKey, publicKey: pair.publicKey, knownHosts: knownHosts)
     }
-    return FluxInputs(install: install, deployKey: deployKey)
+    var sopsAgeKey: String?
+    if let path = settings.sopsAgeKeyFile {
+      let (key, warning) = try SOPSAgeKey.load(path: path, redactor: redactor)
+      sopsAgeKey = key
+      if let warning { notices.append(warning) }
+    }
+    return FluxInputs(install: install, deployKey: deployKey, sopsAgeKey: sopsAgeKey)
   }
 
   /// The cluster's Flux deploy key: kept in cluster-mgr's state directory (0600 in a 0700

@@ -45,6 +45,9 @@ public struct ClusterSettings: Hashable, Sendable {
   public var fluxReleaseURL: String
   /// `flux_install_sha256`: the expected sha256 of the Flux install manifest, when set.
   public var fluxInstallSHA256: String?
+  /// `sops_age_key_file`: the age key file (on the workstation, `~` not yet expanded) whose key
+  /// Flux decrypts SOPS-encrypted manifests with; nil: no decryption.
+  public var sopsAgeKeyFile: String?
   /// `gpu_time_slicing_enabled` (default false).
   public var gpuTimeSlicingEnabled: Bool
   /// `gpu_time_slicing_replicas` (default 4).
@@ -99,6 +102,7 @@ extension ResolvedInventory {
       fluxNamespace: string("flux_namespace"), fluxVersion: string("flux_version"),
       fluxReleaseURL: baseURL("flux_release_url"),
       fluxInstallSHA256: value("flux_install_sha256")?.stringValue,
+      sopsAgeKeyFile: value("sops_age_key_file")?.stringValue,
       gpuTimeSlicingEnabled: bool("gpu_time_slicing_enabled"),
       gpuTimeSlicingReplicas: int("gpu_time_slicing_replicas"),
       nvidiaDevicePluginVersion: string("nvidia_device_plugin_version"),

@@ -188,6 +188,10 @@ public enum InventorySchema {
       default: "https://github.com/fluxcd/flux2/releases/download",
       "Where Flux releases are downloaded from (a mirror with GitHub's layout)."),
     VariableSpec(
+      "sops_age_key_file", .string, .localPath, level: .cluster,
+      "age key file on the workstation (~ expanded) that Flux decrypts SOPS-encrypted manifests with: applied as the Secret sops-age."
+    ),
+    VariableSpec(
       "gpu_time_slicing_enabled", .boolean, level: .cluster, default: false,
       "Share each GPU between pods by time slicing."),
     VariableSpec(

@@ -11,6 +11,9 @@ enum FluxManifests {
     let path: String
     /// The Secret holding the deploy key, when the repository needs one.
     let secretName: String?
+    /// The Secret holding the age key the Kustomization decrypts SOPS files with (nil: no
+    /// `decryption`).
+    var decryptionSecretName: String? = nil
   }
 
   /// The GitRepository and Kustomization `flux-system`.
@@ -24,6 +27,9 @@ enum FluxManifests {
     let kustomization = Kustomization(
       metadata: metadata,
       spec: .init(
+        decryption: sync.decryptionSecretName.map {
+          Kustomization.Decryption(provider: "sops", secretRef: Reference(name: $0))
+        },
         interval: "10m0s", path: sync.path, prune: true,
         sourceRef: .init(kind: "GitRepository", name: "flux-system")))
     return "# Managed by cluster-mgr: Flux syncs the cluster from the inventory's git_repo_url.\n"
@@ -42,6 +48,18 @@ enum FluxManifests {
         identityPub: publicKey, knownHosts: knownHosts))
     return try YAMLEncoder().encode(secret)
   }
+
+  /// The Secret `sops-age` with the age key under `age.agekey` (kustomize-controller reads the
+  /// keys ending in `.agekey` of a Kustomization's `spec.decryption.secretRef`).
+  static func sopsAgeSecret(namespace: String, ageKey: String) throws -> String {
+    let secret = AgeSecret(
+      metadata: Metadata(name: sopsAgeSecretName, namespace: namespace),
+      stringData: .init(ageKey: ageKey.hasSuffix("\n") ? ageKey : ageKey + "\n"))
+    return try YAMLEncoder().encode(secret)
+  }
+
+  /// The name of the age key's Secret (Flux's documented one).
+  static let sopsAgeSecretName = "sops-age"
 
   struct Metadata: Encodable {
     let name: String
@@ -77,10 +95,17 @@ enum FluxManifests {
     let spec: Spec
 
     struct Spec: Encodable {
+      let decryption: Decryption?
       let interval: String
       let path: String
       let prune: Bool
       let sourceRef: SourceRef
+    }
+
+    /// `spec.decryption` (kustomize-controller v1): the provider and the Secret with its keys.
+    struct Decryption: Encodable {
+      let provider: String
+      let secretRef: Reference
     }
 
     struct SourceRef: Encodable {
@@ -105,6 +130,22 @@ enum FluxManifests {
         case identity
         case identityPub = "identity.pub"
         case knownHosts = "known_hosts"
+      }
+    }
+  }
+
+  struct AgeSecret: Encodable {
+    let apiVersion = "v1"
+    let kind = "Secret"
+    let metadata: Metadata
+    let type = "Opaque"
+    let stringData: KeyData
+
+    struct KeyData: Encodable {
+      let ageKey: String
+
+      enum CodingKeys: String, CodingKey {
+        case ageKey = "age.agekey"
       }
     }
   }

@@ -19,6 +19,9 @@ public struct FluxInputs: Sendable {
   public var install: InstallSource
   /// The deploy key for a private SSH repository (nil for HTTPS URLs).
   public var deployKey: DeployKey?
+  /// The age key (`sops_age_key_file`'s content, a secret) the Kustomization decrypts
+  /// SOPS-encrypted manifests with; nil: no decryption.
+  public var sopsAgeKey: String?
 
   /// An SSH deploy key and the Git host's known_hosts line(s).
   public struct DeployKey: Sendable {
@@ -38,14 +41,16 @@ public struct FluxInputs: Sendable {
   }
 
   /// Creates the inputs.
-  public init(install: InstallSource, deployKey: DeployKey?) {
+  public init(install: InstallSource, deployKey: DeployKey?, sopsAgeKey: String? = nil) {
     self.install = install
     self.deployKey = deployKey
+    self.sopsAgeKey = sopsAgeKey
   }
 }
 
 /// The `flux` role, through the API: the pinned Flux components (server-side apply), the
-/// `flux-system` deploy-key Secret, the GitRepository and Kustomization for
+/// `flux-system` deploy-key Secret, the `sops-age` Secret (with `sops_age_key_file`), the
+/// GitRepository and Kustomization for
 /// `git_repo_url`/`git_branch`/`git_path`, and waits (watches) until the CRDs are established,
 /// the controllers available and both objects Ready.
 enum FluxRole {
@@ -84,12 +89,19 @@ enum FluxRole {
             "deploy key Secret flux-system",
             ManifestApply(manifest: try ClusterManifests.deployKey(inputs, key), reads: reads)))
       }
+      if let ageKey = flux.sopsAgeKey {
+        tasks.append(
+          TaskSpec(
+            "SOPS age key Secret \(FluxManifests.sopsAgeSecretName)",
+            ManifestApply(manifest: try ClusterManifests.sopsAge(inputs, ageKey), reads: reads)))
+      }
       tasks.append(
         TaskSpec(
           "GitRepository and Kustomization flux-system",
           ManifestApply(
             manifest: try ClusterManifests.fluxSync(
-              inputs, url: url, withDeployKey: flux.deployKey != nil), reads: reads)))
+              inputs, url: url, withDeployKey: flux.deployKey != nil,
+              withDecryption: flux.sopsAgeKey != nil), reads: reads)))
       let readiness = [
         ("GitRepository", "source.toolkit.fluxcd.io/v1", 180),
         ("Kustomization", "kustomize.toolkit.fluxcd.io/v1", 600),

@@ -44,15 +44,24 @@ enum ClusterManifests {
     return try Manifest(name: "flux-deploy-key", yaml: secret, secret: true)
   }
 
-  /// The GitRepository and Kustomization `flux-system`.
-  static func fluxSync(_ inputs: ProvisionInputs, url: String, withDeployKey: Bool) throws
-    -> Manifest
-  {
+  /// The age-key Secret `sops-age` (a secret manifest: never shown in a diff).
+  static func sopsAge(_ inputs: ProvisionInputs, _ ageKey: String) throws -> Manifest {
+    let secret = try FluxManifests.sopsAgeSecret(
+      namespace: inputs.settings.fluxNamespace, ageKey: ageKey)
+    return try Manifest(name: "flux-sops-age", yaml: secret, secret: true)
+  }
+
+  /// The GitRepository and Kustomization `flux-system` (the Kustomization decrypts with the
+  /// `sops-age` Secret when `withDecryption`).
+  static func fluxSync(
+    _ inputs: ProvisionInputs, url: String, withDeployKey: Bool, withDecryption: Bool
+  ) throws -> Manifest {
     let settings = inputs.settings
     let sync = try FluxManifests.sync(
       .init(
         namespace: settings.fluxNamespace, url: url, branch: settings.gitBranch,
-        path: settings.gitPath, secretName: withDeployKey ? "flux-system" : nil))
+        path: settings.gitPath, secretName: withDeployKey ? "flux-system" : nil,
+        decryptionSecretName: withDecryption ? FluxManifests.sopsAgeSecretName : nil))
     return try Manifest(name: "flux-sync", yaml: sync)
   }
 }
@@ -78,8 +87,8 @@ public enum ManifestDrift {
   /// The findings for every manifest of `inputs` (the Flux install manifest only when its text
   /// is given), and what could not be compared.
   public static func check(
-    _ inputs: ProvisionInputs, deployKey: FluxInputs.DeployKey?, fluxInstall: String?,
-    client: KubeClient
+    _ inputs: ProvisionInputs, deployKey: FluxInputs.DeployKey?, sopsAgeKey: String? = nil,
+    fluxInstall: String?, client: KubeClient
   ) async throws -> (findings: [Finding], unchecked: [String]) {
     var manifests: [Manifest] = []
     var unchecked: [String] = []
@@ -100,8 +109,17 @@ public enum ManifestDrift {
       if url.hasPrefix("ssh://") && deployKey == nil {
         unchecked.append("flux-deploy-key: no deploy key on this workstation yet")
       }
+      let decrypts = inputs.settings.sopsAgeKeyFile != nil
+      if let sopsAgeKey, decrypts {
+        manifests.append(try ClusterManifests.sopsAge(inputs, sopsAgeKey))
+      } else if decrypts {
+        unchecked.append(
+          "flux-sops-age: sops_age_key_file \(inputs.settings.sopsAgeKeyFile ?? "") cannot be read here"
+        )
+      }
       manifests.append(
-        try ClusterManifests.fluxSync(inputs, url: url, withDeployKey: url.hasPrefix("ssh://")))
+        try ClusterManifests.fluxSync(
+          inputs, url: url, withDeployKey: url.hasPrefix("ssh://"), withDecryption: decrypts))
     }
     let reads = KubeReads(
       access: FixedClient(client: client), kubeconfig: { "" }, firstServer: "the cluster")

@@ -7,7 +7,8 @@ import Kubernetes
 /// manifest would change, field by field.
 ///
 /// Cheap when nothing differs: the live object comes from one list per kind (by the manifest's
-/// label), and when it already has every field of the desired object nothing more is asked. Only
+/// label), and when it already has every field of the desired object (and no field cluster-mgr
+/// applied before and no longer sets) nothing more is asked. Only
 /// otherwise does a server-side dry-run apply say what the object would become; the fields where
 /// that differs from the live object are the change (a difference the server would normalise away
 /// is no change).
@@ -80,7 +81,11 @@ public struct ObjectState: Sendable {
     }
     let owned = labelled != nil
     let legacyAnnotation = manifest.secret && live[path: Self.lastApplied] != nil
-    if FieldDiff.contains(desired, in: live) && !legacyAnnotation {
+    // A field cluster-mgr applied before and the manifest no longer has (a Kustomization's
+    // `decryption` once `sops_age_key_file` is unset) goes with the next apply: not current.
+    let dropped = FieldDiff.appliedFieldsDropped(
+      desired, in: live, manager: KubeClient.fieldManager)
+    if FieldDiff.contains(desired, in: live) && !legacyAnnotation && !dropped {
       return ObjectState(desired: desired, type: type, live: live, owned: owned, verdict: .current)
     }
     let after: JSONValue

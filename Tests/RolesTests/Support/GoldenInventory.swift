@@ -13,7 +13,8 @@ struct GoldenInventory: Sendable, CustomTestStringConvertible {
 
   var testDescription: String { name }
 
-  /// A single server that also syncs a Git repository with Flux (SSH deploy key).
+  /// A single server that also syncs a Git repository with Flux (SSH deploy key, SOPS
+  /// decryption with an age key).
   static let server = GoldenInventory(
     name: "server",
     yaml: """
@@ -24,6 +25,7 @@ struct GoldenInventory: Sendable, CustomTestStringConvertible {
           git_repo_url: ssh://git@git.example.com/home/fleet.git
           git_known_hosts: \(gitKnownHosts)
           git_path: ./clusters/home
+          sops_age_key_file: ~/.config/sops/age/keys.txt
         children:
           control_plane:
             hosts:
@@ -127,6 +129,10 @@ struct GoldenInventory: Sendable, CustomTestStringConvertible {
   static let gitKnownHosts =
     "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f"
 
+  /// A made-up age key file (what ``server`` applies as the Secret sops-age).
+  static let ageKey =
+    "# created: 2026-01-01T00:00:00Z\n# public key: age1golden\nAGE-SECRET-KEY-1GOLDENTESTKEYGOLDENTESTKEYGOLDENTESTKEYGOLDENTESTKEY\n"
+
   /// What the site needs, with the checkout's role files and Flux's pinned release (a fixed,
   /// made-up deploy key: no key is generated).
   func inputs() throws -> ProvisionInputs {
@@ -142,7 +148,8 @@ struct GoldenInventory: Sendable, CustomTestStringConvertible {
             "-----BEGIN OPENSSH PRIVATE KEY-----\ngolden-test-key\n-----END OPENSSH PRIVATE KEY-----\n",
           publicKey:
             "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB8eHRwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgEA cluster-mgr@home",
-          knownHosts: Self.gitKnownHosts))
+          knownHosts: Self.gitKnownHosts),
+        sopsAgeKey: settings.sopsAgeKeyFile.map { _ in Self.ageKey })
     }
     return ProvisionInputs(
       nodes: try loaded.nodes(), settings: settings, roleFiles: GoldenFiles.roleFiles, flux: flux)

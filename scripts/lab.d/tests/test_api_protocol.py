@@ -184,6 +184,21 @@ class ServerSideApplyTests(unittest.TestCase):
         _, _, after = self.apply(configmap("ssa-c", {"keep": "1"}))
         self.assertEqual(after["data"], {"keep": "1", "extra": "4"})
 
+    def test_a_struct_no_longer_applied_goes_as_a_whole(self):
+        # A Kustomization's spec.decryption, applied once and then left out: structured-merge-diff
+        # prunes the struct itself (EnsureNamedFieldsAreMembers), not only its leaves, so no
+        # `decryption: {secretRef: {}}` is left to fail the CRD's required fields.
+        from k3slab import ssa
+        schema = ssa.Schema({"properties": {"spec": {"properties": {
+            "path": {"type": "string"},
+            "decryption": {"properties": {"provider": {"type": "string"},
+                                          "secretRef": {"properties": {"name": {"type": "string"}}}}}}}}})
+        first = {"spec": {"path": "./a", "decryption": {"provider": "sops", "secretRef": {"name": "sops-age"}}}}
+        live, managed = ssa.apply(None, first, schema, "cluster-mgr", "v1", False)
+        live["metadata"] = {"managedFields": managed}
+        after, _ = ssa.apply(live, {"spec": {"path": "./a"}}, schema, "cluster-mgr", "v1", False)
+        self.assertEqual(after["spec"], {"path": "./a"})
+
     def test_dry_run_returns_the_result_and_stores_nothing(self):
         _, _, live = self.apply(configmap("ssa-d", {"a": "1"}))
         code, _, preview = self.apply(configmap("ssa-d", {"a": "2"}), dryRun="All")

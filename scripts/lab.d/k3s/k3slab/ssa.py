@@ -89,6 +89,23 @@ def paths(value, schema, node=None, prefix=()):
     return {p for p in out if not any(p[:len(i)] == i for i in IGNORED)}
 
 
+def named_fields(found, schema):
+    """The struct fields (declared in `properties`) on the way to each path of `found`; map keys
+    (`additionalProperties`) and list items are not named fields."""
+    out = set()
+    for path in found:
+        node = schema.root
+        for i, el in enumerate(path[:-1]):
+            if el.startswith("f:"):
+                named = el[2:] in (schema.resolve(node).get("properties") or {})
+                node = schema.field(node, el[2:])
+                if named:
+                    out.add(path[:i + 1])
+            else:
+                node = schema.items(node)
+    return out
+
+
 def lookup(obj, path):
     """(found, value) at `path`."""
     cur = obj
@@ -257,7 +274,10 @@ def apply(live, applied, schema, manager, api_version, force):
         if not (entry[0] == manager and entry[1] == "Apply"):
             entry[4] -= {c[1] for c in conflicts}
     others = set().union(*[e[4] for e in entries if not (e[0] == manager and e[1] == "Apply")])
-    for p in sorted(previous - mine, key=len, reverse=True):
+    # As structured-merge-diff prunes (EnsureNamedFieldsAreMembers): a struct field the manager
+    # applied before and applies no more goes as a whole, not only its leaves.
+    dropped = (previous | named_fields(previous, schema)) - (mine | named_fields(mine, schema))
+    for p in sorted(dropped, key=len, reverse=True):
         if p not in others and not any(o[:len(p)] == p for o in others):
             remove(result, p)
     now = util.rfc3339()
