@@ -136,8 +136,10 @@ struct Model {
     for name in groupNames.prefix(random.int(2...3)) {
       var group = Group()
       if random.chance(0.3) {
+        // k3s_version is cluster-wide: set for a group of servers or agents alone it would make
+        // the cluster's hosts disagree, which the inventory refuses (cluster-setting-differs).
         let (key, value) = Values.variable(&random)
-        group.vars[key] = value
+        if key != "k3s_version" { group.vars[key] = value }
       }
       for _ in 0..<random.int(name == "control_plane" ? 1...3 : 0...3) {
         let name = model.newHostName()
@@ -329,6 +331,11 @@ enum Scope: CustomStringConvertible {
   }
 
   var description: String { argument }
+
+  var isAll: Bool {
+    if case .all = self { return true }
+    return false
+  }
 }
 
 enum Operation: CustomStringConvertible {
@@ -370,7 +377,8 @@ enum Operation: CustomStringConvertible {
         }
       }
       var (key, value) = Values.variable(&random)
-      if case .host = scope, key == "k3s_version" { key = "note" }
+      // k3s_version is cluster-wide: only `all` may set it without the cluster's hosts disagreeing.
+      if key == "k3s_version", !scope.isAll { key = "note" }
       return .set(scope, [key], value)
     }
   }
