@@ -20,13 +20,19 @@ public enum ClusterRoles {
   }
 
   /// Reads the admin kubeconfig on the first server (in its probe, or right after this run's
-  /// changes started K3s), for the API tasks and the workstation's ~/.kube/config.
+  /// changes started K3s), for the API tasks and the workstation's ~/.kube/config. Tagged
+  /// `always`: a run limited to other tags (`--tags gpu`) still reaches the API (a read only;
+  /// the workstation's kubeconfig is merged only when ``mergeTags`` are selected).
   static func readKubeconfig() -> TaskSpec {
     TaskSpec(
       "read the admin kubeconfig",
       Fetch(kubeconfigPath, as: kubeconfigFact, secret: true, optional: true)
-    ).tagged("kubeconfig")
+    ).tagged("kubeconfig", "always")
   }
+
+  /// The tags that select merging the cluster into the workstation's kubeconfig (those the
+  /// read carried before it was `always`: its own and the first server's role's).
+  public static let mergeTags: Set<String> = ["kubeconfig", "k3s", "k3s_server"]
 
   /// Every selected node Ready with the pinned kubelet version (the running one, via the API).
   static func ready(_ inputs: ProvisionInputs, nodes: [NodeSpec]) -> Role {

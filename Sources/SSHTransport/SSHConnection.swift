@@ -20,6 +20,8 @@ public actor SSHConnection {
   private var lostReason: String?
   /// ``close()`` was called: the connection is not opened again.
   private var closed = false
+  /// The last command found the connection gone when it asked for a channel.
+  private var lostOpeningChannel = false
   private var keepaliveTask: Task<Void, Never>?
 
   /// How the session authenticated.
@@ -118,11 +120,14 @@ public actor SSHConnection {
     _ line: RemoteCommandLine, stdin: StdinPump, stdout: any OutputSink, stderr: TailBuffer,
     label: String
   ) throws(SSHError) -> ExecChannel.Outcome {
+    lostOpeningChannel = false
     do {
       return try runOnce(line, stdin: stdin, stdout: stdout, stderr: stderr, label: label)
-    } catch let error where error.kind == .unreachable && session == nil && !closed {
-      // The held connection died while idle (no channel could be opened, or keepalives went
-      // unanswered before this command): nothing of it ran, so connect again once and retry.
+    } catch let error where lostOpeningChannel && !closed {
+      // The held connection was gone when this command asked for a channel (its sshd process
+      // ended, or stopped answering, while the connection was idle): nothing ran, so connect
+      // again once and retry. A connection keepalives already found dead fails at once.
+      lostOpeningChannel = false
       guard reopen() else { throw error }
       return try runOnce(line, stdin: stdin, stdout: stdout, stderr: stderr, label: label)
     }
@@ -146,7 +151,10 @@ public actor SSHConnection {
         hardDeadline: hardDeadline)
     } catch {
       let failure = failure(error, label: label, limit: line.timeout)
-      if case .notOpened = error { throw failure }
+      if case .notOpened(let cause) = error {
+        lostOpeningChannel = cause.isConnectionLost
+        throw failure
+      }
       // Anything after the channel opened may have run: never retried.
       closed = closed || self.session == nil
       throw failure

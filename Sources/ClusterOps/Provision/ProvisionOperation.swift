@@ -106,7 +106,9 @@ public enum ProvisionOperation {
 
     var result = ProvisionResult(report: report)
     // Interrupted: nothing new starts, the kubeconfig merge included.
+    let selection = TagSelection(include: request.options.tags, exclude: request.options.skipTags)
     if !request.options.checkMode, !request.skipKubeconfig, !report.interrupted,
+      selection.selects(tags: ClusterRoles.mergeTags),
       let first = setup.inputs.firstServer,
       let serverConfig = runner.facts.snapshot.value(ClusterRoles.kubeconfigFact, on: first.name)
     {

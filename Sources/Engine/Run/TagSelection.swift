@@ -24,7 +24,11 @@ public struct TagSelection: Sendable {
 
   /// Whether `task` of `role` runs.
   public func selects(_ task: TaskSpec, in role: Role) -> Bool {
-    let tags = Self.effectiveTags(task, in: role)
+    selects(tags: Self.effectiveTags(task, in: role))
+  }
+
+  /// Whether a task whose effective tags are `tags` runs.
+  public func selects(tags: Set<String>) -> Bool {
     if !exclude.isDisjoint(with: tags) { return false }
     if include.isEmpty || include.contains("all") { return true }
     return !include.isDisjoint(with: tags) || tags.contains("always")
