@@ -270,9 +270,12 @@ struct LabStandInK3sTests {
         "patch node lab-w1 --type json -p '[{\"op\":\"add\",\"path\":\"/metadata/labels/j\",\"value\":\"3\"}]'"
       )
       .status == 0)
+    // "(no change)" when the object is the same before and after (as kubectl compares them): on
+    // a ConfigMap, which no heartbeat changes in between as it does a Node.
+    #expect(try k("create configmap patch-probe --from-literal=k=v").status == 0)
     #expect(
-      try k("patch node lab-w1 --type merge -p '{\"metadata\":{\"labels\":{\"j\":\"3\"}}}'").stdout
-        == "node/lab-w1 patched (no change)\n")
+      try k("patch configmap patch-probe --type merge -p '{\"data\":{\"k\":\"v\"}}'").stdout
+        == "configmap/patch-probe patched (no change)\n")
     let patched = try StandIn.node(lab, "lab-cp1", "lab-w1").labels
     #expect(patched["m"] == nil && patched["s"] == "2" && patched["j"] == "3")
     #expect(try k("patch node lab-w1 -p '{\"spec\":{\"unschedulable\":true}}'").status == 0)
