@@ -102,18 +102,10 @@ struct HARestore {
       await checkAgents(progress: &progress)
       return kept
     } catch {
-      let message = RemoveNodeOperation.describe(error)
       let restarted = await bringBack(
         stopped: stopped, reset: reset, rejoined: rejoined, stamp: stamp)
-      if let interrupted = error as? OperationInterrupted {
-        progress.record(.skipped, message: message)
-        throw OperationInterrupted(
-          interrupted.message, restarted: restarted, replaced: progress.replaced)
-      }
-      progress.record(.failed, message: message)
-      throw OperationError(
-        "\(progress.step) on \(progress.server) failed: \(message)"
-          + (restarted.map { "; " + $0 } ?? ""),
+      throw progress.failure(
+        error, restarted: restarted,
         remedy: reset
           ? "the snapshot is in place on \(plan.server); check K3s on the servers (journalctl -u k3s) and see docs/nodes.md, \"Restoring by hand\""
           : "the cluster runs its previous datastore; fix the cause and run the restore again")
@@ -126,24 +118,8 @@ struct HARestore {
   {
     try progress.stopIfInterrupted(interruption, step: "safety snapshot")
     progress.begin("safety snapshot", on: plan.server)
-    say("taking a safety snapshot of the current datastore on \(plan.server) ...")
-    let safety = try await first.execute(
-      .argv(
-        ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", "pre-restore"],
-        sudo: true, timeout: .seconds(300), step: progress.step))
-    var kept: String?
-    if safety.succeeded,
-      let file = try? BackupScripts.SavedFile(output: safety.stdoutText, server: plan.server)
-    {
-      kept = file.path
-      progress.kept = file.path
-      progress.record(.changed, message: file.path)
-    } else {
-      say(
-        "warning: no safety snapshot (is K3s running?): \(safety.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
-      )
-      progress.record(.failed, message: safety.stderrText)
-    }
+    let kept = try await RestoreOperation.safetySnapshot(
+      on: first, server: plan.server, progress: &progress, say: say)
     try progress.stopIfInterrupted(interruption, step: "upload the snapshot")
     progress.begin("upload the snapshot", on: plan.server)
     say("uploading \(plan.path) to \(plan.server) ...")

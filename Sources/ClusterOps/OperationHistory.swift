@@ -76,6 +76,20 @@ public struct OperationHistory: Sendable {
     return recorder.warning == nil ? id : nil
   }
 
+  /// Runs `body`; when it throws, ends the run as interrupted (``OperationInterrupted``) or
+  /// failed, then rethrows.
+  func finishingOnError<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+      return try await body()
+    } catch let error as OperationInterrupted {
+      await finish(.interrupted)
+      throw error
+    } catch {
+      await finish(.failed)
+      throw error
+    }
+  }
+
   /// Why nothing was recorded, if the history is unavailable.
   public var warning: String? { recorder.warning?.description }
 }

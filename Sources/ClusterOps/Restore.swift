@@ -138,18 +138,12 @@ public enum RestoreOperation {
       command: "restore", commandLine: commandLine, inventoryPath: context.inventory.path,
       redactor: context.redactor,
       cluster: context.settings.clusterName)
-    do {
+    return try await history.finishingOnError {
       let kept = try await execute(
         plan, context: context, history: history, readyTimeout: readyTimeout,
         interruption: interruption, say: say)
       let id = await history.finish(.succeeded)
       return (kept, id, history.warning)
-    } catch let error as OperationInterrupted {
-      await history.finish(.interrupted)
-      throw error
-    } catch {
-      await history.finish(.failed)
-      throw error
     }
   }
 
@@ -191,22 +185,38 @@ public enum RestoreOperation {
       progress.record(.ok)
       return kept
     } catch {
-      let message = RemoveNodeOperation.describe(error)
       var restarted: String?
       if progress.stoppedK3s, let connection {
         restarted = await ensureK3sRunning(on: connection, server: plan.server)
       }
-      if let interrupted = error as? OperationInterrupted {
-        progress.record(.skipped, message: message)
-        throw OperationInterrupted(
-          interrupted.message, restarted: restarted, replaced: progress.replaced)
-      }
-      progress.record(.failed, message: message)
-      throw OperationError(
-        "\(progress.step) on \(plan.server) failed: \(message)"
-          + (restarted.map { "; " + $0 } ?? ""),
-        remedy: failureRemedy(plan, progress: progress))
+      throw progress.failure(
+        error, restarted: restarted, remedy: failureRemedy(plan, progress: progress))
     }
+  }
+
+  /// `k3s etcd-snapshot save` of the datastore about to be replaced, on `server` (the step in
+  /// `progress`): its path, or nil with a warning when none could be taken (K3s not running).
+  static func safetySnapshot(
+    on connection: SSHConnection, server: String, progress: inout RestoreProgress,
+    say: (String) -> Void
+  ) async throws -> String? {
+    say("taking a safety snapshot of the current datastore on \(server) ...")
+    let safety = try await connection.execute(
+      .argv(
+        ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", "pre-restore"],
+        sudo: true, timeout: .seconds(300), step: progress.step))
+    guard safety.succeeded,
+      let file = try? BackupScripts.SavedFile(output: safety.stdoutText, server: server)
+    else {
+      say(
+        "warning: no safety snapshot (is K3s running?): \(safety.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
+      )
+      progress.record(.failed, message: safety.stderrText)
+      return nil
+    }
+    progress.kept = file.path
+    progress.record(.changed, message: file.path)
+    return file.path
   }
 
   /// What to do after a failed restore, from how far it got.
@@ -268,24 +278,8 @@ public enum RestoreOperation {
     case .etcd:
       try progress.stopIfInterrupted(interruption, step: "safety snapshot")
       progress.begin("safety snapshot")
-      say("taking a safety snapshot of the current datastore on \(server) ...")
-      let safety = try await connection.execute(
-        .argv(
-          ["/bin/sh", "-c", BackupScripts.etcdSnapshot, "cluster-mgr-snapshot", "pre-restore"],
-          sudo: true, timeout: .seconds(300), step: progress.step))
-      var kept: String?
-      if safety.succeeded,
-        let file = try? BackupScripts.SavedFile(output: safety.stdoutText, server: server)
-      {
-        kept = file.path
-        progress.kept = file.path
-        progress.record(.changed, message: file.path)
-      } else {
-        say(
-          "warning: no safety snapshot (is K3s running?): \(safety.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))"
-        )
-        progress.record(.failed, message: safety.stderrText)
-      }
+      let kept = try await Self.safetySnapshot(
+        on: connection, server: server, progress: &progress, say: say)
       let target =
         BackupScripts.snapshotDirectory + "/" + (plan.path as NSString).lastPathComponent
       try progress.stopIfInterrupted(interruption, step: "upload the snapshot")
@@ -446,6 +440,20 @@ struct RestoreProgress {
   /// Records the current step as ended with `status`.
   func record(_ status: TaskRecord.Status, message: String? = nil) {
     history.record(host: server, step: step, status: status, started: started, message: message)
+  }
+
+  /// Records the step that failed (or was interrupted) and returns what to throw: the step, the
+  /// server, what became of K3s (`restarted`) and `remedy`.
+  func failure(_ error: any Error, restarted: String?, remedy: String) -> any Error {
+    let message = RemoveNodeOperation.describe(error)
+    if let interrupted = error as? OperationInterrupted {
+      record(.skipped, message: message)
+      return OperationInterrupted(interrupted.message, restarted: restarted, replaced: replaced)
+    }
+    record(.failed, message: message)
+    return OperationError(
+      "\(step) on \(server) failed: \(message)" + (restarted.map { "; " + $0 } ?? ""),
+      remedy: remedy)
   }
 
   /// Throws before `next` starts when the restore was interrupted.

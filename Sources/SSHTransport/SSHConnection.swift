@@ -18,8 +18,6 @@ public actor SSHConnection {
 
   var session: LibSSH2Session?
   private var lostReason: String?
-  /// ``close()`` was called: the connection is not opened again.
-  private var closed = false
   /// The last command found the connection gone when it asked for a channel.
   private var lostOpeningChannel = false
   private var keepaliveTask: Task<Void, Never>?
@@ -56,7 +54,6 @@ public actor SSHConnection {
     keepaliveTask?.cancel()
     keepaliveTask = nil
     session = nil
-    closed = true
     if lostReason == nil { lostReason = "the connection was closed" }
   }
 
@@ -123,7 +120,7 @@ public actor SSHConnection {
     lostOpeningChannel = false
     do {
       return try runOnce(line, stdin: stdin, stdout: stdout, stderr: stderr, label: label)
-    } catch let error where lostOpeningChannel && !closed {
+    } catch let error where lostOpeningChannel {
       // The held connection was gone when this command asked for a channel (its sshd process
       // ended, or stopped answering, while the connection was idle): nothing ran, so connect
       // again once and retry. A connection keepalives already found dead fails at once.
@@ -150,14 +147,9 @@ public actor SSHConnection {
         line, stdin: stdin, stdout: stdout, stderr: stderr, password: { becomePassword() },
         hardDeadline: hardDeadline)
     } catch {
-      let failure = failure(error, label: label, limit: line.timeout)
-      if case .notOpened(let cause) = error {
-        lostOpeningChannel = cause.isConnectionLost
-        throw failure
-      }
-      // Anything after the channel opened may have run: never retried.
-      closed = closed || self.session == nil
-      throw failure
+      // Only a channel that never opened is retried (nothing ran); anything after it may have.
+      if case .notOpened(let cause) = error { lostOpeningChannel = cause.isConnectionLost }
+      throw failure(error, label: label, limit: line.timeout)
     }
   }
 

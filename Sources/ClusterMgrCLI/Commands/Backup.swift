@@ -108,12 +108,7 @@ extension ClusterMgr {
       abstract:
         "List the backups here (checked against their manifests) and the snapshots on the server.")
 
-    @Option(
-      name: [.customLong("dir")],
-      help: ArgumentHelp(
-        "The backup directory (default: the state directory's backups/<cluster>).", valueName: "dir"
-      ))
-    var directory: String?
+    @OptionGroup var backups: BackupDirectoryOption
 
     @Flag(help: "Only the backups on this machine; do not contact the server.")
     var localOnly = false
@@ -126,7 +121,7 @@ extension ClusterMgr {
       try await reportingOperatorErrors {
         let context = try await connection.context(inventory)
         let folder =
-          directory ?? BackupOperation.defaultDirectory(cluster: context.settings.clusterName)
+          backups.directory ?? BackupOperation.defaultDirectory(cluster: context.settings.clusterName)
         let local = BackupOperation.localBackups(in: folder)
         var remote: (server: String, snapshots: [RemoteSnapshot])?
         var remoteProblem: String?
@@ -233,4 +228,14 @@ extension ClusterMgr {
       return formatter.string(from: date)
     }
   }
+}
+
+/// `--dir`: the backups `backup list` and `backup prune` read (default: the state directory's
+/// `backups/<cluster>`).
+struct BackupDirectoryOption: ParsableArguments {
+  @Option(
+    name: [.customLong("dir")],
+    help: ArgumentHelp(
+      "The backup directory (default: the state directory's backups/<cluster>).", valueName: "dir"))
+  var directory: String?
 }

@@ -33,12 +33,7 @@ extension ClusterMgr {
         (k3s etcd-snapshot prune). --dry-run lists what would go. Takes no lock.
         """)
 
-    @Option(
-      name: [.customLong("dir")],
-      help: ArgumentHelp(
-        "The backup directory (default: the state directory's backups/<cluster>).", valueName: "dir"
-      ))
-    var directory: String?
+    @OptionGroup var backups: BackupDirectoryOption
 
     @Flag(help: "List what would be removed; remove nothing.")
     var dryRun = false
@@ -55,7 +50,7 @@ extension ClusterMgr {
     func run() async throws {
       try await reportingOperatorErrors {
         let cluster = try inventory.load(locked: .keep).clusterSettings.clusterName
-        let folder = directory ?? BackupOperation.defaultDirectory(cluster: cluster)
+        let folder = backups.directory ?? BackupOperation.defaultDirectory(cluster: cluster)
         guard let policy = retention.policy else { return }
         let outcome = try BackupRetention.prune(
           in: folder, cluster: cluster, policy: policy, dryRun: dryRun)

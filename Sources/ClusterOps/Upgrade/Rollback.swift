@@ -109,8 +109,7 @@ public enum RollbackOperation {
         command: "rollback", commandLine: request.commandLine,
         inventoryPath: request.inventoryPath, redactor: context.redactor,
         cluster: context.settings.clusterName)
-      var result: RollbackResult
-      do {
+      return try await history.finishingOnError {
         let maintenance = APINodeMaintenance(
           access: ClusterAccess(context: context))
         let agents = try await agentVersions(context: context, maintenance: maintenance)
@@ -126,16 +125,9 @@ public enum RollbackOperation {
         say("provisioning at \(plan.previousVersion) ...")
         let provision = try await ProvisionOperation.runLocked(
           request, setup: setup, observer: observer, sessions: context.sessions)
-        result = RollbackResult(
+        return RollbackResult(
           runID: id, inventory: written, provision: provision, historyWarning: history.warning)
-      } catch let error as OperationInterrupted {
-        await history.finish(.interrupted)
-        throw error
-      } catch {
-        await history.finish(.failed)
-        throw error
       }
-      return result
     }
   }
 

@@ -16,10 +16,12 @@ extension ResolvedInventory {
   /// (`all`, a group every cluster host is in, `--extra-vars`). When the hosts disagree,
   /// ``InventoryValidator`` reports it (``clusterSettingConflicts``) and the first host's value
   /// is returned.
-  func clusterSetting(_ name: String) -> InventoryValue? {
+  /// `host` is the host settings are read from (``clusterHostNames``' first), found once by the
+  /// caller.
+  func clusterSetting(_ name: String, from host: String?) -> InventoryValue? {
     if Self.roleGroupSettings.contains(name) { return allSetting(name) }
-    guard let first = clusterHostNames.first else { return allSetting(name) }
-    return hosts[first]?.variables[name]?.value
+    guard let host else { return allSetting(name) }
+    return hosts[host]?.variables[name]?.value
   }
 
   /// Cluster-wide settings whose value differs between the cluster's hosts: for each, the

@@ -63,8 +63,9 @@ extension ResolvedInventory {
   ///
   /// Values of the wrong type fall back to the default; ``InventoryValidator`` reports them.
   public var clusterSettings: ClusterSettings {
+    let source = clusterHostNames.first
     func value(_ name: String) -> InventoryValue? {
-      let set = clusterSetting(name)
+      let set = clusterSetting(name, from: source)
       if let set, !set.isTemplate, InventorySchema.spec(name)?.problem(with: set) == nil {
         return set
       }

@@ -43,7 +43,7 @@ enum FluxManifests {
   ) throws -> String {
     let secret = Secret(
       metadata: Metadata(name: "flux-system", namespace: namespace),
-      stringData: .init(
+      stringData: DeployKeyData(
         identity: privateKey.hasSuffix("\n") ? privateKey : privateKey + "\n",
         identityPub: publicKey, knownHosts: knownHosts))
     return try YAMLEncoder().encode(secret)
@@ -52,9 +52,9 @@ enum FluxManifests {
   /// The Secret `sops-age` with the age key under `age.agekey` (kustomize-controller reads the
   /// keys ending in `.agekey` of a Kustomization's `spec.decryption.secretRef`).
   static func sopsAgeSecret(namespace: String, ageKey: String) throws -> String {
-    let secret = AgeSecret(
+    let secret = Secret(
       metadata: Metadata(name: sopsAgeSecretName, namespace: namespace),
-      stringData: .init(ageKey: ageKey.hasSuffix("\n") ? ageKey : ageKey + "\n"))
+      stringData: AgeKeyData(ageKey: ageKey.hasSuffix("\n") ? ageKey : ageKey + "\n"))
     return try YAMLEncoder().encode(secret)
   }
 
@@ -114,39 +114,34 @@ enum FluxManifests {
     }
   }
 
-  struct Secret: Encodable {
+  /// An Opaque Secret whose `stringData` holds `Keys`.
+  struct Secret<Keys: Encodable>: Encodable {
     let apiVersion = "v1"
     let kind = "Secret"
     let metadata: Metadata
     let type = "Opaque"
-    let stringData: KeyData
+    let stringData: Keys
+  }
 
-    struct KeyData: Encodable {
-      let identity: String
-      let identityPub: String
-      let knownHosts: String
+  /// The deploy key Secret's keys.
+  struct DeployKeyData: Encodable {
+    let identity: String
+    let identityPub: String
+    let knownHosts: String
 
-      enum CodingKeys: String, CodingKey {
-        case identity
-        case identityPub = "identity.pub"
-        case knownHosts = "known_hosts"
-      }
+    enum CodingKeys: String, CodingKey {
+      case identity
+      case identityPub = "identity.pub"
+      case knownHosts = "known_hosts"
     }
   }
 
-  struct AgeSecret: Encodable {
-    let apiVersion = "v1"
-    let kind = "Secret"
-    let metadata: Metadata
-    let type = "Opaque"
-    let stringData: KeyData
+  /// The age key Secret's key.
+  struct AgeKeyData: Encodable {
+    let ageKey: String
 
-    struct KeyData: Encodable {
-      let ageKey: String
-
-      enum CodingKeys: String, CodingKey {
-        case ageKey = "age.agekey"
-      }
+    enum CodingKeys: String, CodingKey {
+      case ageKey = "age.agekey"
     }
   }
 }
