@@ -26,10 +26,10 @@ extension ClusterMgr {
       commandName: "prune",
       abstract: "Remove the cluster's older backups on this machine (--keep, --keep-within).",
       discussion: """
-        Keeps the newest N backups of the cluster (--keep) and every one taken within DURATION \\
-        (--keep-within); a backup either rule keeps stays, and so does the newest pre-upgrade \\
-        snapshot (what provision --rollback-to restores). Only this machine's files and \\
-        manifests of the inventory's cluster are touched; the snapshots on the server are K3s's \\
+        Keeps the newest N backups of the cluster (--keep) and every one taken within DURATION \
+        (--keep-within); a backup either rule keeps stays, and so does the newest pre-upgrade \
+        snapshot (what provision --rollback-to restores). Only this machine's files and \
+        manifests of the inventory's cluster are touched; the snapshots on the server are K3s's \
         (k3s etcd-snapshot prune). --dry-run lists what would go. Takes no lock.
         """)
 

@@ -9,17 +9,17 @@ extension ClusterMgr {
     static let configuration = CommandConfiguration(
       abstract: "Rebuild an inventory from the live cluster and the tailnet.",
       discussion: """
-        For a lost hosts.yml, or a cluster installed by hand. Reads the cluster through a \\
-        server over SSH (k3s kubectl, as root; nothing is changed) and the tailnet through the \\
-        local tailscaled, and writes a new inventory (default inventory/hosts.yml; an existing \\
-        file is never overwritten): servers in control_plane (the one that started the cluster \\
-        first) and agents in workers, each with its Tailscale address; gpu, node_labels and \\
-        node_taints from what cluster-mgr manages on each node (its cluster-mgr.io/managed-* \\
-        annotations); reservations from K3s's kubelet arguments (the k3s.io/node-args \\
-        annotation); k3s_version, the cluster's networks and API port; Flux's repository, \\
-        branch, path and known_hosts; GPU time-slicing and the NVIDIA apt repository a GPU \\
-        node uses. Settings the cluster cannot tell (extra K3s flags, the firewall, swap) are \\
-        reported. Check the result with `cluster-mgr provision --check --diff -i FILE`: it \\
+        For a lost hosts.yml, or a cluster installed by hand. Reads the cluster through a \
+        server over SSH (k3s kubectl, as root; nothing is changed) and the tailnet through the \
+        local tailscaled, and writes a new inventory (default inventory/hosts.yml; an existing \
+        file is never overwritten): servers in control_plane (the one that started the cluster \
+        first) and agents in workers, each with its Tailscale address; gpu, node_labels and \
+        node_taints from what cluster-mgr manages on each node (its cluster-mgr.io/managed-* \
+        annotations); reservations from K3s's kubelet arguments (the k3s.io/node-args \
+        annotation); k3s_version, the cluster's networks and API port; Flux's repository, \
+        branch, path and known_hosts; GPU time-slicing and the NVIDIA apt repository a GPU \
+        node uses. Settings the cluster cannot tell (extra K3s flags, the firewall, swap) are \
+        reported. Check the result with `cluster-mgr provision --check --diff -i FILE`: it \
         should have nothing to change.
         """)
 

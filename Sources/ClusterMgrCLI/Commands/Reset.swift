@@ -12,17 +12,17 @@ extension ClusterMgr {
       abstract:
         "Tear the cluster down: uninstall K3s from every host and forget its kubeconfig context.",
       discussion: """
-        Uninstalls K3s from every inventory host — agents first, then the servers one at a \\
-        time, the first server last — with the uninstall script provision installs (what \\
-        k3s-killall.sh and k3s-uninstall.sh do: processes, containers, mounts, network \\
-        interfaces, iptables rules, units, binary, data directories), removes cluster-mgr's \\
-        files there (/var/lib/cluster-mgr, its modules-load.d and sysctl.d files, the uninstall \\
-        script), and removes the cluster's context, cluster and user from the workstation's \\
-        kubeconfig (other contexts stay). Tailscale, the NVIDIA container toolkit, the \\
-        inventory, backups, the run history and the Flux deploy key are left alone. --check \\
-        lists what is there to remove and changes nothing. Asks for confirmation on a terminal \\
-        (--force skips the question; without a terminal --force is required). Holds this \\
-        machine's lock and the cluster lock while it runs. Exit status: 0 done, 1 an uninstall \\
+        Uninstalls K3s from every inventory host — agents first, then the servers one at a \
+        time, the first server last — with the uninstall script provision installs (what \
+        k3s-killall.sh and k3s-uninstall.sh do: processes, containers, mounts, network \
+        interfaces, iptables rules, units, binary, data directories), removes cluster-mgr's \
+        files there (/var/lib/cluster-mgr, its modules-load.d and sysctl.d files, the uninstall \
+        script), and removes the cluster's context, cluster and user from the workstation's \
+        kubeconfig (other contexts stay). Tailscale, the NVIDIA container toolkit, the \
+        inventory, backups, the run history and the Flux deploy key are left alone. --check \
+        lists what is there to remove and changes nothing. Asks for confirmation on a terminal \
+        (--force skips the question; without a terminal --force is required). Holds this \
+        machine's lock and the cluster lock while it runs. Exit status: 0 done, 1 an uninstall \
         failed, 4 hosts could not be reached (nothing was removed there), 130 interrupted.
         """)
 
