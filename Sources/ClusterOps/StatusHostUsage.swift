@@ -68,9 +68,7 @@ enum StatusHostUsage {
   static func script(sampleInterval: Duration?) -> String {
     var lines = ["export LC_ALL=C", "head -n 1 /proc/stat"]
     if let sampleInterval {
-      let seconds =
-        Double(sampleInterval.components.seconds)
-        + Double(sampleInterval.components.attoseconds) / 1e18
+      let seconds = sampleInterval.inSeconds
       lines += ["sleep " + String(format: "%.2f", seconds), "head -n 1 /proc/stat"]
     }
     lines += [

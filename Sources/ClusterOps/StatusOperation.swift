@@ -159,9 +159,7 @@ public enum StatusOperation {
             restarts: $0.restarts, node: $0.nodeName, createdAt: $0.createdAt)
         }
     }
-    let seconds =
-      Double(request.cpuSample.components.seconds)
-      + Double(request.cpuSample.components.attoseconds) / 1e18
+    let seconds = request.cpuSample.inSeconds
     var capacity: StatusCapacity?
     if request.capacity, case .reachable = cluster.server {
       capacity = StatusCapacity(

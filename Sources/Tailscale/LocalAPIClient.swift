@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A client for the local tailscaled's LocalAPI (read-only: it never changes tailscaled).
@@ -106,9 +107,7 @@ public struct LocalAPIClient: Sendable {
     case .connectionRefused: return .connectionRefused(endpoint)
     case .permissionDenied: return .permissionDenied(endpoint)
     case .timedOut:
-      let parts = timeout.components
-      return .timedOut(
-        endpoint, seconds: Double(parts.seconds) + Double(parts.attoseconds) / 1e18)
+      return .timedOut(endpoint, seconds: timeout.inSeconds)
     case .closedWithoutReply: return .closedWithoutReply(endpoint)
     case .truncatedReply:
       return .unexpectedReply(detail: "the connection closed in the middle of the reply")

@@ -111,10 +111,7 @@ extension ClusterMgr {
       case .timedOut, .unreachable, .notStarted:
         header += result.status.rawValue.uppercased()
       }
-      header += String(
-        format: " (%.1f s)",
-        Double(result.duration.components.seconds) + Double(result.duration.components.attoseconds)
-          / 1e18)
+      header += String(format: " (%.1f s)", result.duration.inSeconds)
       var lines = [header]
       lines += body(result.stdout, dropped: result.stdoutDropped, stream: "standard output")
       lines += body(result.stderr, dropped: result.stderrDropped, stream: "standard error").map {

@@ -143,6 +143,6 @@ actor AgentRollout: PlayHostHooks {
     return TaskResult(
       play: play, host: host, role: Self.role, task: task, status: status, summary: summary,
       failure: failure,
-      duration: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+      duration: elapsed.inSeconds)
   }
 }

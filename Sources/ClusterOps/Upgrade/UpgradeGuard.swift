@@ -107,7 +107,7 @@ struct UpgradeGuard {
     let result = TaskResult(
       play: Self.playName, host: server, role: AgentRollout.role, task: "pre-upgrade snapshot",
       status: .changed, summary: "\(path) sha256 \(manifest.sha256) (\(manifest.size) bytes)",
-      duration: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+      duration: elapsed.inSeconds)
     return (result, path)
   }
 

@@ -115,7 +115,7 @@ public struct Runner: Sendable {
     let touched = Set(results.map(\.host))
     let report = RunReport(
       recaps: hostOrder.filter(touched.contains).compactMap { recaps[$0] }, results: results,
-      duration: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+      duration: elapsed.inSeconds,
       aborted: aborted || interrupted, interrupted: interrupted)
     observer.handle(.runFinished(report))
     return report
