@@ -25,14 +25,17 @@ let package = Package(
     .package(url: "https://github.com/pointfreeco/swift-custom-dump", from: "1.7.3"),
   ],
   targets: [
-    // MARK: - C libraries (each imported by exactly one Swift module: CLibSSH2 by SSHTransport,
-    // CCurl by CurlHTTP)
+    // MARK: - C libraries (CLibSSH2 imported by SSHTransport alone, CCurl by CurlHTTP alone;
+    // COpenSSL by both, for the one process-wide setting of the libcrypto they share)
     .systemLibrary(
       name: "CLibSSH2", pkgConfig: "libssh2",
       providers: [.apt(["libssh2-1-dev"]), .brew(["libssh2"])]),
     .systemLibrary(
       name: "CCurl", pkgConfig: "libcurl",
       providers: [.apt(["libcurl4-openssl-dev"]), .brew(["curl"])]),
+    .systemLibrary(
+      name: "COpenSSL", pkgConfig: "libcrypto",
+      providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
 
     // MARK: - Transport, discovery, inventory
     .target(
@@ -41,11 +44,11 @@ let package = Package(
       swiftSettings: strict),
     .target(
       name: "SSHTransport",
-      dependencies: ["CLibSSH2", "Basics", .product(name: "Crypto", package: "swift-crypto")],
+      dependencies: ["CLibSSH2", "COpenSSL", "Basics", .product(name: "Crypto", package: "swift-crypto")],
       swiftSettings: strict),
     .target(
       name: "CurlHTTP",
-      dependencies: ["CCurl"],
+      dependencies: ["CCurl", "COpenSSL"],
       swiftSettings: strict),
     .target(
       name: "Tailscale",

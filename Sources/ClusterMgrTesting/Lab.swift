@@ -68,11 +68,13 @@ public struct LabInstance: Sendable {
     "cml\(gateway.split(separator: ".").dropLast().last ?? "")br"
   }
 
-  /// Boots (or keeps) the named hosts, and `workstations`, in the lab `name` and returns it.
-  public static func up(name: String, hosts: [String], workstations: [String] = []) throws
-    -> LabInstance
-  {
-    let extra = workstations.isEmpty ? [] : ["--workstation", workstations.joined(separator: ",")]
+  /// Boots (or keeps) the named hosts, and `workstations`, in the lab `name` and returns it;
+  /// `light` hosts run sshd alone, without systemd (`scripts/lab up --light`).
+  public static func up(
+    name: String, hosts: [String], workstations: [String] = [], light: Bool = false
+  ) throws -> LabInstance {
+    var extra = workstations.isEmpty ? [] : ["--workstation", workstations.joined(separator: ",")]
+    if light { extra.append("--light") }
     try lab(name, ["up", "--hosts", hosts.joined(separator: ",")] + extra)
     return try status(name: name)
   }

@@ -1,4 +1,5 @@
 import CCurl
+import COpenSSL
 import Foundation
 
 /// An HTTP client over libcurl: the one HTTP layer of cluster-mgr (tailscaled's LocalAPI, the
@@ -105,9 +106,12 @@ public final class HTTPStatistics: @unchecked Sendable {
   }
 }
 
-/// libcurl's process-wide initialisation, done once before the first handle.
+/// libcurl's process-wide initialisation, done once before the first handle; libcrypto is set
+/// up first, without its exit-time cleanup (see COpenSSL).
 enum CurlGlobal {
-  static let ready: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
+  static let ready: Bool =
+    copenssl_init_without_atexit_cleanup() == 1
+    && curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 }
 
 /// Idle easy handles with their connection caches, for the next transfer.

@@ -25,11 +25,11 @@ struct KnownHosts: Sendable {
 
   private(set) var entries: [Entry] = []
 
-  /// Parses every file that exists; unreadable files and lines are skipped.
+  /// Parses every file that exists (each once while it is unchanged, see
+  /// ``KnownHostsFileCache``); unreadable files and lines are skipped.
   init(files: [String]) {
     for file in files {
-      guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
-      entries += Self.parse(text, source: file)
+      entries += KnownHostsFileCache.shared.entries(of: file)
     }
   }
 

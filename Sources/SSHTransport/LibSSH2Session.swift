@@ -1,4 +1,5 @@
 import CLibSSH2
+import COpenSSL
 import Foundation
 
 #if canImport(Glibc)
@@ -9,8 +10,10 @@ import Foundation
 
 /// libssh2's process-wide state.
 enum LibSSH2 {
-  /// `libssh2_init` must run once and never concurrently; a static let guarantees both.
-  static let initialized: Bool = libssh2_init(0) == 0
+  /// `libssh2_init` must run once and never concurrently; a static let guarantees both. libcrypto
+  /// is set up first, without its exit-time cleanup (see COpenSSL).
+  static let initialized: Bool =
+    copenssl_init_without_atexit_cleanup() == 1 && libssh2_init(0) == 0
 
   /// Whether this libssh2 can sign with RSA keys using SHA-2 (1.11 and later).
   static var canSignRSAWithSHA2: Bool { libssh2_version(0x010b00) != nil }

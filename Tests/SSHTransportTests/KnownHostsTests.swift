@@ -66,4 +66,27 @@ struct KnownHostsTests {
     #expect(KnownHosts.line(host: "10.0.0.1", port: 22, key: key) == "10.0.0.1 " + ed25519)
     #expect(KnownHosts.line(host: "fd00::1", port: 2222, key: key) == "[fd00::1]:2222 " + ed25519)
   }
+
+  @Test func aFileIsParsedOnceUntilItChanges() throws {
+    let path = TemporaryDirectory.shared.file("cached")
+    let other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOcu9uHSXya84Yhwp4y/540xGQ0AqnluEezmPY7FAE2t"
+    try "10.0.0.1 \(ed25519)\n".write(toFile: path, atomically: false, encoding: .utf8)
+    #expect(KnownHosts(files: [path]).entries(forHost: "10.0.0.1", port: 22).count == 1)
+    // Appended, as accepting a new key does: the next connection sees the new line.
+    let handle = try #require(FileHandle(forWritingAtPath: path))
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data("10.0.0.2 \(ed25519)\n".utf8))
+    try handle.close()
+    #expect(KnownHosts(files: [path]).entries(forHost: "10.0.0.2", port: 22).count == 1)
+    // Replaced by a file of the same size (a new inode): read again, not taken from the cache.
+    try "10.0.0.3 \(other)\n10.0.0.4 \(ed25519)\n".write(
+      toFile: path, atomically: true, encoding: .utf8)
+    let replaced = KnownHosts(files: [path])
+    #expect(replaced.entries(forHost: "10.0.0.1", port: 22).isEmpty)
+    #expect(replaced.entries(forHost: "10.0.0.3", port: 22).map(\.key.openSSH) == [other])
+    // Gone: no entries.
+    try FileManager.default.removeItem(atPath: path)
+    #expect(KnownHosts(files: [path]).entries.isEmpty)
+  }
+
 }

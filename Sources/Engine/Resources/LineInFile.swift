@@ -58,12 +58,9 @@ public struct LineInFile: Resource {
   public func plan(current: ProbeSection, context: PlanContext) throws -> Plan {
     guard let type = current["type"] else { throw PlanError("could not read \(path)") }
     if type == "other" { throw PlanError("\(path) is not a regular file") }
-    func compile(_ pattern: String) throws -> NSRegularExpression {
-      do { return try NSRegularExpression(pattern: pattern) } catch {
-        throw PlanError("invalid pattern \(pattern) for \(path): \(error)")
-      }
+    func invalid(_ pattern: String, _ error: any Error) -> PlanError {
+      PlanError("invalid pattern \(pattern) for \(path): \(error)")
     }
-    let regex = try compile(pattern)
     let original = context.overlay[path] ?? current.data("content") ?? Data()
     if type == "absent" && line == nil && context.overlay[path] == nil {
       return .ok("\(path) is absent")
@@ -72,16 +69,16 @@ public struct LineInFile: Resource {
     var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     let endsWithNewline = text.isEmpty || text.hasSuffix("\n")
     if endsWithNewline && !lines.isEmpty { lines.removeLast() }
-    func matches(_ s: String, _ regex: NSRegularExpression) -> Bool {
-      regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
-    }
     var updated = lines
     var summary: String
     if let line {
       var edits: [String] = []
-      for (index, (pattern, wanted)) in ([(pattern, line)] + moreLines).enumerated() {
-        let regex = index == 0 ? regex : try compile(pattern)
-        if let last = updated.lastIndex(where: { matches($0, regex) }) {
+      for (pattern, wanted) in [(pattern, line)] + moreLines {
+        let found: Int?
+        do { found = try LinePatterns.shared.lastIndex(in: updated, matching: pattern) } catch {
+          throw invalid(pattern, error)
+        }
+        if let last = found {
           if updated[last] == wanted { continue }
           updated[last] = wanted
           edits.append("replace line \(last + 1)")
@@ -101,7 +98,9 @@ public struct LineInFile: Resource {
           ? edits[0]
           : "\(edits.count) lines (\(edits.filter { $0.hasPrefix("append") }.count) appended)")
     } else {
-      updated = lines.filter { !matches($0, regex) }
+      do { updated = try LinePatterns.shared.removingMatches(of: pattern, from: lines) } catch {
+        throw invalid(pattern, error)
+      }
       if updated.count == lines.count { return .ok("\(path): no matching line") }
       summary = "\(path): remove \(lines.count - updated.count) line(s)"
     }

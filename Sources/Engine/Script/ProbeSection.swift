@@ -4,13 +4,15 @@ import Foundation
 /// What one resource's probe printed, with helpers for the `key=value` lines most probes use.
 public struct ProbeSection: Sendable {
   /// The raw text (without the engine's markers).
-  public var text: String
+  public let text: String
+  /// The lines of the output (split once: every lookup below reads them).
+  public let lines: [Substring]
 
   /// Wraps probe output.
-  public init(_ text: String) { self.text = text }
-
-  /// The lines of the output.
-  public var lines: [Substring] { text.split(separator: "\n", omittingEmptySubsequences: false) }
+  public init(_ text: String) {
+    self.text = text
+    lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+  }
 
   /// The value of the first `key=value` token for `key` (tokens are separated by spaces).
   public subscript(key: String) -> String? {
