@@ -48,7 +48,7 @@ let package = Package(
       swiftSettings: strict),
     .target(
       name: "CurlHTTP",
-      dependencies: ["CCurl", "COpenSSL"],
+      dependencies: ["CCurl", "COpenSSL", "Basics"],
       swiftSettings: strict),
     .target(
       name: "Tailscale",

@@ -20,6 +20,12 @@ public enum FileHash {
     return String(decoding: text, as: UTF8.self)
   }
 
+  /// `count` random bytes from the system's secure generator, as lowercase hex (tokens, nonces).
+  public static func randomHex(bytes count: Int) -> String {
+    var generator = SystemRandomNumberGenerator()
+    return hex((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
+  }
+
   /// The lowercase hex SHA-256 of the file at `path`.
   public static func sha256(path: String) throws -> String {
     guard let handle = FileHandle(forReadingAtPath: path) else {

@@ -125,8 +125,7 @@ struct HARestore {
     say("uploading \(plan.path) to \(plan.server) ...")
     let target = BackupScripts.snapshotDirectory + "/" + (plan.path as NSString).lastPathComponent
     try await first.upload(
-      file: URL(fileURLWithPath: plan.path), to: target, mode: 0o600, sudo: true,
-      createDirectory: true)
+      file: URL(fileURLWithPath: plan.path), to: target, mode: 0o600, sudo: true)
     progress.record(.changed, message: target)
     return kept
   }

@@ -286,8 +286,7 @@ public enum RestoreOperation {
       progress.begin("upload the snapshot")
       say("uploading \(plan.path) to \(server) ...")
       try await connection.upload(
-        file: URL(fileURLWithPath: plan.path), to: target, mode: 0o600, sudo: true,
-        createDirectory: true)
+        file: URL(fileURLWithPath: plan.path), to: target, mode: 0o600, sudo: true)
       progress.record(.changed, message: target)
       try progress.stopIfInterrupted(interruption, step: "cluster-reset restore")
       progress.begin("cluster-reset restore")

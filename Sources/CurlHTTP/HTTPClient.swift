@@ -1,3 +1,4 @@
+import Basics
 import CCurl
 import COpenSSL
 import Foundation
@@ -38,13 +39,8 @@ public final class HTTPClient: Sendable {
   public func send(_ request: HTTPRequest) async -> Result<HTTPResponse, HTTPFailure> {
     let cancel = CancelFlag()
     return await withTaskCancellationHandler {
-      await withCheckedContinuation { continuation in
-        let thread = Thread { [self] in
-          let sink = BodySink(limit: maximumBodySize, cancel: cancel, onData: nil)
-          continuation.resume(returning: perform(request, sink: sink))
-        }
-        thread.name = "cluster-mgr.http"
-        thread.start()
+      await BlockingWork.run(name: "cluster-mgr.http") { [self] in
+        perform(request, sink: BodySink(limit: maximumBodySize, cancel: cancel, onData: nil))
       }
     } onCancel: {
       cancel.set()
@@ -60,13 +56,9 @@ public final class HTTPClient: Sendable {
   ) async -> Result<Int, HTTPFailure> {
     let cancel = CancelFlag()
     return await withTaskCancellationHandler {
-      await withCheckedContinuation { continuation in
-        let thread = Thread { [self] in
-          let sink = BodySink(limit: Int.max, cancel: cancel, onData: receive)
-          continuation.resume(returning: perform(request, sink: sink).map(\.status))
-        }
-        thread.name = "cluster-mgr.http-stream"
-        thread.start()
+      await BlockingWork.run(name: "cluster-mgr.http-stream") { [self] in
+        perform(request, sink: BodySink(limit: Int.max, cancel: cancel, onData: receive))
+          .map(\.status)
       }
     } onCancel: {
       cancel.set()

@@ -25,7 +25,7 @@ final class FileSink: OutputSink {
   }
 
   /// The SHA-256 (hex) of what was written.
-  var sha256: String { SSHConnection.hex(hasher.finalize()) }
+  var sha256: String { FileHash.hex(hasher.finalize()) }
 
   /// Syncs the file and renames it into place.
   func commit() throws(AtomicFileError) {

@@ -1,3 +1,4 @@
+import Basics
 import CLibSSH2
 import Foundation
 
@@ -331,7 +332,5 @@ public actor SSHConnection {
     return ms % 1000 == 0 ? "\(ms / 1000) s" : String(format: "%.1f s", Double(ms) / 1000)
   }
 
-  static func nonce() -> String {
-    (0..<8).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
-  }
+  static func nonce() -> String { FileHash.randomHex(bytes: 8) }
 }

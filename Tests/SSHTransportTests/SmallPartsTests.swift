@@ -75,11 +75,17 @@ struct SmallPartsTests {
     #expect(gauge.maximum > ProcessInfo.processInfo.activeProcessorCount)
   }
 
-  @Test func uploadDigestsStreamFiles() throws {
-    let path = TemporaryDirectory.shared.file("digest")
-    try Data(repeating: 7, count: 3 << 20).write(to: URL(fileURLWithPath: path))
-    let expected = try local(["sha256sum", path]).prefix(64)
-    #expect(try SSHConnection.sha256(of: URL(fileURLWithPath: path)) == expected)
+  @Test func theReceiveScriptAnnouncesSixFieldsPerFileAndNamesWhatItRefused() {
+    #expect(
+      ReceiveScript.arguments(path: "/etc/x", size: 3, sha256: "ab", mode: 0o640, owner: "root")
+        == ["/etc/x", "3", "ab", "640", "root", ""])
+    #expect(ReceiveScript.arguments(path: "/s/a", size: 0, sha256: "cd")[3] == "600")
+    let stderr = "mktemp: failed\ncluster-mgr-upload: cannot write /etc/x\n"
+    #expect(
+      ReceiveScript.refusal(exitStatus: 97, exitSignal: nil, stderr: stderr)
+        == "cannot write /etc/x")
+    #expect(ReceiveScript.refusal(exitStatus: 1, exitSignal: nil, stderr: stderr) == nil)
+    #expect(ReceiveScript.refusal(exitStatus: 97, exitSignal: "KILL", stderr: stderr) == nil)
   }
 }
 

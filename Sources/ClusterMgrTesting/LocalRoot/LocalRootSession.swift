@@ -28,7 +28,7 @@ public actor LocalRootSession: HostSession {
     let outcome = try await run(command, input: input, timeout: timeout, step: step)
     let stderr = String(decoding: outcome.stderr, as: UTF8.self)
     if !files.isEmpty,
-      let reason = SSHConnection.uploadRefusal(
+      let reason = ReceiveScript.refusal(
         exitStatus: outcome.status, exitSignal: nil, stderr: stderr)
     {
       throw SSHError(
@@ -41,19 +41,19 @@ public actor LocalRootSession: HostSession {
   }
 
   /// The command and its standard input: `sh -s` with the script, or, with `files`, the SSH
-  /// session's receiving script with each file announced (path, size, sha256) and sent ahead.
+  /// session's receiving script with each file announced (path, size, sha256, mode 0600) and sent ahead.
   private func commandLine(_ script: String, after files: [StagedUpload], step: String) throws
     -> ([String], [SandboxProcess.Input])
   {
     guard !files.isEmpty else { return (["/bin/sh", "-s"], [.data(Data(script.utf8))]) }
-    var command = ["/bin/sh", "-c", SSHConnection.receiveThenRunScript, "cluster-mgr-stage"]
+    var arguments: [String] = []
     var input: [SandboxProcess.Input] = []
     for file in files {
       let size = try Self.size(of: file.localFile, host: root.host, step: step)
-      command += [file.remotePath, String(size), file.sha256]
+      arguments += ReceiveScript.arguments(path: file.remotePath, size: size, sha256: file.sha256)
       input.append(.file(file.localFile, length: size))
     }
-    return (command, input + [.data(Data(script.utf8))])
+    return (ReceiveScript.command(arguments), input + [.data(Data(script.utf8))])
   }
 
   /// Runs `command` in the sandbox: a sandbox that cannot start makes the host unreachable, a

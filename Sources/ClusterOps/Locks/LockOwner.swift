@@ -44,7 +44,7 @@ public struct LockOwner: Sendable, Equatable {
     LockOwner(
       user: RunMetadata.currentUser, machine: RunMetadata.currentMachine, pid: getpid(),
       command: command, started: Date(),
-      token: (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined())
+      token: FileHash.randomHex(bytes: 16))
   }
 
   /// `cluster-mgr provision --limit x`: the program's own name, then the arguments as typed.

@@ -36,11 +36,7 @@ struct AgentTokenPassword: Resource {
       return .ok(
         "agent token password kept", facts: [AgentToken.passwordFact: Fact(password, secret: true)])
     }
-    var generator = SystemRandomNumberGenerator()
-    let password = (0..<24).map { _ in
-      String(format: "%02x", UInt8.random(in: 0...255, using: &generator))
-    }
-    .joined()
+    let password = FileHash.randomHex(bytes: 24)
     let path = AgentToken.passwordPath
     let apply = """
       umask 077
