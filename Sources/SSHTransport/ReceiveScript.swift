@@ -25,7 +25,8 @@ package enum ReceiveScript {
       dd of="$tmp" bs=64K iflag=fullblock,count_bytes count="$size" status=none || { rm -f -- "$tmp"; cm_fail "cannot write $dest"; }
       actual=$($cm_hash < "$tmp"); actual=${actual%% *}
       [ "$actual" = "$expected" ] || { rm -f -- "$tmp"; cm_fail "$dest arrived with sha256 ${actual:-none}, sent $expected"; }
-      chmod -- "$mode" "$tmp" || { rm -f -- "$tmp"; cm_fail "cannot set the mode of $dest"; }
+      # mktemp made it 0600: a file for root's staging needs no chmod.
+      [ "$mode" = 600 ] || chmod -- "$mode" "$tmp" || { rm -f -- "$tmp"; cm_fail "cannot set the mode of $dest"; }
       if [ -n "$owner$group" ]; then
         chown -- "$owner${group:+:$group}" "$tmp" || { rm -f -- "$tmp"; cm_fail "cannot give $dest to $owner${group:+:$group}"; }
       fi
