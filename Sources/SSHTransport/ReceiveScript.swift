@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The one script that receives files on a host: each announced as (path, size, sha256, mode,
@@ -15,7 +16,7 @@ package enum ReceiveScript {
   package static let text = """
     umask 077
     cm_fail() { echo "cluster-mgr-upload: $*" >&2; exit 97; }
-    \(hashCommand)
+    \(FileHash.shellCommand(into: "cm_hash"))
     while [ $# -ge 6 ]; do
       dest=$1 size=$2 expected=$3 mode=$4 owner=$5 group=$6; shift 6
       dir=${dest%/*}; dir=${dir:-/}
@@ -34,12 +35,6 @@ package enum ReceiveScript {
     done
     exec /bin/sh -s
     """
-
-  /// Shell that sets `cm_hash` to the command that prints the sha256 of its stdin: `openssl dgst`
-  /// where it exists, several times faster than coreutils' `sha256sum` (no SHA extensions) on
-  /// the large artifacts uploads are for.
-  static let hashCommand =
-    "command -v openssl >/dev/null 2>&1 && cm_hash='openssl dgst -sha256 -r' || cm_hash=sha256sum"
 
   /// The exit status of the script when a file did not arrive intact or could not be written.
   static let failedStatus: Int32 = 97

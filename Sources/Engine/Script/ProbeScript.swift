@@ -101,7 +101,7 @@ struct ProbeScript {
   /// can write the records. Files over 1 MiB are hashed with `openssl dgst` when present
   /// (several times faster than coreutils' `sha256sum`, which starts faster on small files).
   static let hashFunctions = """
-    command -v openssl >/dev/null 2>&1 && cm_hash_large='openssl dgst -sha256 -r' || cm_hash_large=sha256sum
+    \(FileHash.shellCommand(into: "cm_hash_large"))
     cm_sha256_of() { # FILE [KEY IDENTITY]
       if [ -n "$2" ]; then
         if read -r cm_k cm_h 2>/dev/null <"$cm_state/sha256/$2" && [ "$cm_k" = "$3" ]; then echo "$cm_h"; return 0; fi
