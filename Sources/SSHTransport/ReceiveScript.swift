@@ -52,6 +52,19 @@ package enum ReceiveScript {
     [path, String(size), sha256, String(mode, radix: 8), owner ?? "", group ?? ""]
   }
 
+  /// The size of the local `file` it announces, read before anything is sent (`host` and
+  /// `step` name the failure).
+  package static func size(of file: URL, host: String, step: String) throws(SSHError) -> Int {
+    do {
+      let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+      return (attributes[.size] as? NSNumber)?.intValue ?? 0
+    } catch {
+      throw SSHError(
+        .transferFailed, host: host, step: step,
+        reason: "cannot read \(file.path): \(error.localizedDescription).")
+    }
+  }
+
   /// Why the script refused a file (what its last `cluster-mgr-upload:` line says), or nil when
   /// every file arrived intact.
   package static func refusal(exitStatus: Int32, exitSignal: String?, stderr: String) -> String? {

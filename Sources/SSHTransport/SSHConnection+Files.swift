@@ -40,7 +40,7 @@ extension SSHConnection {
         .transferFailed, host: target.name, step: label,
         reason: "cannot read \(file.path): \(error.localizedDescription).")
     }
-    let size = try size(of: file, step: label)
+    let size = try ReceiveScript.size(of: file, host: target.name, step: label)
     try upload(
       .fileBytes(file, length: size), size: size, sha256: digest, to: path, mode: mode,
       owner: owner, group: group, sudo: sudo)

@@ -41,7 +41,7 @@ extension SSHConnection {
     }
     var files: [ReceivedFile] = []
     for upload in uploads {
-      let size = try size(of: upload.localFile, step: step)
+      let size = try ReceiveScript.size(of: upload.localFile, host: target.name, step: step)
       files.append(
         ReceivedFile(
           source: .fileBytes(upload.localFile, length: size), path: upload.remotePath,
@@ -77,17 +77,5 @@ extension SSHConnection {
         reason: "the upload did not complete: \(reason).", remedy: remedy)
     }
     return result
-  }
-
-  /// The size of the local `file`, read before anything is sent.
-  func size(of file: URL, step: String) throws(SSHError) -> Int {
-    do {
-      let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
-      return (attributes[.size] as? NSNumber)?.intValue ?? 0
-    } catch {
-      throw SSHError(
-        .transferFailed, host: target.name, step: step,
-        reason: "cannot read \(file.path): \(error.localizedDescription).")
-    }
   }
 }

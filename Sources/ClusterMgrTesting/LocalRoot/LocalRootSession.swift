@@ -49,7 +49,7 @@ public actor LocalRootSession: HostSession {
     var arguments: [String] = []
     var input: [SandboxProcess.Input] = []
     for file in files {
-      let size = try Self.size(of: file.localFile, host: root.host, step: step)
+      let size = try ReceiveScript.size(of: file.localFile, host: root.host, step: step)
       arguments += ReceiveScript.arguments(path: file.remotePath, size: size, sha256: file.sha256)
       input.append(.file(file.localFile, length: size))
     }
@@ -89,16 +89,5 @@ public actor LocalRootSession: HostSession {
       remedy:
         "install bubblewrap (scripts/setup) and allow unprivileged user namespaces "
         + "(sysctl kernel.unprivileged_userns_clone=1)")
-  }
-
-  private static func size(of file: URL, host: String, step: String) throws -> Int {
-    do {
-      let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
-      return (attributes[.size] as? NSNumber)?.intValue ?? 0
-    } catch {
-      throw SSHError(
-        .transferFailed, host: host, step: step,
-        reason: "cannot read \(file.path): \(error.localizedDescription).")
-    }
   }
 }
