@@ -29,8 +29,10 @@ struct ExecChannel {
 
   let session: LibSSH2Session
   let keepalive: Bool
-  /// How long opening a channel and closing it may take.
+  /// How long a request on the channel (starting the command, closing) may take.
   let requestTimeout: Duration
+  /// How long opening the channel may take.
+  let openTimeout: Duration
 
   static let windowSize: UInt32 = 4 << 20
   static let packetSize: UInt32 = 32768
@@ -161,7 +163,7 @@ struct ExecChannel {
 
   private func open() throws(Failure) -> OpaquePointer {
     do throws(LibSSH2Failure) {
-      return try session.openSessionChannel(within: requestTimeout)
+      return try session.openSessionChannel(within: openTimeout)
     } catch { throw .notOpened(error) }
   }
 

@@ -1,4 +1,5 @@
 import Basics
+import CLibSSH2
 import Foundation
 
 extension SSHConnection {
@@ -6,6 +7,15 @@ extension SSHConnection {
   /// this connection as lost).
   func failure(_ error: ExecChannel.Failure, label: String, limit: Duration?) -> SSHError {
     switch error {
+    case .notOpened(let failure) where failure.code == LIBSSH2_ERROR_TIMEOUT && !loginSessionOpen:
+      lose("sshd did not set up the login session (\(failure.text))")
+      return SSHError(
+        .unreachable, host: target.name, step: label,
+        reason: "\(target.address) accepted the login of \(target.user) but did not open its "
+          + "session within \(Self.describe(channelOpenTimeout)); nothing was run.",
+        remedy: "On a systemd host logind may be waiting for the user's systemd manager "
+          + "(systemctl status user@UID.service, journalctl -u systemd-logind there); run again "
+          + "once logins are quick.")
     case .notOpened(let failure) where failure.isConnectionLost:
       lose("no channel could be opened (\(failure.text))")
       return SSHError(

@@ -51,8 +51,10 @@ extension SSHConnection {
         .unreachable, host: target.name, step: step, reason: "the connection is not open.")
     }
     var shell = InteractiveChannel(
-      session: session, terminal: terminal, requestTimeout: options.connectTimeout)
+      session: session, terminal: terminal, requestTimeout: options.connectTimeout,
+      openTimeout: channelOpenTimeout)
     do {
+      defer { loginSessionOpen = loginSessionOpen || shell.opened }
       return try shell.run(command: command)
     } catch {
       switch error {
@@ -86,13 +88,21 @@ struct InteractiveChannel {
   let session: LibSSH2Session
   let terminal: InteractiveTerminal
   let requestTimeout: Duration
+  /// How long opening the channel may take.
+  let openTimeout: Duration
+  /// The channel was opened.
+  private(set) var opened = false
   var inputOpen = true
   var pending = Data()
 
-  init(session: LibSSH2Session, terminal: InteractiveTerminal, requestTimeout: Duration) {
+  init(
+    session: LibSSH2Session, terminal: InteractiveTerminal, requestTimeout: Duration,
+    openTimeout: Duration
+  ) {
     self.session = session
     self.terminal = terminal
     self.requestTimeout = requestTimeout
+    self.openTimeout = openTimeout
   }
 
   mutating func run(command: String?) throws(Failure) -> (exitStatus: Int32, signal: String?) {
@@ -184,9 +194,11 @@ struct InteractiveChannel {
     }
   }
 
-  private func open() throws(Failure) -> OpaquePointer {
+  private mutating func open() throws(Failure) -> OpaquePointer {
     do throws(LibSSH2Failure) {
-      return try session.openSessionChannel(within: requestTimeout)
+      let channel = try session.openSessionChannel(within: openTimeout)
+      opened = true
+      return channel
     } catch { throw .libssh2(error) }
   }
 

@@ -21,6 +21,8 @@ public actor SSHConnection {
   private var lostReason: String?
   /// The last command found the connection gone when it asked for a channel.
   private var lostOpeningChannel = false
+  /// A channel was opened on this connection: sshd has set up the login's session.
+  var loginSessionOpen = false
   private var keepaliveTask: Task<Void, Never>?
 
   /// How the session authenticated.
@@ -121,10 +123,11 @@ public actor SSHConnection {
     lostOpeningChannel = false
     do {
       return try runOnce(line, stdin: stdin, stdout: stdout, stderr: stderr, label: label)
-    } catch let error where lostOpeningChannel {
+    } catch let error where lostOpeningChannel && loginSessionOpen {
       // The held connection was gone when this command asked for a channel (its sshd process
       // ended, or stopped answering, while the connection was idle): nothing ran, so connect
-      // again once and retry. A connection keepalives already found dead fails at once.
+      // again once and retry. A connection keepalives already found dead fails at once; a new
+      // one whose login session never opened would only wait the same way again.
       lostOpeningChannel = false
       guard reopen() else { throw error }
       return try runOnce(line, stdin: stdin, stdout: stdout, stderr: stderr, label: label)
@@ -142,16 +145,28 @@ public actor SSHConnection {
     }
     let channel = ExecChannel(
       session: session, keepalive: options.keepaliveInterval > .zero,
-      requestTimeout: options.connectTimeout)
+      requestTimeout: options.connectTimeout, openTimeout: channelOpenTimeout)
     do {
-      return try channel.run(
+      let outcome = try channel.run(
         line, stdin: stdin, stdout: stdout, stderr: stderr, password: { becomePassword() },
         hardDeadline: hardDeadline)
-    } catch {
+      loginSessionOpen = true
+      return outcome
+    } catch .notOpened(let cause) {
       // Only a channel that never opened is retried (nothing ran); anything after it may have.
-      if case .notOpened(let cause) = error { lostOpeningChannel = cause.isConnectionLost }
+      lostOpeningChannel = cause.isConnectionLost
+      throw failure(.notOpened(cause), label: label, limit: line.timeout)
+    } catch {
+      loginSessionOpen = true  // the channel opened; what failed came after
       throw failure(error, label: label, limit: line.timeout)
     }
+  }
+
+  /// How long a channel request may wait: longer for a new connection's first, which sshd
+  /// answers only once the login's session is set up (``SSHOptions/loginSessionTimeout``).
+  var channelOpenTimeout: Duration {
+    loginSessionOpen
+      ? options.connectTimeout : max(options.connectTimeout, options.loginSessionTimeout)
   }
 
   /// Connects again after the connection was lost between commands; false when that fails
@@ -163,7 +178,8 @@ public actor SSHConnection {
       lostReason = nil
       return true
     } catch {
-      lostReason = (reason ?? "the connection was lost") + "; connecting again failed: \(error.reason)"
+      lostReason =
+        (reason ?? "the connection was lost") + "; connecting again failed: \(error.reason)"
       return false
     }
   }
@@ -256,6 +272,7 @@ public actor SSHConnection {
     let interval = options.keepaliveInterval.components.seconds
     if interval > 0 { libssh2_keepalive_config(session.raw, 1, UInt32(clamping: interval)) }
     self.session = session
+    loginSessionOpen = false
     startKeepalive()
   }
 

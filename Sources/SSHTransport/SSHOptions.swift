@@ -5,6 +5,10 @@ import Foundation
 public struct SSHOptions: Sendable {
   /// The longest a TCP connect, SSH handshake and authentication may take together.
   public var connectTimeout: Duration = .seconds(10)
+  /// How long the first channel of a new connection may wait for its answer: sshd answers it only
+  /// after opening the login's PAM session, which on a systemd host waits for logind (and for a
+  /// user manager that is still stopping); pam_systemd itself gives up after 2 minutes.
+  public var loginSessionTimeout: Duration = .seconds(120)
   /// The time limit of a command that does not set its own; nil means none.
   public var commandTimeout: Duration? = .seconds(3600)
   /// The most bytes of each output stream of a command kept in memory (the last ones), unless

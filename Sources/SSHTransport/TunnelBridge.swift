@@ -180,11 +180,12 @@ extension SSHConnection {
         reason: "the SSH connection is closed; no tunnel can be opened.")
     }
     roundTrips += 1
-    let deadline = ContinuousClock.now + options.connectTimeout
+    let deadline = ContinuousClock.now + channelOpenTimeout
     while true {
       if let channel = libssh2_channel_direct_tcpip_ex(
         session.raw, host, Int32(port), "127.0.0.1", 0)
       {
+        loginSessionOpen = true
         _ = try? session.retrying(until: .now + .seconds(2)) { libssh2_channel_close(channel) }
         _ = try? session.retrying(until: .now + .seconds(2)) { libssh2_channel_free(channel) }
         return

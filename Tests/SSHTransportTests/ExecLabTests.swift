@@ -150,7 +150,50 @@ extension SSHLabTests {
     #expect(try lab.exec("lab-w1", "cat /tmp/reconnect-count").stdout == "once\n")
 
     await connection.close()
-    let closed = await expectSSHError { try await connection.execute(.script("true")) }
+    let closed = await expectSSHError { _ = try await connection.execute(.script("true")) }
     #expect(closed?.kind == .unreachable, "a closed connection is not opened again")
+  }
+}
+
+extension SSHLabTests {
+  /// sshd answers a new connection's first channel request only after opening the login's PAM
+  /// session, which on a real host can wait long for logind (a user manager still stopping): that
+  /// first command waits up to ``SSHOptions/loginSessionTimeout``, not the connect limit, and
+  /// when even that runs out the error names the login session, once (no second login).
+  @Test func aSlowLoginSessionStillRunsTheFirstCommand() async throws {
+    let lab = try LabInstance.required()
+    let marker = "cluster-mgr test: slow login session"
+    let pam = try lab.exec(
+      "lab-w1",
+      "echo 'session optional pam_exec.so quiet /bin/sleep 4 # \(marker)' >> /etc/pam.d/sshd")
+    try #require(pam.status == 0, "\(pam.stderr)")
+    defer { _ = try? lab.exec("lab-w1", "sed -i '/\(marker)/d' /etc/pam.d/sshd") }
+    var options = lab.sshOptions()
+    options.connectTimeout = .seconds(2)
+
+    let connection = try await lab.connect("lab-w1", options: options)
+    let started = ContinuousClock.now
+    let first = try await connection.execute(.script("echo first"))
+    #expect(first.stdoutText == "first\n")
+    #expect(started.duration(to: .now) >= .seconds(3), "the first channel waited for the session")
+    let second = try await connection.execute(.script("echo second"))
+    #expect(second.stdoutText == "second\n")
+
+    options.loginSessionTimeout = .seconds(2)
+    let logins = {
+      Int(
+        try lab.exec("lab-w1", "journalctl -u ssh -o cat | grep -c '^Accepted publickey'").stdout
+          .trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+    let before = try #require(try logins())
+    let impatient = try await lab.connect("lab-w1", options: options)
+    let error = await expectSSHError { _ = try await impatient.execute(.script("echo never")) }
+    #expect(error?.kind == .unreachable)
+    #expect(
+      error?.reason.contains(
+        "accepted the login of \(lab.user) but did not open its session within 2 s")
+        == true, "\(error?.message ?? "")")
+    #expect(error?.remedy?.contains("user@UID.service") == true)
+    #expect(try logins() == before + 1, "one login, no second one")
   }
 }

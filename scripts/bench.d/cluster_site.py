@@ -3,8 +3,8 @@
 The site is what scripts/demo provisions: lab-cp1 (server), lab-w1, lab-w2 (agents) and lab-gpu1
 (a GPU agent), with GPU time-slicing (4 replicas) and Flux syncing an SSH repository, K3s and
 Flux from the lab's artifacts (`--artifacts`). Each cold run gets a fresh lab; the no-op runs
-(--repeat) follow the first cold run on its lab; the SSH user lingers on the hosts (as with
-`--login warm`). Every run is `cluster-mgr provision --output json`, measured like the workload's
+(--repeat) follow the first cold run on its lab; the SSH user lingers on the hosts (the lab's
+default, as with `--login warm`). Every run is `cluster-mgr provision --output json`, measured like the workload's
 runs (wall seconds, peak RSS); afterwards the bench reads the run's recap (tasks changed,
 failed), the K3s stand-in's API request log (requests served during the run, by user agent) and
 its kubectl log (kubectl processes started on any host during the run).
@@ -91,14 +91,6 @@ class Counters:
         return agents, kubectl
 
 
-def linger(lab):
-    """The SSH user lingers on every host (as `--login warm` does for the workload): no run
-    waits for a user manager to start, or for a stuck one to stop (see docs/performance.md)."""
-    for host in HOSTS:
-        lab.lab("exec", host, "--", "sh", "-c",
-                "loginctl enable-linger %s && systemctl start user@$(id -u %s).service" % (lab.user, lab.user))
-
-
 def recap(logfile):
     """Tasks changed and failed, from the run's JSON events."""
     changed = failed = 0
@@ -130,7 +122,6 @@ def run_site(args, results, Lab, Measured, log, save, repo):
         rundir.mkdir(parents=True, exist_ok=True)
         try:
             lab.up()
-            linger(lab)
             inventory = rundir / "hosts.yml"
             inventory.write_text(demo_inventory((lab.dir / "hosts.yml").read_text()))
             env = {k: v for k, v in os.environ.items() if k not in ("SSH_AUTH_SOCK", "SSH_AGENT_PID", "KUBECONFIG")}
