@@ -101,13 +101,13 @@ public enum RestoreOperation {
   static func locate(_ snapshot: String, cluster: String) throws -> String {
     let expanded = (snapshot as NSString).expandingTildeInPath
     if FileManager.default.fileExists(atPath: expanded) { return expanded }
-    let inDefault = (BackupOperation.defaultDirectory(cluster: cluster) as NSString)
-      .appendingPathComponent(snapshot)
+    let directory = BackupOperation.defaultDirectory(cluster: cluster)
+    let inDefault = (directory as NSString).appendingPathComponent(snapshot)
     if !snapshot.contains("/"), FileManager.default.fileExists(atPath: inDefault) {
       return inDefault
     }
     throw OperationError(
-      "no snapshot \(snapshot) here or in \(BackupOperation.defaultDirectory(cluster: cluster))",
+      "no snapshot \(snapshot) here or in \(directory)",
       remedy: "see the backups with `cluster-mgr backup list`", exitStatus: ExitStatus.invalidInput)
   }
 

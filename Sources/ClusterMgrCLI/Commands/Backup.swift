@@ -121,7 +121,7 @@ extension ClusterMgr {
       try await reportingOperatorErrors {
         let context = try await connection.context(inventory)
         let folder =
-          backups.directory ?? BackupOperation.defaultDirectory(cluster: context.settings.clusterName)
+          backups.resolved(cluster: context.settings.clusterName)
         let local = BackupOperation.localBackups(in: folder)
         var remote: (server: String, snapshots: [RemoteSnapshot])?
         var remoteProblem: String?
@@ -238,4 +238,9 @@ struct BackupDirectoryOption: ParsableArguments {
     help: ArgumentHelp(
       "The backup directory (default: the state directory's backups/<cluster>).", valueName: "dir"))
   var directory: String?
+
+  /// The directory given, or `cluster`'s default one.
+  func resolved(cluster: String) -> String {
+    directory ?? BackupOperation.defaultDirectory(cluster: cluster)
+  }
 }

@@ -50,7 +50,7 @@ extension ClusterMgr {
     func run() async throws {
       try await reportingOperatorErrors {
         let cluster = try inventory.load(locked: .keep).clusterSettings.clusterName
-        let folder = backups.directory ?? BackupOperation.defaultDirectory(cluster: cluster)
+        let folder = backups.resolved(cluster: cluster)
         guard let policy = retention.policy else { return }
         let outcome = try BackupRetention.prune(
           in: folder, cluster: cluster, policy: policy, dryRun: dryRun)

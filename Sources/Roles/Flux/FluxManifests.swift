@@ -44,7 +44,7 @@ enum FluxManifests {
     let secret = Secret(
       metadata: Metadata(name: "flux-system", namespace: namespace),
       stringData: DeployKeyData(
-        identity: privateKey.hasSuffix("\n") ? privateKey : privateKey + "\n",
+        identity: endingInNewline(privateKey),
         identityPub: publicKey, knownHosts: knownHosts))
     return try YAMLEncoder().encode(secret)
   }
@@ -54,8 +54,13 @@ enum FluxManifests {
   static func sopsAgeSecret(namespace: String, ageKey: String) throws -> String {
     let secret = Secret(
       metadata: Metadata(name: sopsAgeSecretName, namespace: namespace),
-      stringData: AgeKeyData(ageKey: ageKey.hasSuffix("\n") ? ageKey : ageKey + "\n"))
+      stringData: AgeKeyData(ageKey: endingInNewline(ageKey)))
     return try YAMLEncoder().encode(secret)
+  }
+
+  /// `key` with a final newline (key files end with one; some tools refuse a key without it).
+  static func endingInNewline(_ key: String) -> String {
+    key.hasSuffix("\n") ? key : key + "\n"
   }
 
   /// The name of the age key's Secret (Flux's documented one).
