@@ -130,9 +130,8 @@ extension SSHConnection {
   ) throws(SSHError) {
     let label = "upload \(path)"
     let file = ReceivedFile(
-      source: source, path: path,
-      arguments: ReceiveScript.arguments(
-        path: path, size: size, sha256: sha256, mode: mode, owner: owner, group: group))
+      source: source, path: path, size: size, sha256: sha256, mode: mode, owner: owner,
+      group: group)
     let result = try receive(
       [file], thenRun: "", sudo: sudo, timeout: nil, step: label,
       remedy: sudo ? nil : "If the destination belongs to root, upload with sudo.")

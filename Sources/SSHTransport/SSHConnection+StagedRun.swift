@@ -21,7 +21,17 @@ public struct StagedUpload: Sendable, Hashable {
 struct ReceivedFile {
   var source: StdinPump.Source
   var path: String
-  var arguments: [String]
+  var size: Int
+  var sha256: String
+  var mode = 0o600
+  var owner: String?
+  var group: String?
+
+  /// The file's six arguments to the script.
+  var arguments: [String] {
+    ReceiveScript.arguments(
+      path: path, size: size, sha256: sha256, mode: mode, owner: owner, group: group)
+  }
 }
 
 extension SSHConnection {
@@ -45,8 +55,7 @@ extension SSHConnection {
       files.append(
         ReceivedFile(
           source: .fileBytes(upload.localFile, length: size), path: upload.remotePath,
-          arguments: ReceiveScript.arguments(
-            path: upload.remotePath, size: size, sha256: upload.sha256)))
+          size: size, sha256: upload.sha256))
     }
     return try receive(files, thenRun: script, sudo: sudo, timeout: timeout, step: step)
   }

@@ -152,12 +152,13 @@ public actor SSHConnection {
         hardDeadline: hardDeadline)
       loginSessionOpen = true
       return outcome
-    } catch .notOpened(let cause) {
-      // Only a channel that never opened is retried (nothing ran); anything after it may have.
-      lostOpeningChannel = cause.isConnectionLost
-      throw failure(.notOpened(cause), label: label, limit: line.timeout)
     } catch {
-      loginSessionOpen = true  // the channel opened; what failed came after
+      // Only a channel that never opened is retried (nothing ran); anything after it may have.
+      if case .notOpened(let cause) = error {
+        lostOpeningChannel = cause.isConnectionLost
+      } else {
+        loginSessionOpen = true  // the channel opened; what failed came after
+      }
       throw failure(error, label: label, limit: line.timeout)
     }
   }
